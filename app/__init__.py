@@ -1,0 +1,127 @@
+"""Inkwell: the application factory."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from config import config_class, settings_from_environment
+
+MIN_SECRET_KEY_LENGTH = 32
+MAX_REMEMBER_DAYS = 30
+
+
+def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app for ``APP_ENV`` (development by default); ``overrides`` win over everything."""
+    app = Flask(__name__, instance_relative_config=True)
+    configure(app, overrides)
+    register_extensions(app)
+    register_blueprints(app)
+    register_cli(app)
+    register_request_hooks(app)
+    return app
+
+
+def configure(app: Flask, overrides: Mapping[str, Any] | None) -> None:
+    app.config.from_object(config_class())
+    app.config.update(settings_from_environment(os.environ))
+    app.config.from_prefixed_env()
+    if overrides:
+        app.config.update(overrides)
+
+    env = app.config["APP_ENV"]
+    if env == "development" and not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret_key(Path(app.instance_path))
+    secret = app.config.get("SECRET_KEY") or ""
+    if len(secret) < MIN_SECRET_KEY_LENGTH:
+        raise RuntimeError(
+            f"SECRET_KEY must be set to at least {MIN_SECRET_KEY_LENGTH} random characters in "
+            f"{env}; generate one with: python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+        )
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+        database = Path(app.instance_path) / "inkwell.db"
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{database}"
+    if app.config["REMEMBER_DAYS"] > MAX_REMEMBER_DAYS:
+        raise RuntimeError(f"REMEMBER_DAYS may be at most {MAX_REMEMBER_DAYS} (SECURITY.md).")
+    if env != "development":
+        # The interactive debugger runs code sent by the browser: never outside development.
+        app.config["DEBUG"] = False
+        app.debug = False
+
+
+def _instance_secret_key(instance: Path) -> str:
+    """Development only: a random key made once and kept, so sign-ins survive restarts."""
+    instance.mkdir(parents=True, exist_ok=True)
+    path = instance / "secret_key"
+    if not path.exists():
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()
+
+
+def register_extensions(app: Flask) -> None:
+    from app import models  # noqa: F401  (the models must be known to db and migrate)
+    from app.extensions import csrf, db, login_manager, migrate
+    from app.services.sessions import load_user
+
+    db.init_app(app)
+    migrate.init_app(app, db)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please sign in to see that page."
+    login_manager.login_message_category = "info"
+    login_manager.user_loader(load_user)
+
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        with app.app_context():
+            sa.event.listen(db.engine, "connect", _tune_sqlite)
+
+    x_for, x_proto = app.config["PROXY_FIX_X_FOR"], app.config["PROXY_FIX_X_PROTO"]
+    if x_for or x_proto:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=x_for, x_proto=x_proto)  # type: ignore[method-assign]
+
+
+def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
+    """Foreign keys on (SQLite ships them off), WAL for concurrent readers, wait on locks."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def register_blueprints(app: Flask) -> None:
+    from app.admin import bp as admin_bp
+    from app.auth import bp as auth_bp
+    from app.errors import bp as errors_bp
+    from app.main import bp as main_bp
+
+    app.register_blueprint(errors_bp)
+    app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp, url_prefix="/auth")
+    app.register_blueprint(admin_bp, url_prefix="/admin")
+
+
+def register_cli(app: Flask) -> None:
+    from app.cli import create_admin_command
+
+    app.cli.add_command(create_admin_command)
+
+
+def register_request_hooks(app: Flask) -> None:
+    from app.http import set_security_headers
+    from app.services.sessions import touch_current_session
+
+    app.before_request(touch_current_session)
+    app.after_request(set_security_headers)

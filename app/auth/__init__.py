@@ -1,0 +1,5 @@
+"""Registration, sign-in and sign-out."""
+
+from app.auth.routes import bp
+
+__all__ = ["bp"]

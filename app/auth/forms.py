@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, PasswordField, StringField, SubmitField
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, ValidationError
+
+from app.services import passwords
+from app.services.accounts import (
+    EMAIL_MAX,
+    InvalidAccountData,
+    normalize_email,
+    normalize_username,
+)
+
+
+class RegistrationForm(FlaskForm):
+    username = StringField(
+        "Username", validators=[DataRequired(message="Choose a username.")]
+    )
+    email = StringField("Email", validators=[DataRequired(message="Enter your email address.")])
+    password = PasswordField(
+        "Password", validators=[InputRequired(message="Choose a password.")]
+    )
+    confirm = PasswordField(
+        "Repeat password",
+        validators=[
+            InputRequired(message="Repeat your password."),
+            EqualTo("password", message="The two passwords do not match."),
+        ],
+    )
+    submit = SubmitField("Create account")
+
+    def validate_username(self, field: StringField) -> None:
+        try:
+            field.data = normalize_username(field.data)
+        except InvalidAccountData as error:
+            raise ValidationError(str(error)) from None
+
+    def validate_email(self, field: StringField) -> None:
+        try:
+            field.data = normalize_email(field.data)
+        except InvalidAccountData as error:
+            raise ValidationError(str(error)) from None
+
+    def validate_password(self, field: PasswordField) -> None:
+        try:
+            passwords.check_policy(
+                field.data, username=self.username.data or "", email=self.email.data or ""
+            )
+        except passwords.PasswordPolicyError as error:
+            raise ValidationError(str(error)) from None
+
+
+class LoginForm(FlaskForm):
+    username = StringField(
+        "Username or email",
+        validators=[
+            DataRequired(message="Enter your username or email."),
+            Length(max=EMAIL_MAX, message="That is longer than any username or email."),
+        ],
+    )
+    password = PasswordField("Password", validators=[InputRequired(message="Enter your password.")])
+    remember = BooleanField("Remember me on this device")
+    submit = SubmitField("Sign in")
+

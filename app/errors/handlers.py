@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app, flash, make_response, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from app.extensions import db
+
+bp = Blueprint("errors", __name__)
+
+PAGES: dict[int, tuple[str, str]] = {
+    400: ("Bad request", "The request could not be understood. Go back, reload the page and try again."),
+    403: ("Forbidden", "You do not have permission to see this page."),
+    404: ("Page not found", "There is nothing at this address. It may have moved or never existed."),
+    405: ("Method not allowed", "This address does not accept that kind of request."),
+    413: ("Too large", "What you sent is larger than this site accepts (1 MiB)."),
+    429: ("Too many requests", "You are going a little fast. Wait a moment and try again."),
+    500: ("Something went wrong", "An unexpected error happened on our side. Please try again later."),
+}
+CSRF_EXPIRED = "Your form expired before it was sent, so nothing was saved. Check it and send it again."
+# Headers of the original error worth keeping on the friendly page.
+KEPT_HEADERS = ("Allow", "Retry-After", "WWW-Authenticate")
+
+
+def render_error(code: int, message: str | None = None) -> tuple[str, int]:
+    title, default_message = PAGES.get(code, PAGES[500] if code >= 500 else PAGES[400])
+    html = render_template("errors/error.html", code=code, title=title, message=message or default_message)
+    return html, code
+
+
+@bp.app_errorhandler(HTTPException)
+def http_error(error: HTTPException) -> Response:
+    code = error.code or 500
+    if code >= 500:
+        db.session.rollback()
+    response = make_response(render_error(code))
+    original = dict(error.get_headers())
+    for name in KEPT_HEADERS:
+        if name in original:
+            response.headers[name] = original[name]
+    return response
+
+
+@bp.app_errorhandler(CSRFError)
+def csrf_error(error: CSRFError) -> Response:
+    """Re-show a form whose token expired, with the user's input, instead of losing it."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    if getattr(view, "rerender_on_csrf_error", False):
+        flash(CSRF_EXPIRED, "error")
+        response = make_response(view(**(request.view_args or {})))  # type: ignore[misc]
+        response.status_code = 400
+        return response
+    return make_response(render_error(400, CSRF_EXPIRED))

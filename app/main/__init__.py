@@ -1,0 +1,5 @@
+"""Public pages."""
+
+from app.main.routes import bp
+
+__all__ = ["bp"]

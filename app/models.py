@@ -1,0 +1,106 @@
+"""Database models: data and small domain methods only (writes live in ``app/services``)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask_login import UserMixin
+
+from app.extensions import db
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(sa.TypeDecorator[datetime]):
+    """A timezone-aware UTC timestamp on every database.
+
+    SQLite keeps no zone and hands back naive values; this type stores UTC and always returns an
+    aware ``datetime`` so comparisons with ``utcnow()`` work the same on SQLite and PostgreSQL.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("UTCDateTime needs a timezone-aware datetime")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class User(UserMixin, db.Model):
+    """A member. ``username_key`` and ``email_key`` carry the case-insensitive uniqueness."""
+
+    __tablename__ = "users"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    username: so.Mapped[str] = so.mapped_column(sa.String(32))
+    username_key: so.Mapped[str] = so.mapped_column(sa.String(96), unique=True)
+    email: so.Mapped[str] = so.mapped_column(sa.String(254))
+    email_key: so.Mapped[str] = so.mapped_column(sa.String(320), unique=True)
+    password_hash: so.Mapped[str] = so.mapped_column(sa.String(255))
+    is_admin: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
+    is_active: so.Mapped[bool] = so.mapped_column(default=True, server_default=sa.true())
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
+    last_login_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+
+    sessions: so.WriteOnlyMapped[UserSession] = so.relationship(
+        back_populates="user", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._session_token: str | None = None
+
+    @so.reconstructor
+    def _init_on_load(self) -> None:
+        self._session_token = None
+
+    def attach_session_token(self, token: str) -> None:
+        """Bind this object to the sign-in whose token Flask-Login will keep in its cookies."""
+        self._session_token = token
+
+    def get_id(self) -> str:
+        """Flask-Login's id is the sign-in token, so deleting the session row revokes both cookies."""
+        if self._session_token is None:
+            raise RuntimeError("This user has no sign-in attached; use services.sessions.sign_in().")
+        return self._session_token
+
+    def __repr__(self) -> str:
+        return f"<User {self.username!r}>"
+
+
+class UserSession(db.Model):
+    """One sign-in. Only a SHA-256 of its random token is stored."""
+
+    __tablename__ = "user_sessions"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    user_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    token_hash: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    remembered: so.Mapped[bool] = so.mapped_column(default=False)
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
+    last_seen_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime())
+    ip_address: so.Mapped[str | None] = so.mapped_column(sa.String(45))
+    user_agent: so.Mapped[str | None] = so.mapped_column(sa.String(512))
+
+    user: so.Mapped[User] = so.relationship(back_populates="sessions")
+
+    def __repr__(self) -> str:
+        return f"<UserSession {self.id} of user {self.user_id}>"

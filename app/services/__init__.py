@@ -1,0 +1,1 @@
+"""Typed functions that perform writes and own the commit; views call these."""

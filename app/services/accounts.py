@@ -1,0 +1,131 @@
+"""Accounts: identifier rules, registration, authentication."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import sqlalchemy as sa
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy.exc import IntegrityError
+
+from app.extensions import db
+from app.models import User
+from app.services import passwords
+
+USERNAME_MIN = 3
+USERNAME_MAX = 32
+EMAIL_MAX = 254
+# Letters and digits of any script, plus _ - . ; it must start with a letter or digit so that
+# names like "." or ".." never appear as a path segment.
+USERNAME_PATTERN = re.compile(r"[^\W_][\w.-]*")
+
+
+class InvalidAccountData(ValueError):
+    """A username or email breaks the rules; ``field`` names it, the message is user-facing."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class AccountExists(Exception):
+    """The username or email already belongs to an account (caught from the unique constraint)."""
+
+    def __init__(self, field: str) -> None:
+        super().__init__(f"{field} already in use")
+        self.field = field
+
+
+def normalize_username(raw: str) -> str:
+    """The canonical (NFKC) form of a username, or InvalidAccountData."""
+    username = unicodedata.normalize("NFKC", raw.strip())
+    if not USERNAME_MIN <= len(username) <= USERNAME_MAX:
+        raise InvalidAccountData(
+            "username", f"Use {USERNAME_MIN} to {USERNAME_MAX} characters for your username."
+        )
+    if not USERNAME_PATTERN.fullmatch(username):
+        raise InvalidAccountData(
+            "username",
+            "Use letters, digits, and _ - . only, starting with a letter or digit.",
+        )
+    return username
+
+
+def normalize_email(raw: str) -> str:
+    """The normalized form of an email address, or InvalidAccountData. Never looks up DNS."""
+    candidate = raw.strip()
+    if len(candidate) > EMAIL_MAX:
+        raise InvalidAccountData("email", f"Use an email address of at most {EMAIL_MAX} characters.")
+    try:
+        return validate_email(candidate, check_deliverability=False).normalized
+    except EmailNotValidError as error:
+        raise InvalidAccountData("email", f"Enter a valid email address: {error}") from None
+
+
+def username_key(username: str) -> str:
+    return unicodedata.normalize("NFKC", username).casefold()
+
+
+def email_key(email: str) -> str:
+    return unicodedata.normalize("NFKC", email).casefold()
+
+
+def register_user(username: str, email: str, password: str, *, is_admin: bool = False) -> User:
+    """Create an account and commit it. Inputs must already pass the rules of this module.
+
+    Uniqueness is left to the database's constraints, so concurrent registrations of one name
+    yield exactly one account and AccountExists for the others.
+    """
+    user = User(
+        username=username,
+        username_key=username_key(username),
+        email=email,
+        email_key=email_key(email),
+        password_hash=passwords.hash_password(password),
+        is_admin=is_admin,
+    )
+    db.session.add(user)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        taken = db.session.scalar(
+            sa.select(sa.func.count()).where(User.username_key == username_key(username))
+        )
+        raise AccountExists("username" if taken else "email") from None
+    return user
+
+
+def find_by_login(identifier: str) -> User | None:
+    """The account whose username or email is ``identifier``."""
+    if "@" in identifier:
+        try:
+            key = email_key(normalize_email(identifier))
+        except InvalidAccountData:
+            return None
+        return db.session.scalar(sa.select(User).where(User.email_key == key))
+    try:
+        key = username_key(normalize_username(identifier))
+    except InvalidAccountData:
+        return None
+    return db.session.scalar(sa.select(User).where(User.username_key == key))
+
+
+def authenticate(identifier: str, password: str) -> User | None:
+    """The active account matching both, or None.
+
+    Unknown accounts still cost one hash and inactive accounts are checked after the password, so
+    neither the answer nor its timing tells which part was wrong. A hash made with other parameters
+    or another algorithm is replaced on success.
+    """
+    user = find_by_login(identifier)
+    if user is None:
+        passwords.burn_hash_time(password)
+        return None
+    if not passwords.verify_password(user.password_hash, password) or not user.is_active:
+        return None
+    if passwords.needs_rehash(user.password_hash):
+        user.password_hash = passwords.hash_password(password)
+        db.session.commit()
+    return user

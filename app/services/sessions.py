@@ -1,0 +1,117 @@
+"""The server-side session registry: every sign-in is a ``UserSession`` row.
+
+Flask-Login keeps the row's random token (never its hash) in the signed session cookie and, with
+"remember me", in the remember cookie. ``load_user`` resolves the token through the table on every
+request, so deleting a row signs that browser out for good: a captured session cookie or remember
+cookie is anonymous from then on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app, g, request, session
+from flask_login import current_user, login_user, logout_user
+
+from app.extensions import db
+from app.models import User, UserSession, utcnow
+
+TOKEN_BYTES = 32  # 256 bits
+LAST_SEEN_RESOLUTION = timedelta(minutes=1)
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def _lifetime(remembered: bool) -> timedelta:
+    config = current_app.config
+    if remembered:
+        return timedelta(days=config["REMEMBER_DAYS"])
+    return timedelta(hours=config["SESSION_MAX_HOURS"])
+
+
+def _is_idle(record: UserSession, now: datetime) -> bool:
+    idle = timedelta(minutes=current_app.config["SESSION_IDLE_MINUTES"])
+    return not record.remembered and now - record.last_seen_at > idle
+
+
+def sign_in(user: User, *, remember: bool) -> UserSession:
+    """Start a new sign-in for ``user`` in this browser and commit it.
+
+    The old session content is dropped first, so nothing from before the sign-in (a planted
+    session, a stale flag) survives it.
+    """
+    now = utcnow()
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    record = UserSession(
+        user=user,
+        token_hash=hash_token(token),
+        remembered=remember,
+        created_at=now,
+        last_seen_at=now,
+        expires_at=now + _lifetime(remember),
+        ip_address=(request.remote_addr or "")[:45] or None,
+        user_agent=request.user_agent.string[:512] or None,
+    )
+    db.session.add(record)
+    user.last_login_at = now
+    db.session.execute(
+        sa.delete(UserSession).where(UserSession.user_id == user.id, UserSession.expires_at <= now)
+    )
+    db.session.commit()
+
+    session.clear()
+    user.attach_session_token(token)
+    login_user(user, remember=remember, duration=_lifetime(remember) if remember else None)
+    return record
+
+
+def load_user(token: str) -> User | None:
+    """Flask-Login's user loader: the live, unexpired sign-in for ``token``, or None."""
+    record = db.session.scalar(
+        sa.select(UserSession)
+        .where(UserSession.token_hash == hash_token(token))
+        .options(sa.orm.joinedload(UserSession.user))
+    )
+    now = utcnow()
+    if record is None or record.expires_at <= now or _is_idle(record, now):
+        return None
+    user = record.user
+    if not user.is_active:
+        return None
+    user.attach_session_token(token)
+    g.user_session = record
+    return user
+
+
+def current_session_record() -> UserSession | None:
+    """The ``UserSession`` row of the signed-in browser making this request."""
+    if not current_user.is_authenticated:
+        return None
+    return g.get("user_session")
+
+
+def touch_current_session() -> None:
+    """Record activity for idle timeouts, writing at most once a minute per session."""
+    record = current_session_record()
+    if record is None:
+        return
+    now = utcnow()
+    if now - record.last_seen_at >= LAST_SEEN_RESOLUTION:
+        record.last_seen_at = now
+        db.session.commit()
+
+
+def sign_out() -> None:
+    """End this browser's sign-in: delete its row, then clear the cookies."""
+    record = current_session_record()
+    if record is not None:
+        db.session.delete(record)
+        db.session.commit()
+    session.clear()
+    logout_user()
+

@@ -1,0 +1,140 @@
+"""Settings for each environment, chosen by ``APP_ENV`` and read from the process environment.
+
+Order of precedence (last wins): the class defaults below, the documented environment variables
+(``DATABASE_URL``, ``SECRET_KEY``, ``MAIL_*``…, see ``.env.example``), any ``FLASK_*`` variable
+(``FLASK_SESSION_COOKIE_SECURE=false`` sets ``SESSION_COOKIE_SECURE``), then the overrides passed to
+``create_app()`` by tests.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+
+class Config:
+    """Defaults shared by every environment."""
+
+    APP_ENV = "base"
+    SECRET_KEY: str | None = None
+    SQLALCHEMY_DATABASE_URI: str | None = None
+    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
+    SITE_URL = "http://127.0.0.1:5000"
+    REDIS_URL: str | None = None
+
+    MAIL_SERVER: str | None = None
+    MAIL_PORT = 587
+    MAIL_USERNAME: str | None = None
+    MAIL_PASSWORD: str | None = None
+    MAIL_USE_TLS = True
+    MAIL_DEFAULT_SENDER = "Inkwell <no-reply@localhost>"
+
+    # Requests: a blog form never needs more than this; larger bodies get the 413 page.
+    MAX_CONTENT_LENGTH = 1024 * 1024
+
+    # Cookies. Flask's session cookie carries no expiry (it ends with the browser); only a
+    # "remember me" sign-in sets a persistent cookie, and it is revocable server-side.
+    SESSION_COOKIE_NAME = "inkwell_session"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_NAME = "inkwell_remember"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = False
+    REMEMBER_COOKIE_REFRESH_EACH_REQUEST = False
+
+    # Server-side session registry (app/services/sessions.py).
+    SESSION_IDLE_MINUTES = 30
+    SESSION_MAX_HOURS = 12
+    REMEMBER_DAYS = 30
+
+    # argon2id at the OWASP floor (m = 19 MiB, t = 2, p = 1); see README "Password hashing".
+    PASSWORD_HASH_TIME_COST = 2
+    PASSWORD_HASH_MEMORY_KIB = 19456
+    PASSWORD_HASH_PARALLELISM = 1
+
+    WTF_CSRF_TIME_LIMIT = 3600
+    PROXY_FIX_X_FOR = 0
+    PROXY_FIX_X_PROTO = 0
+
+
+class DevelopmentConfig(Config):
+    APP_ENV = "development"
+
+
+class TestingConfig(Config):
+    APP_ENV = "testing"
+    TESTING = True
+    SECRET_KEY = "testing-secret-key-not-for-production-0123456789"
+    SITE_URL = "http://localhost"
+    # Cheap hashing keeps the suite fast; the production floor is asserted by a test of its own.
+    PASSWORD_HASH_TIME_COST = 1
+    PASSWORD_HASH_MEMORY_KIB = 64
+    PASSWORD_HASH_PARALLELISM = 1
+
+
+class ProductionConfig(Config):
+    APP_ENV = "production"
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    PREFERRED_URL_SCHEME = "https"
+
+
+CONFIGS: dict[str, type[Config]] = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+_TRUE = {"1", "true", "yes", "on"}
+
+
+def settings_from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
+    """Map the documented environment variables to Flask config keys (only those that are set)."""
+    settings: dict[str, Any] = {}
+    text_keys = {
+        "SECRET_KEY": "SECRET_KEY",
+        "DATABASE_URL": "SQLALCHEMY_DATABASE_URI",
+        "REDIS_URL": "REDIS_URL",
+        "SITE_URL": "SITE_URL",
+        "MAIL_SERVER": "MAIL_SERVER",
+        "MAIL_USERNAME": "MAIL_USERNAME",
+        "MAIL_PASSWORD": "MAIL_PASSWORD",
+        "MAIL_DEFAULT_SENDER": "MAIL_DEFAULT_SENDER",
+    }
+    int_keys = (
+        "MAIL_PORT",
+        "SESSION_IDLE_MINUTES",
+        "SESSION_MAX_HOURS",
+        "REMEMBER_DAYS",
+        "PROXY_FIX_X_FOR",
+        "PROXY_FIX_X_PROTO",
+    )
+    for env_name, key in text_keys.items():
+        if environ.get(env_name):
+            settings[key] = environ[env_name]
+    for name in int_keys:
+        if environ.get(name):
+            try:
+                settings[name] = int(environ[name])
+            except ValueError:
+                raise RuntimeError(f"{name} must be a whole number, got {environ[name]!r}.") from None
+    if environ.get("MAIL_USE_TLS"):
+        settings["MAIL_USE_TLS"] = environ["MAIL_USE_TLS"].strip().lower() in _TRUE
+    if environ.get("TRUSTED_HOSTS"):
+        hosts = [host.strip() for host in environ["TRUSTED_HOSTS"].split(",") if host.strip()]
+        settings["TRUSTED_HOSTS"] = hosts
+    return settings
+
+
+def config_class(environ: Mapping[str, str] = os.environ) -> type[Config]:
+    """The config class named by ``APP_ENV`` (default: development)."""
+    name = environ.get("APP_ENV", "development").strip().lower() or "development"
+    try:
+        return CONFIGS[name]
+    except KeyError:
+        choices = ", ".join(sorted(CONFIGS))
+        raise RuntimeError(f"APP_ENV={name!r} is not one of: {choices}.") from None
+
