@@ -8,7 +8,6 @@ Order of precedence (last wins): the class defaults below, the documented enviro
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from typing import Any
 
@@ -120,7 +119,9 @@ def settings_from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
             try:
                 settings[name] = int(environ[name])
             except ValueError:
-                raise RuntimeError(f"{name} must be a whole number, got {environ[name]!r}.") from None
+                raise RuntimeError(
+                    f"{name} must be a whole number, got {environ[name]!r}."
+                ) from None
     if environ.get("MAIL_USE_TLS"):
         settings["MAIL_USE_TLS"] = environ["MAIL_USE_TLS"].strip().lower() in _TRUE
     if environ.get("TRUSTED_HOSTS"):
@@ -129,12 +130,11 @@ def settings_from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
     return settings
 
 
-def config_class(environ: Mapping[str, str] = os.environ) -> type[Config]:
-    """The config class named by ``APP_ENV`` (default: development)."""
-    name = environ.get("APP_ENV", "development").strip().lower() or "development"
+def config_class(name: str) -> type[Config]:
+    """The config class for an ``APP_ENV`` value."""
+    name = name.strip().lower() or "development"
     try:
         return CONFIGS[name]
     except KeyError:
         choices = ", ".join(sorted(CONFIGS))
         raise RuntimeError(f"APP_ENV={name!r} is not one of: {choices}.") from None
-

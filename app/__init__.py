@@ -18,10 +18,18 @@ MIN_SECRET_KEY_LENGTH = 32
 MAX_REMEMBER_DAYS = 30
 
 
-def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
-    """Build the app for ``APP_ENV`` (development by default); ``overrides`` win over everything."""
-    app = Flask(__name__, instance_relative_config=True)
-    configure(app, overrides)
+def create_app(
+    overrides: Mapping[str, Any] | None = None,
+    *,
+    env: str | None = None,
+    instance_path: str | None = None,
+) -> Flask:
+    """Build the app for ``env`` (default: ``APP_ENV``, else development).
+
+    ``overrides`` win over every other source of settings; tests use them.
+    """
+    app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
+    configure(app, env or os.environ.get("APP_ENV", "development"), overrides)
     register_extensions(app)
     register_blueprints(app)
     register_cli(app)
@@ -29,8 +37,8 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     return app
 
 
-def configure(app: Flask, overrides: Mapping[str, Any] | None) -> None:
-    app.config.from_object(config_class())
+def configure(app: Flask, env_name: str, overrides: Mapping[str, Any] | None) -> None:
+    app.config.from_object(config_class(env_name))
     app.config.update(settings_from_environment(os.environ))
     app.config.from_prefixed_env()
     if overrides:

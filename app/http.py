@@ -19,7 +19,9 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "form-action 'self'",
     )
 )
-PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), browsing-topics=()"
+PERMISSIONS_POLICY = (
+    "camera=(), microphone=(), geolocation=(), payment=(), usb=(), browsing-topics=()"
+)
 HSTS = "max-age=31536000; includeSubDomains"
 # Blueprints whose pages carry account data or one-time form tokens.
 PRIVATE_BLUEPRINTS = frozenset({"auth", "admin"})

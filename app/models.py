@@ -76,7 +76,9 @@ class User(UserMixin, db.Model):
     def get_id(self) -> str:
         """Flask-Login's id is the sign-in token, so deleting the session row revokes both cookies."""
         if self._session_token is None:
-            raise RuntimeError("This user has no sign-in attached; use services.sessions.sign_in().")
+            raise RuntimeError(
+                "This user has no sign-in attached; use services.sessions.sign_in()."
+            )
         return self._session_token
 
     def __repr__(self) -> str:

@@ -14,13 +14,9 @@ from app.services.accounts import (
 
 
 class RegistrationForm(FlaskForm):
-    username = StringField(
-        "Username", validators=[DataRequired(message="Choose a username.")]
-    )
+    username = StringField("Username", validators=[DataRequired(message="Choose a username.")])
     email = StringField("Email", validators=[DataRequired(message="Enter your email address.")])
-    password = PasswordField(
-        "Password", validators=[InputRequired(message="Choose a password.")]
-    )
+    password = PasswordField("Password", validators=[InputRequired(message="Choose a password.")])
     confirm = PasswordField(
         "Repeat password",
         validators=[
@@ -62,4 +58,3 @@ class LoginForm(FlaskForm):
     password = PasswordField("Password", validators=[InputRequired(message="Enter your password.")])
     remember = BooleanField("Remember me on this device")
     submit = SubmitField("Sign in")
-

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, flash, make_response, render_template, request
+from flask.globals import request_ctx
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -9,22 +10,44 @@ from app.extensions import db
 bp = Blueprint("errors", __name__)
 
 PAGES: dict[int, tuple[str, str]] = {
-    400: ("Bad request", "The request could not be understood. Go back, reload the page and try again."),
+    400: (
+        "Bad request",
+        "The request could not be understood. Go back, reload the page and try again.",
+    ),
     403: ("Forbidden", "You do not have permission to see this page."),
-    404: ("Page not found", "There is nothing at this address. It may have moved or never existed."),
+    404: (
+        "Page not found",
+        "There is nothing at this address. It may have moved or never existed.",
+    ),
     405: ("Method not allowed", "This address does not accept that kind of request."),
     413: ("Too large", "What you sent is larger than this site accepts (1 MiB)."),
     429: ("Too many requests", "You are going a little fast. Wait a moment and try again."),
-    500: ("Something went wrong", "An unexpected error happened on our side. Please try again later."),
+    500: (
+        "Something went wrong",
+        "An unexpected error happened on our side. Please try again later.",
+    ),
 }
-CSRF_EXPIRED = "Your form expired before it was sent, so nothing was saved. Check it and send it again."
+CSRF_EXPIRED = (
+    "Your form expired before it was sent, so nothing was saved. Check it and send it again."
+)
+BARE_PAGE = (
+    '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{title}</title></head>'
+    "<body><main><h1>{title}</h1><p>{message}</p><p>Error {code}</p></main></body></html>"
+)
 # Headers of the original error worth keeping on the friendly page.
 KEPT_HEADERS = ("Allow", "Retry-After", "WWW-Authenticate")
 
 
 def render_error(code: int, message: str | None = None) -> tuple[str, int]:
     title, default_message = PAGES.get(code, PAGES[500] if code >= 500 else PAGES[400])
-    html = render_template("errors/error.html", code=code, title=title, message=message or default_message)
+    if request_ctx.url_adapter is None:
+        # The request was refused before routing (an untrusted Host): no URL can be built, so
+        # answer with a bare page instead of the site layout.
+        bare = BARE_PAGE.format(code=code, title=title, message=message or default_message)
+        return bare, code
+    html = render_template(
+        "errors/error.html", code=code, title=title, message=message or default_message
+    )
     return html, code
 
 

@@ -56,7 +56,9 @@ def normalize_email(raw: str) -> str:
     """The normalized form of an email address, or InvalidAccountData. Never looks up DNS."""
     candidate = raw.strip()
     if len(candidate) > EMAIL_MAX:
-        raise InvalidAccountData("email", f"Use an email address of at most {EMAIL_MAX} characters.")
+        raise InvalidAccountData(
+            "email", f"Use an email address of at most {EMAIL_MAX} characters."
+        )
     try:
         return validate_email(candidate, check_deliverability=False).normalized
     except EmailNotValidError as error:

@@ -27,7 +27,7 @@ class PasswordPolicyError(ValueError):
 def common_passwords() -> frozenset[str]:
     """The shipped list of common passwords (see app/data/README.md)."""
     data = resources.files("app").joinpath("data/common-passwords.txt.gz").read_bytes()
-    return frozenset(gzip.decompress(data).decode("utf-8").split())
+    return frozenset(gzip.decompress(data).decode("utf-8").splitlines())
 
 
 def normalize(password: str) -> str:
@@ -43,7 +43,9 @@ def check_policy(password: str, *, username: str = "", email: str = "") -> None:
         raise PasswordPolicyError(f"Use at least {MIN_LENGTH} characters.")
     folded = normalize(password).casefold()
     if folded in common_passwords():
-        raise PasswordPolicyError("This password is too common; choose one that is harder to guess.")
+        raise PasswordPolicyError(
+            "This password is too common; choose one that is harder to guess."
+        )
     identifiers = {username, email.rpartition("@")[0] if "@" in email else email}
     for identifier in identifiers:
         key = normalize(identifier).casefold()

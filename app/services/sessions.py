@@ -114,4 +114,3 @@ def sign_out() -> None:
         db.session.commit()
     session.clear()
     logout_user()
-

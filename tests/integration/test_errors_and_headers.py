@@ -1,0 +1,140 @@
+"""Friendly error pages with no internals, security headers on every response, health check."""
+
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from app import create_app
+from app.extensions import db
+from app.models import User
+from tests.factories import create_user
+from tests.helpers import AuthActions
+
+INTERNALS = ("Traceback", "sqlalchemy", "werkzeug", "jinja2", 'File "', "SELECT ", "Exception")
+
+
+def _assert_friendly(text: str) -> None:
+    assert "Go to the home page" in text
+    for word in INTERNALS:
+        assert word not in text
+
+
+def test_404_page(client: FlaskClient) -> None:
+    response = client.get("/no/such/page")
+    assert response.status_code == 404
+    assert "Page not found" in response.text
+    _assert_friendly(response.text)
+
+
+def test_405_page_keeps_allow_header(client: FlaskClient) -> None:
+    response = client.delete("/")
+    assert response.status_code == 405
+    assert "GET" in response.headers["Allow"]
+    _assert_friendly(response.text)
+
+
+def test_oversized_body_gets_the_413_page(client: FlaskClient) -> None:
+    response = client.post("/auth/login", data={"username": "x" * (2 * 1024 * 1024)})
+    assert response.status_code == 413
+    assert "larger than this site accepts" in response.text
+    _assert_friendly(response.text)
+
+
+def test_post_without_csrf_token_is_a_friendly_400(client: FlaskClient) -> None:
+    response = client.post("/auth/login", data={"username": "a", "password": "b"})
+    assert response.status_code == 400
+    assert "Your form expired" in response.text
+    assert 'name="username"' in response.text and 'value="a"' in response.text
+
+
+def test_unexpected_error_gets_the_500_page_without_internals(app: Flask) -> None:
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+
+    @app.get("/explode")
+    def explode() -> str:
+        raise RuntimeError("SELECT secret FROM internals")
+
+    response = app.test_client().get("/explode")
+    assert response.status_code == 500
+    assert "Something went wrong" in response.text
+    assert "secret" not in response.text
+    _assert_friendly(response.text)
+
+
+def test_a_failed_request_leaves_nothing_half_written(app: Flask) -> None:
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+
+    @app.get("/half-write")
+    def half_write() -> str:
+        db.session.add(
+            User(
+                username="ghost",
+                username_key="ghost",
+                email="g@example.com",
+                email_key="g@example.com",
+                password_hash="x",
+            )
+        )
+        db.session.flush()
+        raise RuntimeError("boom")
+
+    client = app.test_client()
+    assert client.get("/half-write").status_code == 500
+    assert client.get("/healthz").status_code == 200
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 0
+
+
+@pytest.mark.parametrize(
+    "path", ["/", "/auth/login", "/static/css/inkwell.css", "/missing", "/healthz"]
+)
+def test_security_headers_on_every_response(client: FlaskClient, path: str) -> None:
+    with client.get(path) as response:
+        headers = response.headers
+    csp = headers["Content-Security-Policy"]
+    for directive in (
+        "default-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "frame-ancestors 'none'",
+        "script-src 'self'",
+    ):
+        assert directive in csp
+    assert "unsafe-inline" not in csp
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+    assert headers["Cross-Origin-Opener-Policy"] == "same-origin"
+    assert "camera=()" in headers["Permissions-Policy"]
+    assert "Strict-Transport-Security" not in headers, "HSTS only over https"
+
+
+def test_pages_have_no_inline_script_or_style(
+    app: Flask, client: FlaskClient, auth: AuthActions
+) -> None:
+    with app.app_context():
+        create_user("boss", is_admin=True)
+    auth.login("boss")
+    for path in ("/", "/auth/login", "/auth/register", "/admin/", "/missing"):
+        html = app.test_client().get(path).text + client.get(path).text
+        assert "<script" not in html
+        assert "style=" not in html and "<style" not in html
+
+
+def test_healthz_reports_database(client: FlaskClient) -> None:
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json == {"status": "ok", "database": "ok"}
+
+
+def test_healthz_reports_an_unreachable_database(tmp_path: Path) -> None:
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'missing-dir' / 'x.db'}"},
+        env="testing",
+        instance_path=str(tmp_path),
+    )
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.json == {"status": "error", "database": "unreachable"}

@@ -1,0 +1,85 @@
+"""The app in production config behind https: Secure cookies, HSTS, trusted hosts, no debugger."""
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
+
+from app import create_app
+from app.extensions import db
+from tests.factories import create_user
+from tests.helpers import AuthActions, set_cookie_headers
+
+
+@pytest.fixture
+def production_app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
+    app = create_app(
+        {
+            "SECRET_KEY": "a-production-strength-secret-key-0123456789",
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            # Cheap hashing for the test run; the production floor has its own test.
+            "PASSWORD_HASH_TIME_COST": 1,
+            "PASSWORD_HASH_MEMORY_KIB": 64,
+            "TRUSTED_HOSTS": ["blog.example.com"],
+        },
+        env="production",
+        instance_path=str(tmp_path),
+    )
+    with app.app_context():
+        db.create_all()
+        create_user("reader")
+    yield app
+
+
+class HTTPSClient(FlaskClient):
+    """A browser on https://blog.example.com (werkzeug clients take the base URL per request)."""
+
+    base_url = "https://blog.example.com"
+
+    def open(self, *args: Any, **kwargs: Any) -> TestResponse:
+        kwargs.setdefault("base_url", self.base_url)
+        return super().open(*args, **kwargs)
+
+
+@pytest.fixture
+def https_client(production_app: Flask) -> FlaskClient:
+    production_app.test_client_class = HTTPSClient
+    return production_app.test_client()
+
+
+def test_cookies_are_secure_over_https(https_client: FlaskClient) -> None:
+    response = AuthActions(https_client).login(remember=True)
+    assert response.status_code == 302
+    cookies = set_cookie_headers(response)
+    for name in ("inkwell_session", "inkwell_remember"):
+        morsel = cookies[name][name]
+        assert morsel["secure"] and morsel["httponly"] and morsel["samesite"] == "Lax"
+
+
+def test_hsts_for_a_year_over_https(https_client: FlaskClient) -> None:
+    for path in ("/", "/missing", "/static/css/inkwell.css"):
+        with https_client.get(path) as response:
+            hsts = response.headers["Strict-Transport-Security"]
+        max_age = int(hsts.split("max-age=")[1].split(";")[0])
+        assert max_age >= 365 * 24 * 3600
+
+
+def test_untrusted_host_is_refused(production_app: Flask) -> None:
+    response = production_app.test_client().get("/", base_url="https://evil.example.net")
+    assert response.status_code == 400
+    assert "Bad request" in response.text
+
+
+def test_errors_never_show_a_debugger(production_app: Flask, https_client: FlaskClient) -> None:
+    @production_app.get("/explode")
+    def explode() -> str:
+        raise RuntimeError("internal detail")
+
+    response = https_client.get("/explode")
+    assert response.status_code == 500
+    assert "internal detail" not in response.text
+    assert "Traceback" not in response.text and "debugger" not in response.text.lower()

@@ -1,0 +1,174 @@
+"""Registration over HTTP: the real form, CSRF included."""
+
+import re
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from app.extensions import db
+from app.models import User
+from tests.factories import create_user
+from tests.helpers import PASSWORD, AuthActions, csrf_token, submit
+
+
+def _users(app: Flask) -> list[User]:
+    with app.app_context():
+        return list(db.session.scalars(sa.select(User)))
+
+
+def test_register_signs_in_and_stores_only_a_strong_hash(
+    app: Flask, client: FlaskClient, auth: AuthActions
+) -> None:
+    response = auth.register("Reader.One", "Reader.One@Example.COM")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+    home = client.get("/")
+    assert "Signed in as <strong" in home.text and "Reader.One" in home.text
+    assert 'action="/auth/logout"' in home.text
+
+    [user] = _users(app)
+    assert user.username == "Reader.One"
+    assert user.email == "Reader.One@example.com"
+    assert user.password_hash.startswith("$argon2id$")
+    assert PASSWORD not in user.password_hash
+    assert not user.is_admin and user.is_active
+    assert user.created_at.tzinfo is not None
+
+
+def test_register_ignores_fields_the_form_does_not_declare(app: Flask, client: FlaskClient) -> None:
+    extra = {"is_admin": "y", "role": "admin", "is_active": "false", "id": "99"}
+    data = {
+        "username": "sneaky",
+        "email": "s@example.com",
+        "password": PASSWORD,
+        "confirm": PASSWORD,
+    }
+    assert submit(client, "/auth/register", {**data, **extra}).status_code == 302
+    [user] = _users(app)
+    assert not user.is_admin and user.is_active and user.id != 99
+    assert client.get("/admin/").status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("username", "", "Choose a username."),
+        ("username", "ab", "Use 3 to 32 characters"),
+        ("username", "x" * 33, "Use 3 to 32 characters"),
+        ("username", "has space", "letters, digits, and _ - . only"),
+        ("username", ".hidden", "starting with a letter or digit"),
+        ("username", "nul\x00byte", "letters, digits, and _ - . only"),
+        ("username", "x" * 10_000, "Use 3 to 32 characters"),
+        ("email", "", "Enter your email address."),
+        ("email", "not-an-email", "Enter a valid email address"),
+        ("email", "a@" + "b" * 300 + ".com", "at most 254 characters"),
+        ("email", "nul\x00@example.com", "Enter a valid email address"),
+        ("password", "short", "at least 8 characters"),
+        ("password", "p" * 129, "at most 128 characters"),
+        ("password", "password123", "too common"),
+        ("password", "newbie-newbie-99", "must not contain your username"),
+    ],
+)
+def test_register_rejects_bad_input_with_a_clear_message(
+    app: Flask, client: FlaskClient, field: str, value: str, message: str
+) -> None:
+    data = {"username": "newbie", "email": "newbie@example.com", "password": PASSWORD}
+    data[field] = value
+    data["confirm"] = data["password"]
+    response = submit(client, "/auth/register", data)
+    assert response.status_code == 422
+    assert message in response.text
+    assert re.search(rf'aria-describedby="[^"]*\b{field}-errors"', response.text)
+    assert f'id="{field}-errors"' in response.text
+    assert _users(app) == []
+
+
+def test_register_mismatched_confirmation(app: Flask, client: FlaskClient) -> None:
+    data = {"username": "newbie", "email": "n@example.com", "password": PASSWORD, "confirm": "nope"}
+    response = submit(client, "/auth/register", data)
+    assert response.status_code == 422
+    assert "The two passwords do not match." in response.text
+    assert PASSWORD not in response.text, "a password is never sent back in the page"
+
+
+def test_invalid_utf8_is_a_form_error_not_a_crash(app: Flask, client: FlaskClient) -> None:
+    token = csrf_token(client.get("/auth/register").text)
+    body = (
+        f"csrf_token={token}&username=%FF%FEbad&email=x%C3%28@example.com"
+        f"&password=a+long+and+unusual+passphrase&confirm=a+long+and+unusual+passphrase"
+    )
+    response = client.post(
+        "/auth/register", data=body, content_type="application/x-www-form-urlencoded"
+    )
+    assert response.status_code == 422
+    assert "letters, digits, and _ - . only" in response.text
+    assert _users(app) == []
+
+
+@pytest.mark.parametrize(
+    ("existing", "attempt"),
+    [
+        ("alice", "ALICE"),
+        ("Straße", "STRASSE"),  # case folding, not just lower()
+        ("bob", "ｂｏｂ"),  # fullwidth letters fold to the same name under NFKC
+    ],
+)
+def test_usernames_are_unique_case_insensitively_after_nfkc(
+    app: Flask, client: FlaskClient, existing: str, attempt: str
+) -> None:
+    with app.app_context():
+        create_user(existing, email="first@example.com")
+    data = {"username": attempt, "email": "second@example.com", "password": PASSWORD}
+    response = submit(client, "/auth/register", {**data, "confirm": PASSWORD})
+    assert response.status_code == 422
+    assert "That username is taken" in response.text
+    assert len(_users(app)) == 1
+
+
+def test_emails_are_unique_case_insensitively(app: Flask, client: FlaskClient) -> None:
+    with app.app_context():
+        create_user("first", email="Same@Example.com")
+    data = {"username": "second", "email": "same@EXAMPLE.com", "password": PASSWORD}
+    response = submit(client, "/auth/register", {**data, "confirm": PASSWORD})
+    assert response.status_code == 422
+    assert "That email address cannot be used" in response.text
+    assert len(_users(app)) == 1
+
+
+def test_unicode_usernames_are_welcome(app: Flask, auth: AuthActions) -> None:
+    assert auth.register("Zoë_Łukasz-名前", "zoe@example.com").status_code == 302
+    assert [user.username for user in _users(app)] == ["Zoë_Łukasz-名前"]
+
+
+def test_signed_in_member_visiting_register_goes_home(
+    auth: AuthActions, client: FlaskClient
+) -> None:
+    auth.register()
+    response = client.get("/auth/register")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+
+
+def test_expired_csrf_token_rerenders_the_form_with_input_kept(
+    app: Flask, client: FlaskClient
+) -> None:
+    client.get("/auth/register")
+    data = {
+        "csrf_token": "expired-or-forged",
+        "username": "keepme",
+        "email": "keepme@example.com",
+        "password": PASSWORD,
+        "confirm": PASSWORD,
+    }
+    response = client.post("/auth/register", data=data)
+    assert response.status_code == 400
+    assert "Your form expired before it was sent" in response.text
+    assert 'value="keepme"' in response.text
+    assert 'value="keepme@example.com"' in response.text
+    assert PASSWORD not in response.text
+    assert _users(app) == []
+    # The page carries a fresh token, so sending it again works.
+    data["csrf_token"] = csrf_token(response.text)
+    assert client.post("/auth/register", data=data).status_code == 302

@@ -1,0 +1,213 @@
+"""The server-side session registry: remember-me, revocation on logout, expiry, deactivation."""
+
+import re
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from app.extensions import db
+from app.models import User, UserSession, utcnow
+from tests.factories import create_user
+from tests.helpers import AuthActions, set_cookie_headers
+
+SESSION_COOKIE = "inkwell_session"
+REMEMBER_COOKIE = "inkwell_remember"
+
+
+@pytest.fixture(autouse=True)
+def member(app: Flask) -> None:
+    with app.app_context():
+        create_user("reader")
+
+
+def _signed_in_as(client: FlaskClient) -> str | None:
+    match = re.search(r'data-testid="current-user">([^<]+)<', client.get("/").text)
+    return match.group(1) if match else None
+
+
+def _client_with(app: Flask, **cookies: str) -> FlaskClient:
+    client = app.test_client()
+    for name, value in cookies.items():
+        client.set_cookie(name, value)
+    return client
+
+
+def _sessions(app: Flask) -> list[UserSession]:
+    with app.app_context():
+        return list(db.session.scalars(sa.select(UserSession)))
+
+
+def test_without_remember_me_nothing_persistent_is_set(app: Flask, auth: AuthActions) -> None:
+    response = auth.login(remember=False)
+    cookies = set_cookie_headers(response)
+    assert REMEMBER_COOKIE not in cookies
+    session_cookie = cookies[SESSION_COOKIE][SESSION_COOKIE]
+    assert not session_cookie["expires"] and not session_cookie["max-age"]
+    assert session_cookie["httponly"] and session_cookie["samesite"] == "Lax"
+    [record] = _sessions(app)
+    assert not record.remembered
+    assert record.expires_at - record.created_at == timedelta(hours=12)
+
+
+def test_remember_cookie_is_httponly_lax_and_at_most_thirty_days(
+    app: Flask, auth: AuthActions
+) -> None:
+    response = auth.login(remember=True)
+    remember = set_cookie_headers(response)[REMEMBER_COOKIE][REMEMBER_COOKIE]
+    assert remember["httponly"] and remember["samesite"] == "Lax"
+    assert not remember["secure"], "Secure is for production (tested in test_production_https)"
+    [record] = _sessions(app)
+    assert record.remembered
+    assert record.expires_at - record.created_at == timedelta(days=30)
+    assert record.token_hash not in remember.value, "the cookie holds the token, the table its hash"
+
+
+def test_remember_cookie_alone_restores_a_non_fresh_session(
+    app: Flask, client: FlaskClient, auth: AuthActions
+) -> None:
+    auth.login(remember=True)
+    remember = client.get_cookie(REMEMBER_COOKIE)
+    assert remember is not None and remember.expires is not None
+    assert remember.expires - utcnow() <= timedelta(days=30)
+
+    new_browser = _client_with(app, **{REMEMBER_COOKIE: remember.value})
+    assert _signed_in_as(new_browser) == "reader"
+    with new_browser.session_transaction() as session:
+        assert session["_fresh"] is False
+
+
+def test_logout_is_post_only(client: FlaskClient, auth: AuthActions) -> None:
+    auth.login()
+    response = client.get("/auth/logout")
+    assert response.status_code == 405
+    assert "POST" in response.headers["Allow"]
+    assert _signed_in_as(client) == "reader"
+
+
+def test_logout_without_csrf_token_is_refused(client: FlaskClient, auth: AuthActions) -> None:
+    auth.login()
+    response = client.post("/auth/logout")
+    assert response.status_code == 400
+    assert "Your form expired" in response.text
+    assert _signed_in_as(client) == "reader"
+
+
+def test_logout_revokes_captured_session_and_remember_cookies(
+    app: Flask, client: FlaskClient, auth: AuthActions
+) -> None:
+    auth.login(remember=True)
+    captured_session = client.get_cookie(SESSION_COOKIE).value
+    captured_remember = client.get_cookie(REMEMBER_COOKIE).value
+    # Both captures work while the sign-in is live...
+    assert _signed_in_as(_client_with(app, **{SESSION_COOKIE: captured_session})) == "reader"
+    assert _signed_in_as(_client_with(app, **{REMEMBER_COOKIE: captured_remember})) == "reader"
+
+    response = auth.logout()
+    assert response.status_code == 302
+    assert _signed_in_as(client) is None
+    assert _sessions(app) == []
+    deleted = set_cookie_headers(response)[REMEMBER_COOKIE][REMEMBER_COOKIE]
+    assert deleted.value == "" and "1970" in deleted["expires"]
+
+    # ...and neither does after logout, alone or together.
+    assert _signed_in_as(_client_with(app, **{SESSION_COOKIE: captured_session})) is None
+    assert _signed_in_as(_client_with(app, **{REMEMBER_COOKIE: captured_remember})) is None
+    both = {SESSION_COOKIE: captured_session, REMEMBER_COOKIE: captured_remember}
+    assert _signed_in_as(_client_with(app, **both)) is None
+
+
+def test_logout_ends_only_this_browsers_sign_in(app: Flask) -> None:
+    laptop, phone = app.test_client(), app.test_client()
+    AuthActions(laptop).login()
+    AuthActions(phone).login(remember=True)
+    assert len(_sessions(app)) == 2
+    AuthActions(laptop).logout()
+    assert _signed_in_as(laptop) is None
+    assert _signed_in_as(phone) == "reader"
+    assert len(_sessions(app)) == 1
+
+
+def _age_session(app: Flask, **changes: timedelta) -> None:
+    with app.app_context():
+        record = db.session.scalar(sa.select(UserSession))
+        for column, delta in changes.items():
+            setattr(record, column, getattr(record, column) - delta)
+        db.session.commit()
+
+
+def test_expired_session_is_anonymous(app: Flask, client: FlaskClient, auth: AuthActions) -> None:
+    auth.login(remember=True)
+    remember = client.get_cookie(REMEMBER_COOKIE).value
+    _age_session(app, expires_at=timedelta(days=31))
+    assert _signed_in_as(client) is None
+    assert _signed_in_as(_client_with(app, **{REMEMBER_COOKIE: remember})) is None
+
+
+def test_idle_session_times_out_but_remembered_one_does_not(
+    app: Flask, client: FlaskClient, auth: AuthActions
+) -> None:
+    auth.login(remember=False)
+    _age_session(app, last_seen_at=timedelta(minutes=31))
+    assert _signed_in_as(client) is None
+
+    remembered = app.test_client()
+    AuthActions(remembered).login(remember=True)
+    with app.app_context():
+        db.session.execute(
+            sa.update(UserSession)
+            .where(UserSession.remembered)
+            .values(last_seen_at=utcnow() - timedelta(days=3))
+        )
+        db.session.commit()
+    assert _signed_in_as(remembered) == "reader"
+
+
+def test_last_seen_is_written_at_most_once_a_minute(
+    app: Flask, client: FlaskClient, auth: AuthActions
+) -> None:
+    auth.login()
+    [record] = _sessions(app)
+    client.get("/")
+    [unchanged] = _sessions(app)
+    assert unchanged.last_seen_at == record.last_seen_at
+    _age_session(app, last_seen_at=timedelta(minutes=5))
+    client.get("/")
+    [touched] = _sessions(app)
+    assert utcnow() - touched.last_seen_at < timedelta(minutes=1)
+
+
+def test_deactivation_takes_effect_on_the_next_request(
+    app: Flask, client: FlaskClient, auth: AuthActions
+) -> None:
+    auth.login(remember=True)
+    assert _signed_in_as(client) == "reader"
+    with app.app_context():
+        db.session.execute(sa.update(User).values(is_active=False))
+        db.session.commit()
+    assert _signed_in_as(client) is None
+
+
+def test_deleting_a_user_deletes_their_sessions(app: Flask, auth: AuthActions) -> None:
+    auth.login()
+    with app.app_context():
+        db.session.execute(sa.delete(User))
+        db.session.commit()
+    assert _sessions(app) == []
+
+
+def test_session_records_device_details(app: Flask, client: FlaskClient) -> None:
+    client.environ_base["HTTP_USER_AGENT"] = "Mozilla/5.0 (X11; Linux x86_64) TestBrowser/1.0"
+    AuthActions(client).login()
+    [record] = _sessions(app)
+    assert record.user_agent == "Mozilla/5.0 (X11; Linux x86_64) TestBrowser/1.0"
+    assert record.ip_address == "127.0.0.1"
+    assert len(record.token_hash) == 64
+
+
+def test_account_pages_are_not_cached(client: FlaskClient, auth: AuthActions) -> None:
+    assert client.get("/auth/login").headers["Cache-Control"] == "no-store"
+    auth.login()
+    assert client.get("/").headers["Cache-Control"] == "no-store"
