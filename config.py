@@ -9,7 +9,7 @@ Order of precedence (last wins): the class defaults below, the documented enviro
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 
 class Config:
@@ -18,7 +18,7 @@ class Config:
     APP_ENV = "base"
     SECRET_KEY: str | None = None
     SQLALCHEMY_DATABASE_URI: str | None = None
-    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
+    SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict[str, Any]] = {"pool_pre_ping": True}
     SITE_URL = "http://127.0.0.1:5000"
     REDIS_URL: str | None = None
 
@@ -66,7 +66,7 @@ class DevelopmentConfig(Config):
 class TestingConfig(Config):
     APP_ENV = "testing"
     TESTING = True
-    SECRET_KEY = "testing-secret-key-not-for-production-0123456789"
+    SECRET_KEY = "testing-secret-key-not-for-production-0123456789"  # noqa: S105
     SITE_URL = "http://localhost"
     # Cheap hashing keeps the suite fast; the production floor is asserted by a test of its own.
     PASSWORD_HASH_TIME_COST = 1

@@ -51,7 +51,8 @@ def configure(app: Flask, env_name: str, overrides: Mapping[str, Any] | None) ->
     if len(secret) < MIN_SECRET_KEY_LENGTH:
         raise RuntimeError(
             f"SECRET_KEY must be set to at least {MIN_SECRET_KEY_LENGTH} random characters in "
-            f"{env}; generate one with: python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+            f"{env}. Generate one with:\n"
+            "  python -c 'import secrets; print(secrets.token_urlsafe(48))'"
         )
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)

@@ -74,7 +74,7 @@ class User(UserMixin, db.Model):
         self._session_token = token
 
     def get_id(self) -> str:
-        """Flask-Login's id is the sign-in token, so deleting the session row revokes both cookies."""
+        """Flask-Login's id is the sign-in token: deleting the session row revokes both cookies."""
         if self._session_token is None:
             raise RuntimeError(
                 "This user has no sign-in attached; use services.sessions.sign_in()."

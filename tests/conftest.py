@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -33,23 +34,39 @@ def database_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'inkwell-test.db'}"
 
 
+AppFactory = Callable[..., Flask]
+
+
 @pytest.fixture
-def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
-    app = create_app(
-        {"SQLALCHEMY_DATABASE_URI": database_url},
-        env="testing",
-        instance_path=str(tmp_path / "instance"),
-    )
-    with app.app_context():
-        db.create_all()
-    yield app
-    with app.app_context():
-        db.session.remove()
-        if db.engine.dialect.name == "postgresql":
-            tables = ", ".join(table.name for table in db.metadata.sorted_tables)
-            with db.engine.begin() as connection:
-                connection.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-        db.engine.dispose()
+def make_app(database_url: str, tmp_path: Path) -> Iterator[AppFactory]:
+    """Build apps on the test database (schema created); their data is wiped after the test."""
+    apps: list[Flask] = []
+
+    def factory(overrides: Mapping[str, Any] | None = None, env: str = "testing") -> Flask:
+        app = create_app(
+            {"SQLALCHEMY_DATABASE_URI": database_url, **(overrides or {})},
+            env=env,
+            instance_path=str(tmp_path / "instance"),
+        )
+        with app.app_context():
+            db.create_all()
+        apps.append(app)
+        return app
+
+    yield factory
+    for app in apps:
+        with app.app_context():
+            db.session.remove()
+            if db.engine.dialect.name == "postgresql":
+                tables = ", ".join(table.name for table in db.metadata.sorted_tables)
+                with db.engine.begin() as connection:
+                    connection.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(make_app: AppFactory) -> Flask:
+    return make_app()
 
 
 @pytest.fixture

@@ -36,7 +36,7 @@ def csrf_token(html: str) -> str:
 def submit(
     client: FlaskClient, url: str, data: dict[str, str], form_url: str | None = None
 ) -> TestResponse:
-    """GET the page holding the form (``form_url``, default ``url``), then POST it with its token."""
+    """GET the page with the form (``form_url``, default ``url``), then POST it with its token."""
     page = client.get(form_url or url)
     # Browsers send the page's address as Referer; Flask-WTF requires it over https.
     headers = {"Referer": page.request.url}

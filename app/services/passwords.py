@@ -70,7 +70,7 @@ def hash_password(password: str) -> str:
 
 
 def verify_password(stored_hash: str, password: str) -> bool:
-    """Check ``password``; argon2 hashes and Werkzeug's (scrypt/pbkdf2) legacy hashes are accepted."""
+    """Check ``password`` against argon2 hashes and Werkzeug's legacy scrypt/pbkdf2 ones."""
     if len(password) > MAX_LENGTH:
         return False
     candidate = normalize(password)
@@ -96,7 +96,7 @@ def needs_rehash(stored_hash: str) -> bool:
 
 
 def burn_hash_time(password: str) -> None:
-    """Spend one verification on a dummy hash, so an unknown account answers as slowly as a known one."""
+    """Verify against a dummy hash, so an unknown account answers as slowly as a known one."""
     dummy = current_app.extensions.get("inkwell_dummy_hash")
     if dummy is None:
         dummy = hash_password("inkwell-dummy-password")

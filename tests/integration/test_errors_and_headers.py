@@ -47,7 +47,8 @@ def test_post_without_csrf_token_is_a_friendly_400(client: FlaskClient) -> None:
     response = client.post("/auth/login", data={"username": "a", "password": "b"})
     assert response.status_code == 400
     assert "Your form expired" in response.text
-    assert 'name="username"' in response.text and 'value="a"' in response.text
+    assert 'name="username"' in response.text
+    assert 'value="a"' in response.text
 
 
 def test_unexpected_error_gets_the_500_page_without_internals(app: Flask) -> None:
@@ -120,7 +121,8 @@ def test_pages_have_no_inline_script_or_style(
     for path in ("/", "/auth/login", "/auth/register", "/admin/", "/missing"):
         html = app.test_client().get(path).text + client.get(path).text
         assert "<script" not in html
-        assert "style=" not in html and "<style" not in html
+        assert "style=" not in html
+        assert "<style" not in html
 
 
 def test_healthz_reports_database(client: FlaskClient) -> None:

@@ -1,7 +1,5 @@
 """The app in production config behind https: Secure cookies, HSTS, trusted hosts, no debugger."""
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -9,30 +7,26 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from app import create_app
-from app.extensions import db
+from tests.conftest import AppFactory
 from tests.factories import create_user
 from tests.helpers import AuthActions, set_cookie_headers
 
 
 @pytest.fixture
-def production_app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
-    app = create_app(
+def production_app(make_app: AppFactory) -> Flask:
+    app = make_app(
         {
             "SECRET_KEY": "a-production-strength-secret-key-0123456789",
-            "SQLALCHEMY_DATABASE_URI": database_url,
             # Cheap hashing for the test run; the production floor has its own test.
             "PASSWORD_HASH_TIME_COST": 1,
             "PASSWORD_HASH_MEMORY_KIB": 64,
             "TRUSTED_HOSTS": ["blog.example.com"],
         },
         env="production",
-        instance_path=str(tmp_path),
     )
     with app.app_context():
-        db.create_all()
         create_user("reader")
-    yield app
+    return app
 
 
 class HTTPSClient(FlaskClient):
@@ -57,7 +51,9 @@ def test_cookies_are_secure_over_https(https_client: FlaskClient) -> None:
     cookies = set_cookie_headers(response)
     for name in ("inkwell_session", "inkwell_remember"):
         morsel = cookies[name][name]
-        assert morsel["secure"] and morsel["httponly"] and morsel["samesite"] == "Lax"
+        assert morsel["secure"]
+        assert morsel["httponly"]
+        assert morsel["samesite"] == "Lax"
 
 
 def test_hsts_for_a_year_over_https(https_client: FlaskClient) -> None:
@@ -82,4 +78,5 @@ def test_errors_never_show_a_debugger(production_app: Flask, https_client: Flask
     response = https_client.get("/explode")
     assert response.status_code == 500
     assert "internal detail" not in response.text
-    assert "Traceback" not in response.text and "debugger" not in response.text.lower()
+    assert "Traceback" not in response.text
+    assert "debugger" not in response.text.lower()

@@ -45,8 +45,10 @@ def test_without_remember_me_nothing_persistent_is_set(app: Flask, auth: AuthAct
     cookies = set_cookie_headers(response)
     assert REMEMBER_COOKIE not in cookies
     session_cookie = cookies[SESSION_COOKIE][SESSION_COOKIE]
-    assert not session_cookie["expires"] and not session_cookie["max-age"]
-    assert session_cookie["httponly"] and session_cookie["samesite"] == "Lax"
+    assert not session_cookie["expires"]
+    assert not session_cookie["max-age"]
+    assert session_cookie["httponly"]
+    assert session_cookie["samesite"] == "Lax"
     [record] = _sessions(app)
     assert not record.remembered
     assert record.expires_at - record.created_at == timedelta(hours=12)
@@ -57,7 +59,8 @@ def test_remember_cookie_is_httponly_lax_and_at_most_thirty_days(
 ) -> None:
     response = auth.login(remember=True)
     remember = set_cookie_headers(response)[REMEMBER_COOKIE][REMEMBER_COOKIE]
-    assert remember["httponly"] and remember["samesite"] == "Lax"
+    assert remember["httponly"]
+    assert remember["samesite"] == "Lax"
     assert not remember["secure"], "Secure is for production (tested in test_production_https)"
     [record] = _sessions(app)
     assert record.remembered
@@ -70,7 +73,8 @@ def test_remember_cookie_alone_restores_a_non_fresh_session(
 ) -> None:
     auth.login(remember=True)
     remember = client.get_cookie(REMEMBER_COOKIE)
-    assert remember is not None and remember.expires is not None
+    assert remember is not None
+    assert remember.expires is not None
     assert remember.expires - utcnow() <= timedelta(days=30)
 
     new_browser = _client_with(app, **{REMEMBER_COOKIE: remember.value})
@@ -110,7 +114,8 @@ def test_logout_revokes_captured_session_and_remember_cookies(
     assert _signed_in_as(client) is None
     assert _sessions(app) == []
     deleted = set_cookie_headers(response)[REMEMBER_COOKIE][REMEMBER_COOKIE]
-    assert deleted.value == "" and "1970" in deleted["expires"]
+    assert deleted.value == ""
+    assert "1970" in deleted["expires"]
 
     # ...and neither does after logout, alone or together.
     assert _signed_in_as(_client_with(app, **{SESSION_COOKIE: captured_session})) is None

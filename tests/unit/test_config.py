@@ -31,8 +31,10 @@ def test_production_takes_secret_key_from_environment(
 def test_production_cookies_are_secure_httponly_lax(tmp_path: Path) -> None:
     app = _production(tmp_path, SECRET_KEY="k" * 40)
     config = app.config
-    assert config["SESSION_COOKIE_SECURE"] and config["REMEMBER_COOKIE_SECURE"]
-    assert config["SESSION_COOKIE_HTTPONLY"] and config["REMEMBER_COOKIE_HTTPONLY"]
+    assert config["SESSION_COOKIE_SECURE"]
+    assert config["REMEMBER_COOKIE_SECURE"]
+    assert config["SESSION_COOKIE_HTTPONLY"]
+    assert config["REMEMBER_COOKIE_HTTPONLY"]
     assert config["SESSION_COOKIE_SAMESITE"] == config["REMEMBER_COOKIE_SAMESITE"] == "Lax"
     assert not app.debug
 

@@ -1,4 +1,4 @@
-"""The ``next`` table: SECURITY.md's bypass corpus plus the variants found while writing the check."""
+"""The ``next`` table: SECURITY.md's bypass corpus plus variants found while writing the check."""
 
 import pytest
 

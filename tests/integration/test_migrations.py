@@ -1,0 +1,96 @@
+"""``flask db upgrade`` from an empty database builds exactly the models' schema (no drift)."""
+
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+import app.models  # noqa: F401  (registers the tables on db.metadata)
+from app.extensions import db
+from tests.conftest import TEST_DATABASE_URL
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def empty_database(tmp_path: Path) -> Iterator[str]:
+    """A brand-new database on the backend under test."""
+    if not TEST_DATABASE_URL.startswith("postgresql"):
+        yield f"sqlite:///{tmp_path / 'migrations.db'}"
+        return
+    name = f"inkwell_migrations_{uuid.uuid4().hex[:12]}"
+    server = sa.make_url(TEST_DATABASE_URL)
+    admin = sa.create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _flask(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "APP_ENV": "testing", "DATABASE_URL": database_url}
+    return subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def _drift(database_url: str) -> list[object]:
+    engine = sa.create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            return list(compare_metadata(context, db.metadata))
+    finally:
+        engine.dispose()
+
+
+def _tables(database_url: str) -> set[str]:
+    engine = sa.create_engine(database_url)
+    try:
+        return set(sa.inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+
+
+def test_upgrade_from_empty_matches_the_models(empty_database: str) -> None:
+    upgrade = _flask(empty_database, "db", "upgrade")
+    assert upgrade.returncode == 0, upgrade.stderr
+    assert _drift(empty_database) == []
+    check = _flask(empty_database, "db", "check")
+    assert check.returncode == 0, check.stderr
+    assert "No new upgrade operations detected" in check.stdout + check.stderr
+
+
+def test_upgrade_creates_no_accounts(empty_database: str) -> None:
+    assert _flask(empty_database, "db", "upgrade").returncode == 0
+    engine = sa.create_engine(empty_database)
+    try:
+        with engine.connect() as connection:
+            assert connection.scalar(sa.text("SELECT count(*) FROM users")) == 0
+    finally:
+        engine.dispose()
+
+
+def test_downgrade_to_base_and_upgrade_again(empty_database: str) -> None:
+    assert _flask(empty_database, "db", "upgrade").returncode == 0
+    downgrade = _flask(empty_database, "db", "downgrade", "base")
+    assert downgrade.returncode == 0, downgrade.stderr
+    assert _tables(empty_database) <= {"alembic_version"}
+    assert _flask(empty_database, "db", "upgrade").returncode == 0
+    assert {"users", "user_sessions"} <= _tables(empty_database)
