@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint format clean
+.PHONY: run test lint format lock bench clean
 
 ## run: create .venv, install, apply migrations, serve http://127.0.0.1:5000 (development, SQLite)
 run: $(VENV)/.runtime-installed
@@ -25,6 +25,14 @@ lint: $(VENV)/.dev-installed
 format: $(VENV)/.dev-installed
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+## bench: print benchmark tables (not tests; numbers depend on the machine)
+bench: $(VENV)/.runtime-installed
+	$(BIN)/python -m bench.password_hash
+
+## lock: re-resolve requirements*.in into the pinned requirements*.txt
+lock:
+	PYTHON=$(PYTHON) scripts/lock.sh
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

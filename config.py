@@ -55,6 +55,17 @@ class Config:
     PASSWORD_HASH_PARALLELISM = 1
 
     WTF_CSRF_TIME_LIMIT = 3600
+
+    # Rate limits (Flask-Limiter). Memory storage is per process: with several workers or
+    # instances set REDIS_URL, which becomes the shared storage.
+    RATELIMIT_ENABLED = True
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_KEY_PREFIX = "inkwell"
+    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True  # Redis down: fall back to memory rather than fail sign-in
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    LOGIN_RATE_LIMIT = "5 per minute"
+    REGISTER_RATE_LIMIT = "10 per hour"
     PROXY_FIX_X_FOR = 0
     PROXY_FIX_X_PROTO = 0
 
@@ -72,6 +83,8 @@ class TestingConfig(Config):
     PASSWORD_HASH_TIME_COST = 1
     PASSWORD_HASH_MEMORY_KIB = 64
     PASSWORD_HASH_PARALLELISM = 1
+    # Off so tests can sign in many times; the rate-limit tests switch it on.
+    RATELIMIT_ENABLED = False
 
 
 class ProductionConfig(Config):
@@ -122,8 +135,11 @@ def settings_from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
                 raise RuntimeError(
                     f"{name} must be a whole number, got {environ[name]!r}."
                 ) from None
-    if environ.get("MAIL_USE_TLS"):
-        settings["MAIL_USE_TLS"] = environ["MAIL_USE_TLS"].strip().lower() in _TRUE
+    for name in ("MAIL_USE_TLS", "RATELIMIT_ENABLED"):
+        if environ.get(name):
+            settings[name] = environ[name].strip().lower() in _TRUE
+    if environ.get("REDIS_URL"):
+        settings["RATELIMIT_STORAGE_URI"] = environ["REDIS_URL"]
     if environ.get("TRUSTED_HOSTS"):
         hosts = [host.strip() for host in environ["TRUSTED_HOSTS"].split(",") if host.strip()]
         settings["TRUSTED_HOSTS"] = hosts

@@ -4,12 +4,24 @@ from __future__ import annotations
 
 import os
 import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
+from http.cookiejar import CookieJar
 from http.cookies import SimpleCookie
+from pathlib import Path
+from types import TracebackType
 
 import pytest
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
+ROOT = Path(__file__).resolve().parents[1]
 IN_CI = os.environ.get("CI", "").lower() == "true"
 PASSWORD = "a long and unusual passphrase"
 CSRF_INPUT = re.compile(
@@ -87,3 +99,99 @@ class AuthActions:
 
     def logout(self) -> TestResponse:
         return submit(self.client, "/auth/logout", {}, form_url="/")
+
+
+@dataclass
+class HttpResponse:
+    status: int
+    headers: dict[str, str]
+    text: str
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: object, **kwargs: object) -> None:
+        return None
+
+
+class HttpSession:
+    """A minimal browser over real HTTP: keeps cookies, sends Referer, never follows redirects."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(CookieJar()), _NoRedirect()
+        )
+
+    def request(self, method: str, path: str, form: dict[str, str] | None = None) -> HttpResponse:
+        url = self.base_url + path
+        data = urllib.parse.urlencode(form).encode() if form is not None else None
+        request = urllib.request.Request(url, data=data, method=method, headers={"Referer": url})
+        try:
+            with self.opener.open(request, timeout=30) as response:
+                return HttpResponse(
+                    response.status, dict(response.headers), response.read().decode()
+                )
+        except urllib.error.HTTPError as error:
+            with error:
+                return HttpResponse(error.code, dict(error.headers), error.read().decode())
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class GunicornServer:
+    """``gunicorn wsgi:app`` in a subprocess on a free loopback port, as production runs it."""
+
+    def __init__(self, env: dict[str, str], workers: int = 2) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.command = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--workers",
+            str(workers),
+            "--bind",
+            f"127.0.0.1:{self.port}",
+            "--graceful-timeout",
+            "5",
+            "wsgi:app",
+        ]
+        self.env = {**os.environ, **env}
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def __enter__(self) -> GunicornServer:
+        self.process = subprocess.Popen(
+            self.command, cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(
+                    f"gunicorn exited: {self.process.stderr.read().decode()[-2000:]}"
+                )
+            try:
+                if HttpSession(self.url).request("GET", "/healthz").status == 200:
+                    return self
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError("gunicorn did not answer /healthz within 30 s")
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        assert self.process is not None
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        if self.process.stderr:
+            self.process.stderr.close()

@@ -1,10 +1,11 @@
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug import Response
 
 from app.auth.forms import LoginForm, RegistrationForm
+from app.extensions import limiter
 from app.forms import rerender_on_csrf_error
 from app.redirects import safe_redirect_target
 from app.services import accounts, sessions
@@ -20,6 +21,7 @@ SIGN_IN_FAILED = "Incorrect username, email or password."
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["REGISTER_RATE_LIMIT"], methods=["POST"])
 @rerender_on_csrf_error
 def register() -> Response | tuple[str, int]:
     if current_user.is_authenticated:
@@ -38,6 +40,7 @@ def register() -> Response | tuple[str, int]:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
 @rerender_on_csrf_error
 def login() -> Response | tuple[str, int]:
     next_url = safe_redirect_target(request.args.get("next"))

@@ -1,6 +1,15 @@
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, flash, make_response, render_template, request
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    get_flashed_messages,
+    make_response,
+    render_template,
+    request,
+)
 from flask.globals import request_ctx
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -70,7 +79,11 @@ def csrf_error(error: CSRFError) -> Response:
     view = current_app.view_functions.get(request.endpoint or "")
     if getattr(view, "rerender_on_csrf_error", False):
         flash(CSRF_EXPIRED, "error")
-        response = make_response(view(**(request.view_args or {})))  # type: ignore[misc]
+        try:
+            response = make_response(view(**(request.view_args or {})))  # type: ignore[misc]
+        except HTTPException as refused:  # e.g. the rate limit, checked as the view runs
+            get_flashed_messages()  # the form is not shown, so neither is its message
+            return http_error(refused)
         response.status_code = 400
         return response
     return make_response(render_error(400, CSRF_EXPIRED))

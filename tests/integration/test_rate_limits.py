@@ -1,0 +1,111 @@
+"""Per-IP limits on sign-in and registration: 429 page with Retry-After; shared through Redis."""
+
+import os
+import re
+import uuid
+
+import pytest
+import redis
+from flask import Flask
+
+from tests.conftest import AppFactory
+from tests.helpers import PASSWORD, AuthActions, GunicornServer, HttpSession, require
+
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "")
+
+
+@pytest.fixture
+def limited_app(make_app: AppFactory) -> Flask:
+    return make_app({"RATELIMIT_ENABLED": True, "RATELIMIT_KEY_PREFIX": uuid.uuid4().hex})
+
+
+def test_sixth_login_post_in_a_minute_gets_429(limited_app: Flask) -> None:
+    auth = AuthActions(limited_app.test_client())
+    for _ in range(5):
+        assert auth.login("nobody", PASSWORD).status_code == 422
+    response = auth.login("nobody", PASSWORD)
+    assert response.status_code == 429
+    assert "Too many requests" in response.text
+    assert int(response.headers["Retry-After"]) > 0
+    assert "Content-Security-Policy" in response.headers
+    # Reading the form is not limited; another address has its own budget.
+    assert auth.client.get("/auth/login").status_code == 200
+    other = AuthActions(limited_app.test_client())
+    other.client.environ_base["REMOTE_ADDR"] = "198.51.100.7"
+    assert other.login("nobody", PASSWORD).status_code == 422
+
+
+def test_a_correct_password_is_throttled_too(limited_app: Flask) -> None:
+    """The answer at the limit does not depend on whether the account or password exists."""
+    auth = AuthActions(limited_app.test_client())
+    for _ in range(5):
+        auth.login("nobody", PASSWORD)
+    with limited_app.app_context():
+        from tests.factories import create_user
+
+        create_user("reader")
+    assert auth.login("reader", PASSWORD).status_code == 429
+
+
+def test_registration_is_limited_per_ip(make_app: AppFactory) -> None:
+    app = make_app({"RATELIMIT_ENABLED": True, "REGISTER_RATE_LIMIT": "2 per hour"})
+    auth = AuthActions(app.test_client())
+    assert auth.register("first").status_code == 302
+    auth.client.delete_cookie("inkwell_session")
+    assert auth.register("second").status_code == 302
+    auth.client.delete_cookie("inkwell_session")
+    response = auth.register("third")
+    assert response.status_code == 429
+    assert "Retry-After" in response.headers
+
+
+def test_forwarded_for_is_ignored_unless_configured(limited_app: Flask) -> None:
+    auth = AuthActions(limited_app.test_client())
+    for number in range(6):
+        auth.client.environ_base["HTTP_X_FORWARDED_FOR"] = f"203.0.113.{number}"
+        response = auth.login("nobody", PASSWORD)
+    assert response.status_code == 429, "a spoofed header must not buy more attempts"
+
+
+def test_forwarded_for_counts_behind_a_configured_proxy(make_app: AppFactory) -> None:
+    app = make_app({"RATELIMIT_ENABLED": True, "PROXY_FIX_X_FOR": 1})
+    auth = AuthActions(app.test_client())
+    for number in range(6):
+        auth.client.environ_base["HTTP_X_FORWARDED_FOR"] = f"203.0.113.{number}"
+        assert auth.login("nobody", PASSWORD).status_code == 422
+
+
+def _failed_login(session: HttpSession) -> int:
+    page = session.request("GET", "/auth/login")
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.text).group(1)
+    form = {"csrf_token": token, "username": "nobody", "password": PASSWORD}
+    return session.request("POST", "/auth/login", form).status
+
+
+def test_two_app_servers_share_the_limit_through_redis(
+    database_url: str, make_app: AppFactory
+) -> None:
+    """Two gunicorn instances (2 workers each) on one Redis: the 6th attempt is refused."""
+    require(bool(TEST_REDIS_URL), "Redis (TEST_REDIS_URL, started by make test)")
+    make_app()  # schema on the test database
+    prefix = f"inkwell-test-{uuid.uuid4().hex}"
+    env = {
+        "APP_ENV": "testing",
+        "DATABASE_URL": database_url,
+        "REDIS_URL": TEST_REDIS_URL,
+        "RATELIMIT_ENABLED": "true",
+        "FLASK_RATELIMIT_KEY_PREFIX": prefix,
+    }
+    with GunicornServer(env, workers=2) as first, GunicornServer(env, workers=2) as second:
+        statuses = [_failed_login(HttpSession(server.url)) for server in (first, second) * 3]
+    assert statuses == [422] * 5 + [429]
+    keys = redis.Redis.from_url(TEST_REDIS_URL).keys(f"*{prefix}*")
+    assert keys, "the counters live in Redis"
+
+
+def test_expired_form_at_the_limit_is_a_429_not_a_crash(limited_app: Flask) -> None:
+    auth = AuthActions(limited_app.test_client())
+    for _ in range(5):
+        auth.login("nobody", PASSWORD)
+    response = auth.client.post("/auth/login", data={"csrf_token": "stale", "username": "x"})
+    assert response.status_code == 429
