@@ -136,6 +136,22 @@ class HttpSession:
                 return HttpResponse(error.code, dict(error.headers), error.read().decode())
 
 
+def run_flask(
+    database_url: str, *args: str, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``flask --app wsgi ARGS`` as a shell runs it (testing config, on ``database_url``)."""
+    env = {**os.environ, "APP_ENV": "testing", "DATABASE_URL": database_url}
+    return subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", *args],
+        cwd=ROOT,
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

@@ -1,8 +1,5 @@
 """``flask create-admin`` through Click's runner and through the real ``flask`` executable."""
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,9 +11,7 @@ from app.extensions import db
 from app.models import User
 from app.services import passwords
 from tests.factories import create_user
-from tests.helpers import PASSWORD
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.helpers import PASSWORD, run_flask
 
 
 def _admins(app: Flask) -> list[tuple[str, bool]]:
@@ -74,35 +69,17 @@ def test_create_admin_refuses_duplicates(
 
 def test_real_flask_command_builds_schema_and_creates_admin(tmp_path: Path) -> None:
     """The README's commands, as a shell would run them, on an empty SQLite file."""
-    env = {
-        **os.environ,
-        "APP_ENV": "testing",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}",
-    }
-    flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
-    upgrade = subprocess.run(
-        [*flask, "db", "upgrade"], cwd=ROOT, env=env, capture_output=True, text=True, check=False
-    )
+    database = f"sqlite:///{tmp_path / 'cli.db'}"
+    upgrade = run_flask(database, "db", "upgrade")
     assert upgrade.returncode == 0, upgrade.stderr
-    created = subprocess.run(
-        [*flask, "create-admin", "root_admin", "root@example.com"],
-        cwd=ROOT,
-        env=env,
-        input=f"{PASSWORD}\n{PASSWORD}\n",
-        capture_output=True,
-        text=True,
-        check=False,
+    passwords_twice = f"{PASSWORD}\n{PASSWORD}\n"
+    created = run_flask(
+        database, "create-admin", "root_admin", "root@example.com", stdin=passwords_twice
     )
     assert created.returncode == 0, created.stderr
     assert "Created administrator 'root_admin'." in created.stdout
-    again = subprocess.run(
-        [*flask, "create-admin", "root_admin", "other@example.com"],
-        cwd=ROOT,
-        env=env,
-        input=f"{PASSWORD}\n{PASSWORD}\n",
-        capture_output=True,
-        text=True,
-        check=False,
+    again = run_flask(
+        database, "create-admin", "root_admin", "other@example.com", stdin=passwords_twice
     )
     assert again.returncode == 1
     assert "already exists" in again.stderr

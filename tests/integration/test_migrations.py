@@ -1,8 +1,5 @@
 """``flask db upgrade`` from an empty database builds exactly the models' schema (no drift)."""
 
-import os
-import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,8 +12,7 @@ from alembic.migration import MigrationContext
 import app.models  # noqa: F401  (registers the tables on db.metadata)
 from app.extensions import db
 from tests.conftest import TEST_DATABASE_URL
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.helpers import run_flask
 
 
 @pytest.fixture
@@ -38,18 +34,6 @@ def empty_database(tmp_path: Path) -> Iterator[str]:
         admin.dispose()
 
 
-def _flask(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "APP_ENV": "testing", "DATABASE_URL": database_url}
-    return subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "wsgi", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-
-
 def _drift(database_url: str) -> list[object]:
     engine = sa.create_engine(database_url)
     try:
@@ -69,16 +53,16 @@ def _tables(database_url: str) -> set[str]:
 
 
 def test_upgrade_from_empty_matches_the_models(empty_database: str) -> None:
-    upgrade = _flask(empty_database, "db", "upgrade")
+    upgrade = run_flask(empty_database, "db", "upgrade")
     assert upgrade.returncode == 0, upgrade.stderr
     assert _drift(empty_database) == []
-    check = _flask(empty_database, "db", "check")
+    check = run_flask(empty_database, "db", "check")
     assert check.returncode == 0, check.stderr
     assert "No new upgrade operations detected" in check.stdout + check.stderr
 
 
 def test_upgrade_creates_no_accounts(empty_database: str) -> None:
-    assert _flask(empty_database, "db", "upgrade").returncode == 0
+    assert run_flask(empty_database, "db", "upgrade").returncode == 0
     engine = sa.create_engine(empty_database)
     try:
         with engine.connect() as connection:
@@ -88,9 +72,9 @@ def test_upgrade_creates_no_accounts(empty_database: str) -> None:
 
 
 def test_downgrade_to_base_and_upgrade_again(empty_database: str) -> None:
-    assert _flask(empty_database, "db", "upgrade").returncode == 0
-    downgrade = _flask(empty_database, "db", "downgrade", "base")
+    assert run_flask(empty_database, "db", "upgrade").returncode == 0
+    downgrade = run_flask(empty_database, "db", "downgrade", "base")
     assert downgrade.returncode == 0, downgrade.stderr
     assert _tables(empty_database) <= {"alembic_version"}
-    assert _flask(empty_database, "db", "upgrade").returncode == 0
+    assert run_flask(empty_database, "db", "upgrade").returncode == 0
     assert {"users", "user_sessions"} <= _tables(empty_database)
