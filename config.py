@@ -20,6 +20,9 @@ class Config:
     SQLALCHEMY_DATABASE_URI: str | None = None
     SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict[str, Any]] = {"pool_pre_ping": True}
     SITE_URL = "http://127.0.0.1:5000"
+    SITE_NAME = "Inkwell"
+    POSTS_PER_PAGE = 10
+    FEED_SIZE = 20
     REDIS_URL: str | None = None
 
     MAIL_SERVER: str | None = None
@@ -64,7 +67,8 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_SWALLOW_ERRORS = True  # Redis down: fall back to memory rather than fail sign-in
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
-    LOGIN_RATE_LIMIT = "5 per minute"
+    LOGIN_RATE_LIMIT = "5 per minute"  # per client address
+    LOGIN_ACCOUNT_RATE_LIMIT = "10 per 15 minutes"  # failed attempts per account, from anywhere
     REGISTER_RATE_LIMIT = "10 per hour"
     PROXY_FIX_X_FOR = 0
     PROXY_FIX_X_PROTO = 0
@@ -118,6 +122,7 @@ def settings_from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
     }
     int_keys = (
         "MAIL_PORT",
+        "POSTS_PER_PAGE",
         "SESSION_IDLE_MINUTES",
         "SESSION_MAX_HOURS",
         "REMEMBER_DAYS",

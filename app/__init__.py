@@ -80,6 +80,7 @@ def _instance_secret_key(instance: Path) -> str:
 def register_extensions(app: Flask) -> None:
     from app import models  # noqa: F401  (the models must be known to db and migrate)
     from app.extensions import csrf, db, limiter, login_manager, migrate
+    from app.services import search  # noqa: F401  (DDL for the full-text search structures)
     from app.services.sessions import load_user
 
     db.init_app(app)
@@ -116,17 +117,20 @@ def register_blueprints(app: Flask) -> None:
     from app.auth import bp as auth_bp
     from app.errors import bp as errors_bp
     from app.main import bp as main_bp
+    from app.posts import bp as posts_bp
 
     app.register_blueprint(errors_bp)
     app.register_blueprint(main_bp)
+    app.register_blueprint(posts_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(admin_bp, url_prefix="/admin")
 
 
 def register_cli(app: Flask) -> None:
-    from app.cli import create_admin_command
+    from app.cli import create_admin_command, seed_command
 
     app.cli.add_command(create_admin_command)
+    app.cli.add_command(seed_command)
 
 
 def register_request_hooks(app: Flask) -> None:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 
 import click
 from flask.cli import with_appcontext
 
-from app.services import accounts, passwords
+from app.services import accounts, demo, passwords
 
 
 def _read_password() -> str:
@@ -41,3 +42,41 @@ def create_admin_command(username: str, email: str) -> None:
     except accounts.AccountExists as exists:
         raise click.ClickException(f"An account with that {exists.field} already exists.") from None
     click.echo(f"Created administrator {user.username!r}.")
+
+
+@click.command("seed")
+@click.option("--users", default=5, show_default=True, help="Members to create.")
+@click.option("--posts", "post_count", default=30, show_default=True, help="Posts to create.")
+@click.option("--comments", default=60, show_default=True, help="Comments to spread over posts.")
+@click.option(
+    "--seed", "rng_seed", type=int, default=None, help="Random seed, for repeatable runs."
+)
+@click.option("--show-passwords", is_flag=True, help="Print the new members' passwords (once).")
+@with_appcontext
+def seed_command(
+    users: int, post_count: int, comments: int, rng_seed: int | None, show_passwords: bool
+) -> None:
+    """Fill the site with realistic demo members, Markdown posts, tags and comments."""
+    for name, value in (("--users", users), ("--posts", post_count), ("--comments", comments)):
+        if value < 0:
+            raise click.BadParameter("must be zero or more", param_hint=name)
+    with click.progressbar(length=post_count, label="Writing posts", file=sys.stderr) as bar:
+
+        def progress(indexes: Iterator[int]) -> Iterator[int]:
+            for index in indexes:
+                yield index
+                bar.update(1)
+
+        try:
+            report = demo.seed(users, post_count, comments, rng_seed=rng_seed, progress=progress)
+        except ValueError as error:
+            raise click.ClickException(str(error)) from None
+    click.echo(
+        f"Created {len(report.members)} members, {report.posts} posts, {report.comments} comments."
+    )
+    if show_passwords:
+        click.echo("Member passwords (shown once, not stored anywhere in clear):")
+        for username, password in report.members:
+            click.echo(f"  {username}  {password}")
+    elif report.members:
+        click.echo("Run with --show-passwords to see the members' passwords.")

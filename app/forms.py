@@ -5,14 +5,50 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
+from flask import g, request
+from flask_wtf import FlaskForm
+from wtforms import Field
+from wtforms.validators import ValidationError
+
 View = TypeVar("View", bound=Callable[..., object])
 
 
-def rerender_on_csrf_error(view: View) -> View:
-    """Mark a form view to be shown again, with the user's input kept, when its CSRF token fails.
+SUBMIT_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
-    The CSRF error handler (app/errors) calls the view once more; its form then fails validation on
-    the same token, so nothing is saved and the page comes back with a message and a 400 status.
+
+class Form(FlaskForm):
+    """The base of every form.
+
+    It reads only ordinary form fields: an uploaded file or a JSON body under a field's name is
+    ignored rather than handed to validators that expect text. And after a failed CSRF check
+    (see ``rerender_on_csrf_error``) it never validates, so a re-shown form cannot act.
+    """
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        if not args and "formdata" not in kwargs and request.method in SUBMIT_METHODS:
+            kwargs["formdata"] = request.form
+        super().__init__(*args, **kwargs)
+
+    def validate_on_submit(self, extra_validators: object = None) -> bool:
+        valid = super().validate_on_submit(extra_validators)  # type: ignore[arg-type]
+        return bool(valid) and not g.get("csrf_failed", False)
+
+
+def rerender_on_csrf_error(view: View) -> View:
+    """Mark a form view to be shown again, with the user's input kept, when its CSRF check fails.
+
+    The CSRF error handler (app/errors) sets ``g.csrf_failed`` and calls the view once more; its
+    ``Form`` then refuses to validate, so nothing is saved and the page comes back with the input,
+    a message and a 400 status.
     """
     view.rerender_on_csrf_error = True  # type: ignore[attr-defined]
     return view
+
+
+_CONTROL = {chr(code) for code in range(32) if chr(code) not in "\t\n\r"} | {"\x7f"}
+
+
+def plain_text(form: object, field: Field) -> None:
+    """WTForms validator: no NUL or other control characters (PostgreSQL cannot store NUL)."""
+    if field.data and any(char in _CONTROL for char in field.data):
+        raise ValidationError("Remove the invisible control characters from this text.")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import UTC, datetime
 from typing import Any
 
@@ -60,6 +61,13 @@ class User(UserMixin, db.Model):
     sessions: so.WriteOnlyMapped[UserSession] = so.relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True
     )
+    # Deleting an account deletes its posts and comments (ON DELETE CASCADE in the database).
+    posts: so.WriteOnlyMapped[Post] = so.relationship(
+        back_populates="author", cascade="all, delete-orphan", passive_deletes=True
+    )
+    comments: so.WriteOnlyMapped[Comment] = so.relationship(
+        back_populates="author", cascade="all, delete-orphan", passive_deletes=True
+    )
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -106,3 +114,88 @@ class UserSession(db.Model):
 
     def __repr__(self) -> str:
         return f"<UserSession {self.id} of user {self.user_id}>"
+
+
+class PostStatus(enum.StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+
+
+post_tags = sa.Table(
+    "post_tags",
+    db.metadata,
+    sa.Column("post_id", sa.ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("tag_id", sa.ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class Tag(db.Model):
+    """A topic; ``name`` is already normalized (lower-case, NFKC, single spaces → dashes)."""
+
+    __tablename__ = "tags"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    name: so.Mapped[str] = so.mapped_column(sa.String(40), unique=True)
+
+    def __repr__(self) -> str:
+        return f"<Tag {self.name!r}>"
+
+
+class Post(db.Model):
+    """A post. ``body_html`` is the sanitized rendering of ``body_markdown``, made once on save."""
+
+    __tablename__ = "posts"
+    __table_args__ = (
+        sa.Index("ix_posts_status_published_at", "status", "published_at"),
+        sa.CheckConstraint("status IN ('draft', 'published')", name="status_known"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    author_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    title: so.Mapped[str] = so.mapped_column(sa.String(200))
+    slug: so.Mapped[str] = so.mapped_column(sa.String(100), unique=True)
+    body_markdown: so.Mapped[str] = so.mapped_column(sa.Text)
+    body_html: so.Mapped[str] = so.mapped_column(sa.Text)
+    excerpt: so.Mapped[str] = so.mapped_column(sa.String(400))
+    status: so.Mapped[str] = so.mapped_column(sa.String(10), default=PostStatus.DRAFT)
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
+    published_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+
+    author: so.Mapped[User] = so.relationship(back_populates="posts")
+    tags: so.Mapped[list[Tag]] = so.relationship(secondary=post_tags, order_by=Tag.name)
+    comments: so.WriteOnlyMapped[Comment] = so.relationship(
+        back_populates="post", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == PostStatus.PUBLISHED
+
+    def __repr__(self) -> str:
+        return f"<Post {self.slug!r}>"
+
+
+class Comment(db.Model):
+    """A plain-text comment; ``is_hidden`` is set by moderators."""
+
+    __tablename__ = "comments"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    post_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("posts.id", ondelete="CASCADE"), index=True
+    )
+    author_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    body: so.Mapped[str] = so.mapped_column(sa.Text)
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
+    is_hidden: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
+
+    post: so.Mapped[Post] = so.relationship(back_populates="comments")
+    author: so.Mapped[User] = so.relationship(back_populates="comments")
+
+    def __repr__(self) -> str:
+        return f"<Comment {self.id} on post {self.post_id}>"

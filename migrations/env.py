@@ -8,6 +8,7 @@ from alembic import context
 from flask import current_app
 
 from app.models import UTCDateTime
+from app.services.search import include_in_autogenerate
 
 config = context.config
 if config.config_file_name is not None:
@@ -33,6 +34,7 @@ def run_migrations_offline() -> None:
         target_metadata=target_db.metadata,
         literal_binds=True,
         render_item=render_item,
+        include_object=include_in_autogenerate,
     )
     with context.begin_transaction():
         context.run_migrations()
@@ -48,6 +50,7 @@ def run_migrations_online() -> None:
     conf_args = dict(current_app.extensions["migrate"].configure_args)
     conf_args.setdefault("process_revision_directives", process_revision_directives)
     conf_args.setdefault("render_item", render_item)
+    conf_args.setdefault("include_object", include_in_autogenerate)
 
     with target_db.engine.connect() as connection:
         context.configure(connection=connection, target_metadata=target_db.metadata, **conf_args)

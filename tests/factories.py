@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from app.extensions import db
-from app.models import User
-from app.services import accounts
+from app.models import Post, User
+from app.services import accounts, posts
 from tests.helpers import PASSWORD
 
 
@@ -24,3 +24,15 @@ def create_user(
         user.is_active = False
         db.session.commit()
     return user
+
+
+def create_post(
+    author: User,
+    *,
+    title: str = "A post",
+    body: str = "Some *Markdown* text.",
+    tags: tuple[str, ...] = (),
+    status: str = "published",
+) -> Post:
+    """A committed post written through the posting service; call inside an app context."""
+    return posts.create_post(author, title=title, body=body, tags=list(tags), status=status)

@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, ValidationError
 
+from app.forms import Form
 from app.services import passwords
 from app.services.accounts import (
     EMAIL_MAX,
@@ -13,7 +13,7 @@ from app.services.accounts import (
 )
 
 
-class RegistrationForm(FlaskForm):
+class RegistrationForm(Form):
     username = StringField("Username", validators=[DataRequired(message="Choose a username.")])
     email = StringField("Email", validators=[DataRequired(message="Enter your email address.")])
     password = PasswordField("Password", validators=[InputRequired(message="Choose a password.")])
@@ -47,7 +47,7 @@ class RegistrationForm(FlaskForm):
             raise ValidationError(str(error)) from None
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     username = StringField(
         "Username or email",
         validators=[

@@ -39,8 +39,18 @@ def register() -> Response | tuple[str, int]:
     return render_template("auth/register.html", form=form), _status(form)
 
 
+def _account_key() -> str:
+    return "login:" + accounts.throttle_key(request.form.get("username", ""))
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+@limiter.limit(
+    lambda: current_app.config["LOGIN_ACCOUNT_RATE_LIMIT"],
+    key_func=_account_key,
+    methods=["POST"],
+    deduct_when=lambda response: response.status_code == INVALID_FORM,
+)
 @rerender_on_csrf_error
 def login() -> Response | tuple[str, int]:
     next_url = safe_redirect_target(request.args.get("next"))

@@ -5,6 +5,7 @@ from flask import (
     Response,
     current_app,
     flash,
+    g,
     get_flashed_messages,
     make_response,
     render_template,
@@ -78,12 +79,14 @@ def csrf_error(error: CSRFError) -> Response:
     """Re-show a form whose token expired, with the user's input, instead of losing it."""
     view = current_app.view_functions.get(request.endpoint or "")
     if getattr(view, "rerender_on_csrf_error", False):
+        g.csrf_failed = True
         flash(CSRF_EXPIRED, "error")
         try:
             response = make_response(view(**(request.view_args or {})))  # type: ignore[misc]
         except HTTPException as refused:  # e.g. the rate limit, checked as the view runs
             get_flashed_messages()  # the form is not shown, so neither is its message
             return http_error(refused)
-        response.status_code = 400
+        if response.status_code // 100 != 3:  # e.g. an already signed-in visitor sent home
+            response.status_code = 400
         return response
     return make_response(render_error(400, CSRF_EXPIRED))

@@ -1,15 +1,103 @@
+"""Reading: the front page, tags, authors, search, feed, sitemap, robots.txt, health."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
 import sqlalchemy as sa
-from flask import Blueprint, render_template
+from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.extensions import db
+from app.models import Post, PostStatus, Tag, User, utcnow
+from app.pagination import paginate
+from app.services import posts, search
+from app.services.accounts import InvalidAccountData, normalize_username, username_key
 
 bp = Blueprint("main", __name__)
 
 
+def absolute_url(endpoint: str, **values: object) -> str:
+    """An absolute link on the public site (SITE_URL), for feeds, sitemaps and mail."""
+    return current_app.config["SITE_URL"].rstrip("/") + url_for(endpoint, **values)
+
+
+@bp.app_context_processor
+def inject_helpers() -> dict[str, object]:
+    return {"absolute_url": absolute_url}
+
+
 @bp.get("/")
 def index() -> str:
-    return render_template("main/index.html")
+    page = paginate(posts.published_posts())
+    return render_template("main/index.html", page=page)
+
+
+@bp.get("/tags/<tag>")
+def tag(tag: str) -> str:
+    name = next(iter(posts.parse_tags(tag)), "")
+    page = paginate(posts.published_posts().where(Post.tags.any(Tag.name == name)))
+    if not page.items:
+        abort(404)
+    return render_template("main/tag.html", tag=name, page=page)
+
+
+@bp.get("/users/<username>")
+def profile(username: str) -> str:
+    try:
+        key = username_key(normalize_username(username))
+    except InvalidAccountData:
+        abort(404)
+    author = db.session.scalar(sa.select(User).where(User.username_key == key))
+    if author is None or not author.is_active:
+        abort(404)
+    page = paginate(posts.published_posts().where(Post.author_id == author.id))
+    return render_template("main/profile.html", author=author, page=page)
+
+
+@bp.get("/search")
+def search_page() -> str:
+    query = request.args.get("q", "")[: search.MAX_QUERY_LENGTH]
+    terms = search.search_terms(query)
+    page = None
+    if terms:
+        where = search.matching(terms, db.engine.dialect.name)
+        page = paginate(posts.published_posts().where(where))
+    return render_template("main/search.html", query=query, page=page)
+
+
+@bp.get("/feed.xml")
+def feed() -> Response:
+    entries = list(
+        db.session.scalars(posts.published_posts().limit(current_app.config["FEED_SIZE"]))
+    )
+    updated = max((entry.updated_at for entry in entries), default=utcnow())
+    xml = render_template("main/feed.xml", entries=entries, updated=updated)
+    return Response(xml, mimetype="application/atom+xml")
+
+
+@bp.get("/sitemap.xml")
+def sitemap() -> Response:
+    rows = db.session.execute(
+        sa.select(Post.slug, Post.updated_at)
+        .where(Post.status == PostStatus.PUBLISHED)
+        .order_by(Post.published_at.desc())
+        .limit(50_000)
+    ).all()
+    xml = render_template("main/sitemap.xml", rows=rows)
+    return Response(xml, mimetype="application/xml")
+
+
+@bp.get("/robots.txt")
+def robots() -> Response:
+    lines = [
+        "User-agent: *",
+        "Disallow: /admin/",
+        "Disallow: /auth/",
+        "Disallow: /account/",
+        f"Sitemap: {absolute_url('main.sitemap')}",
+    ]
+    return Response("\n".join(lines) + "\n", mimetype="text/plain")
 
 
 @bp.get("/healthz")
@@ -21,3 +109,9 @@ def healthz() -> tuple[dict[str, str], int]:
         db.session.rollback()
         return {"status": "error", "database": "unreachable"}, 503
     return {"status": "ok", "database": "ok"}, 200
+
+
+@bp.app_template_filter("isodate")
+def isodate(value: datetime) -> str:
+    """RFC 3339 in UTC, as Atom and sitemaps want it."""
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ")

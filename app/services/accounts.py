@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import unicodedata
 
 import sqlalchemy as sa
@@ -16,9 +15,12 @@ from app.services import passwords
 USERNAME_MIN = 3
 USERNAME_MAX = 32
 EMAIL_MAX = 254
-# Letters and digits of any script, plus _ - . ; it must start with a letter or digit so that
-# names like "." or ".." never appear as a path segment.
-USERNAME_PATTERN = re.compile(r"[^\W_][\w.-]*")
+EMAIL_KEY_MAX = 320  # the email_key column
+USERNAME_KEY_MAX = 96  # the username_key column
+# Letters and digits of any script (with their combining marks, as in "हिन्दी"), plus _ - . ;
+# it must start with a letter or digit so that "." or ".." never appear as a path segment.
+USERNAME_PUNCTUATION = frozenset("_-.")
+COMBINING_MARKS = frozenset({"Mn", "Mc"})
 
 
 class InvalidAccountData(ValueError):
@@ -44,12 +46,22 @@ def normalize_username(raw: str) -> str:
         raise InvalidAccountData(
             "username", f"Use {USERNAME_MIN} to {USERNAME_MAX} characters for your username."
         )
-    if not USERNAME_PATTERN.fullmatch(username):
+    if not _is_username_text(username) or len(username_key(username)) > USERNAME_KEY_MAX:
         raise InvalidAccountData(
             "username",
             "Use letters, digits, and _ - . only, starting with a letter or digit.",
         )
     return username
+
+
+def _is_username_text(username: str) -> bool:
+    first, rest = username[0], username[1:]
+    return first.isalnum() and all(
+        char.isalnum()
+        or char in USERNAME_PUNCTUATION
+        or unicodedata.category(char) in COMBINING_MARKS
+        for char in rest
+    )
 
 
 def normalize_email(raw: str) -> str:
@@ -60,9 +72,15 @@ def normalize_email(raw: str) -> str:
             "email", f"Use an email address of at most {EMAIL_MAX} characters."
         )
     try:
-        return validate_email(candidate, check_deliverability=False).normalized
+        email = validate_email(candidate, check_deliverability=False).normalized
     except EmailNotValidError as error:
         raise InvalidAccountData("email", f"Enter a valid email address: {error}") from None
+    # NFKC can lengthen text many times over (U+FDFA becomes 18 characters): bound the stored forms.
+    if len(email) > EMAIL_MAX or len(email_key(email)) > EMAIL_KEY_MAX:
+        raise InvalidAccountData(
+            "email", f"Use an email address of at most {EMAIL_MAX} characters."
+        )
+    return email
 
 
 def username_key(username: str) -> str:
@@ -112,6 +130,18 @@ def find_by_login(identifier: str) -> User | None:
     except InvalidAccountData:
         return None
     return db.session.scalar(sa.select(User).where(User.username_key == key))
+
+
+def throttle_key(identifier: str) -> str:
+    """Who a sign-in attempt is aimed at, for per-account limits.
+
+    An existing account is keyed by its id, so its username and email share one budget; anything
+    else by the normalized text, so unknown names are limited exactly like real ones.
+    """
+    user = find_by_login(identifier)
+    if user is not None:
+        return f"account:{user.id}"
+    return "name:" + unicodedata.normalize("NFKC", identifier).casefold()[:EMAIL_KEY_MAX]
 
 
 def authenticate(identifier: str, password: str) -> User | None:

@@ -79,8 +79,9 @@ def verify_password(stored_hash: str, password: str) -> bool:
             return _hasher().verify(stored_hash, candidate)
         except (VerificationError, InvalidHashError):
             return False
+    # Imported legacy hashes were made from the password as typed, before NFKC was applied.
     try:
-        return check_password_hash(stored_hash, candidate)
+        return any(check_password_hash(stored_hash, text) for text in {candidate, password})
     except ValueError:
         return False
 

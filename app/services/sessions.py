@@ -39,6 +39,11 @@ def _is_idle(record: UserSession, now: datetime) -> bool:
     return not record.remembered and now - record.last_seen_at > idle
 
 
+def _printable(text: str) -> str:
+    """Header text without control characters (PostgreSQL cannot store NUL)."""
+    return "".join(char for char in text if char.isprintable())
+
+
 def sign_in(user: User, *, remember: bool) -> UserSession:
     """Start a new sign-in for ``user`` in this browser and commit it.
 
@@ -55,7 +60,7 @@ def sign_in(user: User, *, remember: bool) -> UserSession:
         last_seen_at=now,
         expires_at=now + _lifetime(remember),
         ip_address=(request.remote_addr or "")[:45] or None,
-        user_agent=request.user_agent.string[:512] or None,
+        user_agent=_printable(request.user_agent.string)[:512] or None,
     )
     db.session.add(record)
     user.last_login_at = now

@@ -11,6 +11,7 @@ from alembic.migration import MigrationContext
 
 import app.models  # noqa: F401  (registers the tables on db.metadata)
 from app.extensions import db
+from app.services.search import include_in_autogenerate
 from tests.conftest import TEST_DATABASE_URL
 from tests.helpers import run_flask
 
@@ -38,7 +39,8 @@ def _drift(database_url: str) -> list[object]:
     engine = sa.create_engine(database_url)
     try:
         with engine.connect() as connection:
-            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            options = {"compare_type": True, "include_object": include_in_autogenerate}
+            context = MigrationContext.configure(connection, opts=options)
             return list(compare_metadata(context, db.metadata))
     finally:
         engine.dispose()
@@ -77,4 +79,19 @@ def test_downgrade_to_base_and_upgrade_again(empty_database: str) -> None:
     assert downgrade.returncode == 0, downgrade.stderr
     assert _tables(empty_database) <= {"alembic_version"}
     assert run_flask(empty_database, "db", "upgrade").returncode == 0
-    assert {"users", "user_sessions"} <= _tables(empty_database)
+    assert {"users", "user_sessions", "posts", "tags", "post_tags", "comments"} <= _tables(
+        empty_database
+    )
+
+
+def test_search_structures_come_with_the_migration(empty_database: str) -> None:
+    assert run_flask(empty_database, "db", "upgrade").returncode == 0
+    engine = sa.create_engine(empty_database)
+    try:
+        if engine.dialect.name == "sqlite":
+            assert "posts_fts" in _tables(empty_database)
+        else:
+            indexes = {ix["name"] for ix in sa.inspect(engine).get_indexes("posts")}
+            assert "ix_posts_search" in indexes
+    finally:
+        engine.dispose()

@@ -3,13 +3,16 @@
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
+from app.extensions import db
+from app.models import User
 from tests.conftest import AppFactory
 from tests.factories import create_user
-from tests.helpers import AuthActions, set_cookie_headers
+from tests.helpers import PASSWORD, AuthActions, csrf_token, set_cookie_headers
 
 
 @pytest.fixture
@@ -80,3 +83,32 @@ def test_errors_never_show_a_debugger(production_app: Flask, https_client: Flask
     assert "internal detail" not in response.text
     assert "Traceback" not in response.text
     assert "debugger" not in response.text.lower()
+
+
+def test_missing_or_foreign_referer_over_https_never_signs_in(
+    production_app: Flask, https_client: FlaskClient
+) -> None:
+    """Flask-WTF's https Referer check fails: the form comes back, and nothing happens."""
+    page = https_client.get("/auth/login")
+    token = csrf_token(page.text)
+    form = {"csrf_token": token, "username": "reader", "password": PASSWORD}
+    for headers in ({}, {"Referer": "https://evil.example.net/"}):
+        response = https_client.post("/auth/login", data=form, headers=headers)
+        assert response.status_code == 400
+        assert 'value="reader"' in response.text
+        assert "current-user" not in https_client.get("/").text
+
+    page = https_client.get("/auth/register")
+    data = {
+        "csrf_token": csrf_token(page.text),
+        "username": "mallory",
+        "email": "m@example.com",
+        "password": PASSWORD,
+        "confirm": PASSWORD,
+    }
+    response = https_client.post(
+        "/auth/register", data=data, headers={"Referer": "https://evil.example.net/"}
+    )
+    assert response.status_code == 400
+    with production_app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 1

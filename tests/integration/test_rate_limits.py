@@ -9,6 +9,7 @@ import redis
 from flask import Flask
 
 from tests.conftest import AppFactory
+from tests.factories import create_user
 from tests.helpers import PASSWORD, AuthActions, GunicornServer, HttpSession, require
 
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "")
@@ -41,8 +42,6 @@ def test_a_correct_password_is_throttled_too(limited_app: Flask) -> None:
     for _ in range(5):
         auth.login("nobody", PASSWORD)
     with limited_app.app_context():
-        from tests.factories import create_user
-
         create_user("reader")
     assert auth.login("reader", PASSWORD).status_code == 429
 
@@ -109,3 +108,39 @@ def test_expired_form_at_the_limit_is_a_429_not_a_crash(limited_app: Flask) -> N
         auth.login("nobody", PASSWORD)
     response = auth.client.post("/auth/login", data={"csrf_token": "stale", "username": "x"})
     assert response.status_code == 429
+
+
+def _from(app: Flask, address: str) -> AuthActions:
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    return AuthActions(client)
+
+
+def test_failed_logins_per_account_are_limited_across_addresses(limited_app: Flask) -> None:
+    with limited_app.app_context():
+        create_user("victim", email="victim@example.com")
+    for number in range(10):
+        identifier = "victim" if number % 2 else "VICTIM@example.com"
+        assert (
+            _from(limited_app, f"198.51.100.{number}").login(identifier, "wrong").status_code == 422
+        )
+    response = _from(limited_app, "203.0.113.50").login("victim", PASSWORD)
+    assert response.status_code == 429, "even the right password waits out the lockout"
+    assert int(response.headers["Retry-After"]) > 0
+    # Another account is unaffected.
+    with limited_app.app_context():
+        create_user("bystander")
+    assert _from(limited_app, "203.0.113.51").login("bystander").status_code == 302
+
+
+def test_unknown_accounts_are_limited_exactly_like_real_ones(limited_app: Flask) -> None:
+    for number in range(10):
+        _from(limited_app, f"198.51.100.{number}").login("ghost", "wrong")
+    assert _from(limited_app, "203.0.113.60").login("ghost", "wrong").status_code == 429
+
+
+def test_successful_logins_do_not_count_against_the_account(limited_app: Flask) -> None:
+    with limited_app.app_context():
+        create_user("regular")
+    for number in range(12):
+        assert _from(limited_app, f"198.51.100.{number}").login("regular").status_code == 302

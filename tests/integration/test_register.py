@@ -1,5 +1,6 @@
 """Registration over HTTP: the real form, CSRF included."""
 
+import io
 import re
 
 import pytest
@@ -25,7 +26,7 @@ def test_register_signs_in_and_stores_only_a_strong_hash(
     assert response.status_code == 302
     assert response.headers["Location"] == "/"
     home = client.get("/")
-    assert "Signed in as <strong" in home.text
+    assert "Signed in as" in home.text
     assert "Reader.One" in home.text
     assert 'action="/auth/logout"' in home.text
 
@@ -176,3 +177,38 @@ def test_expired_csrf_token_rerenders_the_form_with_input_kept(
     # The page carries a fresh token, so sending it again works.
     data["csrf_token"] = csrf_token(response.text)
     assert client.post("/auth/register", data=data).status_code == 302
+
+
+@pytest.mark.parametrize("field", ["username", "email", "password"])
+def test_a_file_in_place_of_a_text_field_is_a_form_error(
+    app: Flask, client: FlaskClient, field: str
+) -> None:
+    token = csrf_token(client.get("/auth/register").text)
+    data: dict[str, object] = {
+        "csrf_token": token,
+        "username": "uploader",
+        "email": "u@example.com",
+        "password": PASSWORD,
+        "confirm": PASSWORD,
+    }
+    data[field] = (io.BytesIO(b"sneaky"), "payload.txt")
+    response = client.post("/auth/register", data=data, content_type="multipart/form-data")
+    assert response.status_code == 422
+    assert _users(app) == []
+
+
+def test_email_that_grows_under_nfkc_is_refused_not_a_crash(
+    app: Flask, client: FlaskClient
+) -> None:
+    # U+FDFA is one character that NFKC turns into eighteen.
+    email = "\ufdfa" * 21 + "@example.com"
+    data = {"username": "grower", "email": email, "password": PASSWORD, "confirm": PASSWORD}
+    response = submit(client, "/auth/register", data)
+    assert response.status_code == 422
+    assert "at most 254 characters" in response.text
+    assert _users(app) == []
+
+
+def test_scripts_with_combining_marks_make_valid_usernames(app: Flask, auth: AuthActions) -> None:
+    assert auth.register("हिन्दी", "hindi@example.com").status_code == 302
+    assert [user.username for user in _users(app)] == ["हिन्दी"]

@@ -216,3 +216,11 @@ def test_account_pages_are_not_cached(client: FlaskClient, auth: AuthActions) ->
     assert client.get("/auth/login").headers["Cache-Control"] == "no-store"
     auth.login()
     assert client.get("/").headers["Cache-Control"] == "no-store"
+
+
+def test_control_characters_in_the_user_agent_are_not_stored(app: Flask) -> None:
+    client = app.test_client()
+    client.environ_base["HTTP_USER_AGENT"] = "Mozilla\x00evil\x07/1.0"
+    assert AuthActions(client).login().status_code == 302
+    [record] = _sessions(app)
+    assert record.user_agent == "Mozillaevil/1.0"

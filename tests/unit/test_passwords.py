@@ -101,3 +101,9 @@ def test_production_hash_meets_the_owasp_floor(tmp_path: Path) -> None:
     assert int(settings["m"]) >= 19456
     assert int(settings["t"]) >= 2
     assert int(settings["p"]) == 1
+
+
+def test_legacy_hash_of_a_password_nfkc_would_change_still_verifies(app: Flask) -> None:
+    with app.app_context():
+        legacy = generate_password_hash("\ufb01sh and chips!", method="pbkdf2:sha256:1000")
+        assert passwords.verify_password(legacy, "\ufb01sh and chips!")

@@ -1,0 +1,33 @@
+"""The one pagination helper: strict ``?page=`` parsing and a 404 for pages that do not exist."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask import abort, current_app, request
+from flask_sqlalchemy.pagination import Pagination
+
+from app.extensions import db
+
+# Far beyond any real page, and small enough that OFFSET never overflows a 64-bit integer.
+MAX_PAGE = 100_000
+
+
+def page_number() -> int:
+    """``?page=N`` with N a plain positive integer (default 1); anything else is a 404."""
+    raw = request.args.get("page")
+    if raw is None:
+        return 1
+    if not raw.isascii() or not raw.isdigit() or len(raw) > len(str(MAX_PAGE)):
+        abort(404)
+    page = int(raw)
+    if not 1 <= page <= MAX_PAGE:
+        abort(404)
+    return page
+
+
+def paginate(statement: sa.Select[Any]) -> Pagination:
+    """A page of ``statement``'s rows; a page past the last one (other than 1) is a 404."""
+    per_page = current_app.config["POSTS_PER_PAGE"]
+    return db.paginate(statement, page=page_number(), per_page=per_page, error_out=True)

@@ -1,0 +1,133 @@
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from werkzeug import Response
+
+from app.extensions import db
+from app.forms import rerender_on_csrf_error
+from app.models import Comment, Post, User
+from app.posts.forms import CommentForm, PostForm
+from app.services import posts
+
+bp = Blueprint("posts", __name__)
+
+INVALID_FORM = 422
+# Comment ids beyond this cannot exist; refusing them early keeps SQLite from overflowing.
+MAX_ID = 2**63 - 1
+
+
+def _viewer() -> User | None:
+    return current_user if current_user.is_authenticated else None  # type: ignore[return-value]
+
+
+def _post_or_404(slug: str) -> Post:
+    """The post if this visitor may see it; drafts of others are a 404, as if absent."""
+    post = posts.post_by_slug(slug)
+    if post is None or not posts.can_view(_viewer(), post):
+        abort(404)
+    return post
+
+
+def _editable_post_or_404(slug: str) -> Post:
+    post = _post_or_404(slug)
+    if not posts.can_edit(current_user, post):
+        abort(403)
+    return post
+
+
+@bp.route("/posts/new", methods=["GET", "POST"])
+@login_required
+@rerender_on_csrf_error
+def new() -> Response | tuple[str, int]:
+    form = PostForm()
+    if form.validate_on_submit():
+        post = posts.create_post(
+            current_user,
+            title=form.title.data,
+            body=form.body.data,
+            tags=posts.parse_tags(form.tags.data or ""),
+            status=form.status.data,
+        )
+        flash("Your post is published." if post.is_published else "Draft saved.", "success")
+        return redirect(url_for("posts.show", slug=post.slug))
+    status = INVALID_FORM if form.is_submitted() else 200
+    return render_template("posts/edit.html", form=form, post=None), status
+
+
+@bp.get("/posts/<slug>")
+def show(slug: str) -> str:
+    post = _post_or_404(slug)
+    return render_template(
+        "posts/show.html",
+        post=post,
+        comments=posts.visible_comments(post),
+        comment_form=CommentForm(formdata=None),
+        can_edit=posts.can_edit(_viewer(), post),
+    )
+
+
+@bp.route("/posts/<slug>/edit", methods=["GET", "POST"])
+@login_required
+@rerender_on_csrf_error
+def edit(slug: str) -> Response | tuple[str, int]:
+    post = _editable_post_or_404(slug)
+    form = PostForm(obj=post if request.method == "GET" else None)
+    if request.method == "GET":
+        form.body.data = post.body_markdown
+        form.tags.data = ", ".join(tag.name for tag in post.tags)
+    if form.validate_on_submit():
+        posts.update_post(
+            post,
+            title=form.title.data,
+            body=form.body.data,
+            tags=posts.parse_tags(form.tags.data or ""),
+            status=form.status.data,
+        )
+        flash("Post updated.", "success")
+        return redirect(url_for("posts.show", slug=post.slug))
+    status = INVALID_FORM if form.is_submitted() else 200
+    return render_template("posts/edit.html", form=form, post=post), status
+
+
+@bp.post("/posts/<slug>/delete")
+@login_required
+def delete(slug: str) -> Response:
+    post = _editable_post_or_404(slug)
+    posts.delete_post(post)
+    flash("Post deleted.", "info")
+    return redirect(url_for("main.index"))
+
+
+@bp.post("/posts/<slug>/comments")
+@login_required
+@rerender_on_csrf_error
+def comment(slug: str) -> Response | tuple[str, int]:
+    post = _post_or_404(slug)
+    form = CommentForm()
+    if form.validate_on_submit():
+        added = posts.add_comment(post, current_user, form.body.data)
+        flash("Comment posted.", "success")
+        return redirect(url_for("posts.show", slug=post.slug, _anchor=f"comment-{added.id}"))
+    html = render_template(
+        "posts/show.html",
+        post=post,
+        comments=posts.visible_comments(post),
+        comment_form=form,
+        can_edit=posts.can_edit(current_user, post),
+    )
+    return html, INVALID_FORM
+
+
+@bp.post("/comments/<int:comment_id>/delete")
+@login_required
+def delete_comment(comment_id: int) -> Response:
+    found = db.session.get(Comment, comment_id) if comment_id <= MAX_ID else None
+    if found is None or not posts.can_view(current_user, found.post):
+        abort(404)
+    if not posts.can_delete_comment(current_user, found):
+        abort(403)
+    slug = found.post.slug
+    posts.delete_comment(found)
+    flash("Comment deleted.", "info")
+    return redirect(url_for("posts.show", slug=slug, _anchor="comments"))

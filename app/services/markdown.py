@@ -1,0 +1,208 @@
+"""Markdown → sanitized HTML for post bodies, and plain-text excerpts of that HTML.
+
+Pipeline: markdown-it-py (CommonMark, raw HTML disabled, plus ``table`` and ``strikethrough``)
+→ a core rule that shifts headings down one level (``#`` → ``<h2>``, ``######`` stays ``<h6>``)
+and turns table alignment from ``style="text-align:…"`` into an ``align`` attribute
+→ Pygments for fenced code with a known language → nh3 with a strict allow-list.
+
+Fenced code renders as ``<pre><code class="language-xxx">`` with Pygments token ``<span
+class="k">`` etc. inside and no extra wrapper class; the template puts the body inside
+``<div class="post-body">``, so ``app/static/css/pygments.css`` (built by
+``scripts/build_pygments_css.py``) scopes its token rules under ``.post-body pre``.
+Nothing emitted here carries a ``style`` attribute, because the CSP forbids inline styles.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from html import unescape
+from html.parser import HTMLParser
+from typing import Final
+from urllib.parse import unquote
+
+import nh3
+from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
+from pygments import highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexer import Lexer
+from pygments.lexers import get_lexer_by_name
+from pygments.token import STANDARD_TYPES
+from pygments.util import ClassNotFound
+
+__all__ = ["make_excerpt", "render_markdown"]
+
+ELLIPSIS: Final = "…"
+_ALIGN_STYLE = re.compile(r"text-align:\s*(left|center|right)\s*;?", re.IGNORECASE)
+_LANGUAGE_CLASS = re.compile(r"language-[A-Za-z0-9_+#.-]{1,64}")
+_TOKEN_CLASSES: Final = frozenset(cls for cls in STANDARD_TYPES.values() if cls)
+# Pygments names a non-standard token subtype "<parent class>-<Suffix>", e.g. "c-Something".
+_DERIVED_TOKEN_CLASS = re.compile(r"([a-z0-9]+)(?:-[A-Za-z0-9]+)+")
+_FORMATTER: Final = HtmlFormatter(nowrap=True)
+_WHITESPACE = re.compile(r"\s+")
+# Second line of defence behind markdown-it's validateLink and nh3's url_schemes: a relative
+# href such as "jav%09ascript:x" is harmless to browsers, but nobody needs it either.
+_INVISIBLE = re.compile(r"[\x00-\x20\x7f-\x9f\s\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]+")
+_SCRIPT_SCHEMES: Final = ("javascript:", "vbscript:", "data:", "file:")
+
+
+@lru_cache(maxsize=256)
+def _lexer_for(language: str) -> Lexer | None:
+    """Return the Pygments lexer for a fence's language name, or None when unknown."""
+    try:
+        return get_lexer_by_name(language, stripnl=False)
+    except (ClassNotFound, ValueError):
+        return None
+
+
+def _highlight(code: str, language: str, _attrs: str) -> str:
+    """Return class-only Pygments markup for a fence, or "" so markdown-it escapes it plainly."""
+    if not language:
+        return ""
+    lexer = _lexer_for(language.lower())
+    if lexer is None:
+        return ""
+    try:
+        return highlight(code, lexer, _FORMATTER)
+    except Exception:  # a buggy lexer must not break a post; fall back to plain code
+        return ""
+
+
+def _post_process(state: StateCore) -> None:
+    """Shift headings down one level and move table alignment from style to align."""
+    for token in state.tokens:
+        if token.type in ("heading_open", "heading_close"):
+            level = min(int(token.tag[1]) + 1, 6)
+            token.tag = f"h{level}"
+        elif token.type in ("th_open", "td_open"):
+            style = token.attrs.pop("style", None)
+            match = _ALIGN_STYLE.fullmatch(str(style)) if style is not None else None
+            if match:
+                token.attrs["align"] = match.group(1).lower()
+
+
+def _filter_attribute(tag: str, attribute: str, value: str) -> str | None:
+    """Drop disguised script URLs; keep only language-* classes on code, token classes on span."""
+    if attribute in ("href", "src"):
+        return None if _is_disguised_script_url(value) else value
+    if attribute != "class":
+        return value
+    if tag == "code":
+        kept = [c for c in value.split() if _LANGUAGE_CLASS.fullmatch(c)]
+    elif tag == "span":
+        kept = [c for c in value.split() if _is_token_class(c)]
+    else:
+        return None
+    return " ".join(kept) or None
+
+
+def _is_disguised_script_url(url: str) -> bool:
+    """Return whether a URL spells a script-capable scheme once decoded and squashed."""
+    squashed = _INVISIBLE.sub("", unquote(unescape(url))).lower()
+    return squashed.startswith(_SCRIPT_SCHEMES)
+
+
+def _is_token_class(name: str) -> bool:
+    """Return whether a class name is one Pygments' HtmlFormatter emits for a token."""
+    if name in _TOKEN_CLASSES:
+        return True
+    match = _DERIVED_TOKEN_CLASS.fullmatch(name)
+    return match is not None and match.group(1) in _TOKEN_CLASSES
+
+
+_MD: Final = MarkdownIt("commonmark", {"html": False, "highlight": _highlight}).enable(
+    ["table", "strikethrough"]
+)
+_MD.core.ruler.push("inkwell_post_process", _post_process)
+
+_ALIGN_VALUES: Final = {"left", "center", "right"}
+ALLOWED_TAGS: Final = {
+    "p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "strong", "em", "del", "s",
+    "blockquote", "ul", "ol", "li", "code", "pre", "a", "img",
+    "table", "thead", "tbody", "tr", "th", "td", "span",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES: Final = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "title"},
+    "ol": {"start"},
+    "code": {"class"},
+    "span": {"class"},
+}
+ALLOWED_ATTRIBUTE_VALUES: Final = {
+    "th": {"align": _ALIGN_VALUES},
+    "td": {"align": _ALIGN_VALUES},
+}
+ALLOWED_URL_SCHEMES: Final = {"http", "https", "mailto"}
+LINK_REL: Final = "nofollow noopener"
+_CLEANER: Final = nh3.Cleaner(
+    tags=ALLOWED_TAGS,
+    clean_content_tags={"script", "style"},
+    attributes=ALLOWED_ATTRIBUTES,
+    attribute_filter=_filter_attribute,
+    strip_comments=True,
+    link_rel=LINK_REL,
+    tag_attribute_values=ALLOWED_ATTRIBUTE_VALUES,
+    url_schemes=ALLOWED_URL_SCHEMES,
+)
+
+
+def render_markdown(source: str) -> str:
+    """Render untrusted Markdown to sanitized, CSP-safe HTML."""
+    return _CLEANER.clean(_MD.render(source))
+
+
+_BLOCK_TAGS: Final = frozenset(
+    {
+        "p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "ul", "ol", "li",
+        "pre", "table", "thead", "tbody", "tr", "th", "td", "div", "section", "article",
+    }
+)  # fmt: skip
+_SKIPPED_TAGS: Final = frozenset({"script", "style", "template"})
+
+
+class _TextExtractor(HTMLParser):
+    """Collect an HTML fragment's text, with a space at every block boundary."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skipping = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        """Note a block boundary or enter a skipped element."""
+        if tag in _SKIPPED_TAGS:
+            self._skipping += 1
+        elif tag in _BLOCK_TAGS:
+            self.parts.append(" ")
+
+    def handle_endtag(self, tag: str) -> None:
+        """Note a block boundary or leave a skipped element."""
+        if tag in _SKIPPED_TAGS:
+            self._skipping = max(self._skipping - 1, 0)
+        elif tag in _BLOCK_TAGS:
+            self.parts.append(" ")
+
+    def handle_data(self, data: str) -> None:
+        """Keep text outside skipped elements."""
+        if not self._skipping:
+            self.parts.append(data)
+
+
+def make_excerpt(html: str, limit: int = 280) -> str:
+    """Return the HTML's plain text, cut at a word boundary to at most ``limit`` chars (… incl.)."""
+    extractor = _TextExtractor()
+    extractor.feed(html)
+    extractor.close()
+    text = _WHITESPACE.sub(" ", "".join(extractor.parts)).strip()
+    if len(text) <= limit:
+        return text
+    if limit <= len(ELLIPSIS):
+        return ELLIPSIS[: max(limit, 0)]
+    room = limit - len(ELLIPSIS)
+    cut = text[:room]
+    if not text[room].isspace():
+        head, space, _partial = cut.rpartition(" ")
+        if space and head:
+            cut = head
+    return cut.rstrip(" ,;:") + ELLIPSIS

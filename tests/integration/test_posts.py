@@ -1,0 +1,347 @@
+"""Writing over HTTP: new/edit/delete, drafts, slugs, comments and the permission matrix."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from app.extensions import db
+from app.models import Comment, Post, Tag, User
+from app.services import posts
+from tests.factories import create_post, create_user
+from tests.helpers import AuthActions, submit
+
+
+def _post(app: Flask, slug: str) -> Post | None:
+    with app.app_context():
+        return db.session.scalar(sa.select(Post).where(Post.slug == slug))
+
+
+def _write(client: FlaskClient, **fields: str):
+    data = {"title": "Hello world", "body": "Some *text*.", "tags": "", "status": "published"}
+    return submit(client, "/posts/new", {**data, **fields})
+
+
+@pytest.fixture
+def writer(app: Flask, auth: AuthActions) -> None:
+    with app.app_context():
+        create_user("writer")
+    auth.login("writer")
+
+
+@pytest.mark.usefixtures("writer")
+def test_write_a_published_post_with_markdown_and_tags(app: Flask, client: FlaskClient) -> None:
+    response = _write(
+        client,
+        title="Café au lait",
+        body="# Intro\n\nSome **bold** text.",
+        tags="Python, web ,python",
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/posts/caf%C3%A9-au-lait"
+    page = client.get(response.headers["Location"])
+    assert page.status_code == 200
+    assert '<h1 id="post-title">Café au lait</h1>' in page.text
+    assert "<strong>bold</strong>" in page.text
+    assert "Your post is published." in page.text
+    post = _post(app, "café-au-lait")
+    assert post is not None
+    assert post.published_at is not None
+    with app.app_context():
+        names = [t.name for t in db.session.scalars(sa.select(Tag).order_by(Tag.name))]
+    assert names == ["python", "web"]
+    assert "Café au lait" in client.get("/").text
+    assert client.get("/tags/python").status_code == 200
+
+
+@pytest.mark.usefixtures("writer")
+def test_drafts_are_visible_only_to_author_and_admin(app: Flask, client: FlaskClient) -> None:
+    assert _write(client, title="Secret plans", status="draft").status_code == 302
+    assert client.get("/posts/secret-plans").status_code == 200
+    assert "Draft" in client.get("/posts/secret-plans").text
+
+    anonymous = app.test_client()
+    assert anonymous.get("/posts/secret-plans").status_code == 404
+    for path in ("/", "/users/writer", "/feed.xml", "/sitemap.xml", "/search?q=secret"):
+        assert "Secret plans" not in anonymous.get(path).text
+        assert "secret-plans" not in anonymous.get(path).text
+
+    with app.app_context():
+        create_user("other")
+        create_user("boss", is_admin=True)
+    other = app.test_client()
+    AuthActions(other).login("other")
+    assert other.get("/posts/secret-plans").status_code == 404
+    boss = app.test_client()
+    AuthActions(boss).login("boss")
+    assert boss.get("/posts/secret-plans").status_code == 200
+
+
+def test_slug_clashes_get_suffixes_and_survive_title_edits(app: Flask) -> None:
+    with app.app_context():
+        author = create_user("writer")
+        slugs = [create_post(author, title="Same title").slug for _ in range(3)]
+        new_slug = create_post(author, title="New").slug
+        empty_slug = create_post(author, title="!!!").slug
+        unicode_slug = create_post(author, title="日本語のタイトル — Ünïcödé").slug
+        first = db.session.scalar(sa.select(Post).where(Post.slug == "same-title"))
+        posts.update_post(first, title="Renamed", body="x", tags=[], status="published")
+    assert slugs == ["same-title", "same-title-2", "same-title-3"]
+    assert new_slug == "new-2", "'new' is the /posts/new page"
+    assert empty_slug == "post"
+    assert unicode_slug == "日本語のタイトル-ünïcödé"
+    assert _post(app, "same-title").title == "Renamed"
+
+
+@pytest.mark.usefixtures("writer")
+def test_unicode_slug_url_works(client: FlaskClient) -> None:
+    location = _write(client, title="日本語のタイトル").headers["Location"]
+    assert client.get(location).status_code == 200
+
+
+@pytest.mark.usefixtures("writer")
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"title": ""}, "Give your post a title."),
+        ({"title": "   "}, "Give your post a title."),
+        ({"title": "x" * 201}, "Keep the title to 200 characters."),
+        ({"body": ""}, "Write something first."),
+        ({"body": "x" * 100_001}, "Posts are limited to 100,000 characters."),
+        ({"body": "nul \x00 byte"}, "invisible control characters"),
+        ({"title": "bell \x07"}, "invisible control characters"),
+        ({"status": "archived"}, "Not a valid choice"),
+        ({"tags": ",".join(f"t{i}" for i in range(11))}, "Use at most 10 tags."),
+    ],
+)
+def test_bad_post_input_is_a_422_with_a_message_and_text_kept(
+    app: Flask, client: FlaskClient, fields: dict[str, str], message: str
+) -> None:
+    response = _write(client, **{"body": "keep this body", **fields})
+    assert response.status_code == 422
+    assert message in response.text
+    if "body" not in fields:
+        assert "keep this body" in response.text
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Post)) == 0
+
+
+@pytest.mark.usefixtures("writer")
+def test_emoji_rtl_and_template_syntax_are_stored_intact_and_inert(
+    app: Flask, client: FlaskClient
+) -> None:
+    title = "{{7*7}} 🦆 \u202eevil\u202c {% raw %}"
+    response = _write(client, title=title, body="{{ config }} and {{7*7}}")
+    page = client.get(response.headers["Location"])
+    assert "{{7*7}} 🦆" in page.text
+    assert "49 🦆" not in page.text
+    assert "{{ config }} and {{7*7}}" in page.text
+    assert "SECRET_KEY" not in page.text
+    with app.app_context():
+        assert db.session.scalar(sa.select(Post.title)) == title
+
+
+@pytest.mark.usefixtures("writer")
+def test_edit_keeps_slug_and_ignores_undeclared_fields(app: Flask, client: FlaskClient) -> None:
+    _write(client, title="Original", tags="one")
+    with app.app_context():
+        create_user("victim")
+    form = client.get("/posts/original/edit")
+    assert 'value="Original"' in form.text
+    assert 'value="one"' in form.text
+    response = submit(
+        client,
+        "/posts/original/edit",
+        {
+            "title": "Edited",
+            "body": "New body",
+            "tags": "two",
+            "status": "published",
+            "author_id": "2",
+            "slug": "hijacked",
+            "created_at": "2000-01-01",
+        },
+    )
+    assert response.headers["Location"] == "/posts/original"
+    post = _post(app, "original")
+    with app.app_context():
+        post = db.session.scalar(sa.select(Post).where(Post.slug == "original"))
+        assert post.title == "Edited"
+        assert post.author.username == "writer"
+        assert [t.name for t in post.tags] == ["two"]
+        assert post.created_at.year != 2000
+
+
+@pytest.mark.usefixtures("writer")
+def test_delete_post_is_post_only_and_cascades(app: Flask, client: FlaskClient) -> None:
+    _write(client, title="Doomed")
+    submit(client, "/posts/doomed/comments", {"body": "first!"}, form_url="/posts/doomed")
+    assert client.get("/posts/doomed/delete").status_code == 405
+    assert _post(app, "doomed") is not None
+    response = submit(client, "/posts/doomed/delete", {}, form_url="/posts/doomed")
+    assert response.status_code == 302
+    assert _post(app, "doomed") is None
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Comment)) == 0
+    assert client.get("/posts/doomed").status_code == 404
+
+
+def test_deleting_a_user_deletes_their_posts_and_comments(app: Flask) -> None:
+    with app.app_context():
+        author = create_user("writer")
+        reader = create_user("reader")
+        post = create_post(author, title="By writer")
+        posts.add_comment(post, reader, "nice")
+        mine = create_post(reader, title="By reader")
+        posts.add_comment(mine, author, "thanks")
+        db.session.execute(sa.delete(User).where(User.username == "writer"))
+        db.session.commit()
+        assert db.session.scalars(sa.select(Post.title)).all() == ["By reader"]
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Comment)) == 0
+
+
+# The permission matrix ------------------------------------------------------------------------
+
+ROLES = ["anonymous", "member", "owner", "admin"]
+
+
+@pytest.fixture
+def matrix(app: Flask) -> dict[str, FlaskClient]:
+    with app.app_context():
+        owner = create_user("owner")
+        create_user("member")
+        create_user("admin", is_admin=True)
+        create_post(owner, title="Published one")
+        create_post(owner, title="Draft one", status="draft")
+    clients = {}
+    for role in ROLES:
+        client = app.test_client()
+        if role != "anonymous":
+            AuthActions(client).login(role)
+        clients[role] = client
+    return clients
+
+
+@pytest.mark.parametrize(
+    ("role", "view_draft", "edit", "delete"),
+    [
+        ("anonymous", 404, 302, 302),
+        ("member", 404, 403, 403),
+        ("owner", 200, 200, 302),
+        ("admin", 200, 200, 302),
+    ],
+)
+def test_permission_matrix(
+    app: Flask,
+    matrix: dict[str, FlaskClient],
+    role: str,
+    view_draft: int,
+    edit: int,
+    delete: int,
+) -> None:
+    client = matrix[role]
+    assert client.get("/posts/published-one").status_code == 200
+    assert client.get("/posts/draft-one").status_code == view_draft
+    edit_page = client.get("/posts/published-one/edit")
+    assert edit_page.status_code == edit
+    if edit == 302:
+        assert edit_page.headers["Location"].startswith("/auth/login?next=")
+    if edit == 403:
+        before = _post(app, "published-one").title
+        response = submit(
+            client,
+            "/posts/published-one/edit",
+            {"title": "Hacked", "body": "x", "status": "published"},
+            form_url="/posts/published-one",
+        )
+        assert response.status_code == 403
+        assert _post(app, "published-one").title == before
+    form_url = "/auth/login" if role == "anonymous" else "/posts/published-one"
+    response = submit(client, "/posts/published-one/delete", {}, form_url=form_url)
+    assert response.status_code == delete
+    assert (_post(app, "published-one") is None) == (delete == 302 and role != "anonymous")
+
+
+# Comments -------------------------------------------------------------------------------------
+
+
+@pytest.mark.usefixtures("writer")
+def test_comment_is_escaped_with_line_breaks_kept(app: Flask, client: FlaskClient) -> None:
+    _write(client, title="Talk")
+    body = "<script>alert(1)</script>\nsecond line {{7*7}}"
+    response = submit(client, "/posts/talk/comments", {"body": body}, form_url="/posts/talk")
+    assert response.status_code == 302
+    page = client.get("/posts/talk")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;\nsecond line {{7*7}}" in page.text
+    assert "<script>alert" not in page.text
+
+
+@pytest.mark.usefixtures("writer")
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [("", "Write a comment first."), ("x" * 2001, "limited to 2000"), ("a\x00b", "control")],
+)
+def test_bad_comment_is_a_422_with_text_kept(
+    app: Flask, client: FlaskClient, body: str, message: str
+) -> None:
+    _write(client, title="Talk")
+    response = submit(client, "/posts/talk/comments", {"body": body}, form_url="/posts/talk")
+    assert response.status_code == 422
+    assert message in response.text
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Comment)) == 0
+
+
+def test_anonymous_readers_get_a_sign_in_link_not_a_form(app: Flask, client: FlaskClient) -> None:
+    with app.app_context():
+        create_post(create_user("writer"), title="Talk")
+    page = client.get("/posts/talk")
+    assert 'href="/auth/login?next=/posts/talk"' in page.text
+    assert 'name="body"' not in page.text
+    response = client.post("/posts/talk/comments", data={"body": "x"})
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/auth/login")
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Comment)) == 0
+
+
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [("commenter", 302), ("post_author", 302), ("admin", 302), ("stranger", 403)],
+)
+def test_who_may_delete_a_comment(app: Flask, role: str, status: int) -> None:
+    with app.app_context():
+        post_author = create_user("post_author")
+        commenter = create_user("commenter")
+        create_user("stranger")
+        create_user("admin", is_admin=True)
+        comment_id = posts.add_comment(create_post(post_author, title="Talk"), commenter, "hi").id
+    client = app.test_client()
+    AuthActions(client).login(role)
+    response = submit(client, f"/comments/{comment_id}/delete", {}, form_url="/posts/talk")
+    assert response.status_code == status
+    with app.app_context():
+        remaining = db.session.scalar(sa.select(sa.func.count()).select_from(Comment))
+    assert remaining == (0 if status == 302 else 1)
+
+
+@pytest.mark.usefixtures("writer")
+@pytest.mark.parametrize("comment_id", ["0", "99999", "99999999999999999999", "-1", "abc"])
+def test_unknown_comment_ids_are_404(client: FlaskClient, comment_id: str) -> None:
+    response = submit(client, f"/comments/{comment_id}/delete", {}, form_url="/")
+    assert response.status_code == 404
+
+
+def test_hidden_comments_are_not_shown(app: Flask, client: FlaskClient) -> None:
+    with app.app_context():
+        author = create_user("writer")
+        post = create_post(author, title="Talk")
+        posts.add_comment(post, author, "visible one")
+        posts.add_comment(post, author, "moderated away").is_hidden = True
+        db.session.commit()
+    page = client.get("/posts/talk")
+    assert "visible one" in page.text
+    assert "moderated away" not in page.text
+    assert "1 comment<" in page.text

@@ -1,0 +1,244 @@
+"""Reading over HTTP: front page, pagination, tags, authors, search, feed, sitemap, robots."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from app.extensions import db
+from app.models import Post, User, utcnow
+from tests.factories import create_post, create_user
+from tests.helpers import AuthActions
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+def _seed_posts(
+    app: Flask, count: int, *, author: str = "writer", tags: tuple[str, ...] = ()
+) -> None:
+    """``count`` published posts, the newest titled ``Post {count}``."""
+    with app.app_context():
+        user = db.session.scalar(sa.select(User).where(User.username == author)) or create_user(
+            author
+        )
+        for number in range(1, count + 1):
+            post = create_post(user, title=f"Post {number}", tags=tags)
+            post.published_at = utcnow() - timedelta(hours=count - number)
+        db.session.commit()
+
+
+def test_front_page_lists_newest_first_with_author_date_tags_excerpt(
+    app: Flask, client: FlaskClient
+) -> None:
+    _seed_posts(app, 3, tags=("python",))
+    page = client.get("/").text
+    assert page.index("Post 3") < page.index("Post 2") < page.index("Post 1")
+    assert 'href="/posts/post-3"' in page
+    assert 'href="/users/writer"' in page
+    assert 'href="/tags/python"' in page
+    assert "Some Markdown text." in page
+    assert "<time datetime=" in page
+
+
+def test_empty_site_front_page(client: FlaskClient) -> None:
+    response = client.get("/")
+    assert response.status_code == 200
+    assert "Nothing has been published yet." in response.text
+
+
+def test_pagination_pages_and_bounds(app: Flask, client: FlaskClient) -> None:
+    _seed_posts(app, 23)
+    first = client.get("/").text
+    assert first.count('class="post-summary"') == 10
+    assert 'href="/?page=2"' in first
+    assert "Page 1 of 3" in first
+    third = client.get("/?page=3").text
+    assert third.count('class="post-summary"') == 3
+    assert 'href="/?page=2"' in third
+    assert "page=4" not in third
+
+
+@pytest.mark.parametrize(
+    "page", ["0", "-1", "4", "abc", "1.5", "", " 2", "10**30", "99999999999999999999", "²"]
+)
+def test_invalid_or_out_of_range_pages_are_404(app: Flask, client: FlaskClient, page: str) -> None:
+    _seed_posts(app, 23)
+    for path in ("/", "/tags/python", "/users/writer", "/search?q=post&x=1"):
+        separator = "&" if "?" in path else "?"
+        assert client.get(f"{path}{separator}page={page}").status_code == 404, path
+
+
+def test_tag_page_and_unknown_tag(app: Flask, client: FlaskClient) -> None:
+    _seed_posts(app, 2, tags=("python",))
+    with app.app_context():
+        create_post(create_user("other"), title="Untagged")
+    page = client.get("/tags/python")
+    assert page.status_code == 200
+    assert "Post 1" in page.text
+    assert "Untagged" not in page.text
+    assert client.get("/tags/Python").status_code == 200
+    assert client.get("/tags/nothing-here").status_code == 404
+
+
+def test_profile_page(app: Flask, client: FlaskClient) -> None:
+    _seed_posts(app, 2)
+    with app.app_context():
+        create_user("quiet")
+    page = client.get("/users/writer")
+    assert page.status_code == 200
+    assert "2 published posts" in page.text
+    assert "Post 2" in page.text
+    assert "has not published anything yet" in client.get("/users/quiet").text
+    assert client.get("/users/WRITER").status_code == 200
+    assert client.get("/users/nobody").status_code == 404
+    assert client.get("/users/%00").status_code == 404
+    assert client.get("/users/" + "x" * 1000).status_code == 404
+
+
+def test_inactive_authors_profile_is_gone(app: Flask, client: FlaskClient) -> None:
+    with app.app_context():
+        create_user("gone", is_active=False)
+    assert client.get("/users/gone").status_code == 404
+
+
+def test_search_finds_title_and_body_words_and_escapes_input(
+    app: Flask, client: FlaskClient
+) -> None:
+    with app.app_context():
+        author = create_user("writer")
+        create_post(author, title="Connection pooling", body="All about psycopg pools.")
+        create_post(author, title="Café notes", body="Espresso and naïve questions.")
+        create_post(author, title="Unrelated", body="Nothing to see.")
+    assert "Connection pooling" in client.get("/search?q=psycopg").text
+    found = client.get("/search?q=pooling").text
+    assert "Connection pooling" in found
+    assert "Unrelated" not in found
+    assert "Café notes" in client.get("/search?q=espresso").text
+    hostile = client.get('/search?q=<script>alert(1)</script> " OR 1=1 -- NEAR(')
+    assert hostile.status_code == 200
+    assert "<script>alert(1)</script>" not in hostile.text
+    assert "&lt;script&gt;" in hostile.text
+    assert client.get("/search").status_code == 200
+    assert client.get("/search?q=" + "x" * 10_000).status_code == 200
+    assert client.get("/search?q=%00%01").status_code == 200
+
+
+def test_feed_is_valid_atom_with_absolute_links(app: Flask, client: FlaskClient) -> None:
+    _seed_posts(app, 25, tags=("python",))
+    response = client.get("/feed.xml")
+    assert response.mimetype == "application/atom+xml"
+    root = ET.fromstring(response.data)  # noqa: S314  (our own output)
+    entries = root.findall(f"{ATOM}entry")
+    assert len(entries) == 20
+    assert entries[0].find(f"{ATOM}title").text == "Post 25"
+    link = entries[0].find(f"{ATOM}link").get("href")
+    assert link == "http://localhost/posts/post-25"
+    assert entries[0].find(f"{ATOM}category").get("term") == "python"
+    assert "<em>" in entries[0].find(f"{ATOM}content").text
+    assert root.find(f"{ATOM}updated").text.endswith("Z")
+
+
+def test_feed_escapes_hostile_titles(app: Flask, client: FlaskClient) -> None:
+    with app.app_context():
+        create_post(create_user("writer"), title="</title><script>alert(1)</script> & more")
+    root = ET.fromstring(client.get("/feed.xml").data)  # noqa: S314
+    assert root.find(f"{ATOM}entry/{ATOM}title").text == "</title><script>alert(1)</script> & more"
+
+
+def test_sitemap_and_robots(app: Flask, client: FlaskClient) -> None:
+    _seed_posts(app, 2)
+    root = ET.fromstring(client.get("/sitemap.xml").data)  # noqa: S314
+    locations = [
+        node.text for node in root.iter("{http://www.sitemaps.org/schemas/sitemap/0.9}loc")
+    ]
+    assert "http://localhost/posts/post-1" in locations
+    robots = client.get("/robots.txt")
+    assert robots.mimetype == "text/plain"
+    assert "Disallow: /admin/" in robots.text
+    assert "Sitemap: http://localhost/sitemap.xml" in robots.text
+
+
+@pytest.mark.parametrize("slug", ["nope", "99999999999999999999", "%00", "a" * 500])
+def test_unknown_posts_are_404(client: FlaskClient, slug: str) -> None:
+    assert client.get(f"/posts/{slug}").status_code == 404
+
+
+def test_post_page_has_meta_description_and_open_graph(app: Flask, client: FlaskClient) -> None:
+    _seed_posts(app, 1)
+    page = client.get("/posts/post-1").text
+    assert '<meta name="description" content="Some Markdown text.">' in page
+    assert '<meta property="og:title" content="Post 1">' in page
+    assert '<meta property="og:url" content="http://localhost/posts/post-1">' in page
+
+
+# SQL statements per page ------------------------------------------------------------------------
+
+
+@contextmanager
+def counted_statements(app: Flask) -> Iterator[list[str]]:
+    statements: list[str] = []
+
+    def record(conn: object, cursor: object, statement: str, *args: object) -> None:
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+
+
+def _statements_for(app: Flask, client: FlaskClient, path: str) -> int:
+    with counted_statements(app) as statements:
+        assert client.get(path).status_code == 200, path
+    return len(statements)
+
+
+PAGES = ["/", "/posts/post-1", "/tags/python", "/users/writer", "/feed.xml", "/search?q=post"]
+
+
+@pytest.mark.parametrize("signed_in", [False, True], ids=["anonymous", "member"])
+def test_sql_statements_per_page_do_not_grow_with_data(app: Flask, signed_in: bool) -> None:
+    """The count is the same with 3 posts as with 30 (no N+1) and within budget."""
+    client = app.test_client()
+    if signed_in:
+        with app.app_context():
+            create_user("member")
+        AuthActions(client).login("member")
+
+    def comment_on(slug: str, count: int) -> None:
+        with app.app_context():
+            from app.services import posts
+
+            post = db.session.scalar(sa.select(Post).where(Post.slug == slug))
+            for index in range(count):
+                posts.add_comment(post, create_user(f"c{slug[-1]}{index}_{count}"), "hello")
+
+    _seed_posts(app, 3, tags=("python", "web"))
+    comment_on("post-1", 2)
+    small = {path: _statements_for(app, client, path) for path in PAGES}
+    _seed_posts(app, 27, author="second", tags=("python", "flask", "web"))
+    comment_on("post-1", 5)
+    large = {path: _statements_for(app, client, path) for path in PAGES}
+    assert small == large
+    budget = 5 if signed_in else 4  # signed in: +1 to load the session and its user
+    assert all(count <= budget for count in large.values()), large
+
+
+def test_get_requests_write_nothing(app: Flask) -> None:
+    _seed_posts(app, 3, tags=("python",))
+    client = app.test_client()
+    writes = ("INSERT", "UPDATE", "DELETE")
+    for path in PAGES:
+        with counted_statements(app) as statements:
+            client.get(path)
+        assert not [s for s in statements if s.lstrip().upper().startswith(writes)], path
