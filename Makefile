@@ -29,6 +29,8 @@ format: $(VENV)/.dev-installed
 ## bench: print benchmark tables (not tests; numbers depend on the machine)
 bench: $(VENV)/.runtime-installed
 	$(BIN)/python -m bench.password_hash
+	@echo
+	$(BIN)/python -m bench.sql_counts
 
 ## lock: re-resolve requirements*.in into the pinned requirements*.txt
 lock:

@@ -48,10 +48,15 @@ def profile(username: str) -> str:
         key = username_key(normalize_username(username))
     except InvalidAccountData:
         abort(404)
-    author = db.session.scalar(sa.select(User).where(User.username_key == key))
+    page = paginate(posts.published_posts().where(Post.author.has(User.username_key == key)))
+    # The author comes with their posts; only a member with none costs one more query.
+    author = (
+        page.items[0].author
+        if page.items
+        else db.session.scalar(sa.select(User).where(User.username_key == key))
+    )
     if author is None or not author.is_active:
         abort(404)
-    page = paginate(posts.published_posts().where(Post.author_id == author.id))
     return render_template("main/profile.html", author=author, page=page)
 
 

@@ -138,7 +138,7 @@ def _body(rng: random.Random) -> str:
     topic = rng.choice(OBJECTS)
     items = "\n".join(f"- {rng.choice(SENTENCES)}" for _ in range(3))
     return (
-        f"{paragraph()}\n\n# Why {topic} matter\n\n{paragraph()}\n\n{items}\n\n"
+        f"{paragraph()}\n\n# Thinking about {topic}\n\n{paragraph()}\n\n{items}\n\n"
         f"> {rng.choice(SENTENCES)}\n\n# A small example\n\n"
         f'```python\ndef measure(items: list[int]) -> int:\n    """Sum what matters."""\n'
         f"    return sum(item for item in items if item > {rng.randint(1, 9)})\n```\n\n"

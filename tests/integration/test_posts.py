@@ -345,3 +345,22 @@ def test_hidden_comments_are_not_shown(app: Flask, client: FlaskClient) -> None:
     assert "visible one" in page.text
     assert "moderated away" not in page.text
     assert "1 comment<" in page.text
+
+
+@pytest.mark.usefixtures("writer")
+@pytest.mark.parametrize(
+    "title",
+    [
+        "<script>alert(1)</script>",
+        '"><img src=x onerror=alert(1)>',
+        "</title><svg onload=alert(1)>",
+        "javascript:alert(1)",
+    ],
+)
+def test_hostile_titles_are_escaped_everywhere(client: FlaskClient, title: str) -> None:
+    location = _write(client, title=title, tags="xss").headers["Location"]
+    for path in (location, "/", "/tags/xss", "/users/writer", f"{location}/edit"):
+        html = client.get(path).text
+        assert "<script>alert" not in html
+        assert "<img src=x" not in html
+        assert "<svg onload" not in html
