@@ -31,6 +31,9 @@ class Config:
     MAIL_PASSWORD: str | None = None
     MAIL_USE_TLS = True
     MAIL_DEFAULT_SENDER = "Inkwell <no-reply@localhost>"
+    MAIL_TIMEOUT = 10
+    # SMTP whenever MAIL_SERVER is set (tests too: they run a real server); else the log.
+    MAIL_BACKEND = "smtp"
 
     # Requests: a blog form never needs more than this; larger bodies get the 413 page.
     MAX_CONTENT_LENGTH = 1024 * 1024
@@ -70,6 +73,8 @@ class Config:
     LOGIN_RATE_LIMIT = "5 per minute"  # per client address
     LOGIN_ACCOUNT_RATE_LIMIT = "10 per 15 minutes"  # failed attempts per account, from anywhere
     REGISTER_RATE_LIMIT = "10 per hour"
+    RESET_RATE_LIMIT = "5 per hour"  # reset requests and reset-link submissions, per address
+    REAUTH_RATE_LIMIT = "10 per 15 minutes"  # failed password confirmations, per account
     PROXY_FIX_X_FOR = 0
     PROXY_FIX_X_PROTO = 0
 

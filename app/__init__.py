@@ -58,6 +58,8 @@ def configure(app: Flask, env_name: str, overrides: Mapping[str, Any] | None) ->
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
         database = Path(app.instance_path) / "inkwell.db"
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{database}"
+    if not app.config.get("MAIL_SERVER") and app.config["MAIL_BACKEND"] == "smtp":
+        app.config["MAIL_BACKEND"] = "app.services.mail.LogEmailBackend"
     if app.config["REMEMBER_DAYS"] > MAX_REMEMBER_DAYS:
         raise RuntimeError(f"REMEMBER_DAYS may be at most {MAX_REMEMBER_DAYS} (SECURITY.md).")
     if env != "development":
@@ -79,7 +81,7 @@ def _instance_secret_key(instance: Path) -> str:
 
 def register_extensions(app: Flask) -> None:
     from app import models  # noqa: F401  (the models must be known to db and migrate)
-    from app.extensions import csrf, db, limiter, login_manager, migrate
+    from app.extensions import csrf, db, limiter, login_manager, mail, migrate
     from app.services import search  # noqa: F401  (DDL for the full-text search structures)
     from app.services.sessions import load_user
 
@@ -91,7 +93,11 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please sign in to see that page."
     login_manager.login_message_category = "info"
+    login_manager.refresh_view = "auth.reauthenticate"
+    login_manager.needs_refresh_message = "Please confirm your password to continue."
+    login_manager.needs_refresh_message_category = "info"
     login_manager.user_loader(load_user)
+    mail.init_app(app)
 
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         with app.app_context():
@@ -113,6 +119,7 @@ def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from app.account import bp as account_bp
     from app.admin import bp as admin_bp
     from app.auth import bp as auth_bp
     from app.errors import bp as errors_bp
@@ -123,6 +130,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(main_bp)
     app.register_blueprint(posts_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
+    app.register_blueprint(account_bp, url_prefix="/account")
     app.register_blueprint(admin_bp, url_prefix="/admin")
 
 

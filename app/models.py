@@ -199,3 +199,50 @@ class Comment(db.Model):
 
     def __repr__(self) -> str:
         return f"<Comment {self.id} on post {self.post_id}>"
+
+
+class EventType(enum.StrEnum):
+    LOGIN_SUCCESS = "login_success"
+    LOGIN_FAILURE = "login_failure"
+    LOGOUT = "logout"
+    THROTTLED = "throttled"
+    PASSWORD_CHANGED = "password_changed"  # noqa: S105  (an event name)
+    PASSWORD_RESET_REQUESTED = "password_reset_requested"  # noqa: S105  (an event name)
+    PASSWORD_RESET = "password_reset"  # noqa: S105  (an event name)
+    SESSION_REVOKED = "session_revoked"
+    OTHER_SESSIONS_REVOKED = "other_sessions_revoked"
+    REAUTHENTICATED = "reauthenticated"
+
+
+SIGN_IN_EVENTS = (EventType.LOGIN_SUCCESS, EventType.LOGIN_FAILURE, EventType.THROTTLED)
+
+
+class SecurityEvent(db.Model):
+    """The security event log: who did what to which account, from where, and when.
+
+    Rows outlive the accounts they mention (the user columns become NULL), so the trail stays.
+    """
+
+    __tablename__ = "security_events"
+    __table_args__ = (sa.Index("ix_security_events_user_id_created_at", "user_id", "created_at"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    type: so.Mapped[str] = so.mapped_column(sa.String(40), index=True)
+    # The account the event is about, and who caused it (the same for self-service actions).
+    user_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    actor_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    # For sign-in attempts: the name that was typed (it may match no account).
+    identifier: so.Mapped[str | None] = so.mapped_column(sa.String(320))
+    ip_address: so.Mapped[str | None] = so.mapped_column(sa.String(45))
+    user_agent: so.Mapped[str | None] = so.mapped_column(sa.String(512))
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow, index=True)
+
+    user: so.Mapped[User | None] = so.relationship(foreign_keys=[user_id])
+    actor: so.Mapped[User | None] = so.relationship(foreign_keys=[actor_id])
+
+    def __repr__(self) -> str:
+        return f"<SecurityEvent {self.type} user={self.user_id}>"

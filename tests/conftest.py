@@ -7,14 +7,19 @@ second time against a throwaway PostgreSQL).
 
 from __future__ import annotations
 
+import email.policy
 import os
 import threading
 from collections.abc import Callable, Iterator, Mapping
+from email import message_from_bytes
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import Envelope
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from playwright.sync_api import Browser, sync_playwright
@@ -22,7 +27,7 @@ from werkzeug.serving import make_server
 
 from app import create_app
 from app.extensions import db
-from tests.helpers import AuthActions, require
+from tests.helpers import AuthActions, free_port, require
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
 
@@ -67,6 +72,45 @@ def make_app(database_url: str, tmp_path: Path) -> Iterator[AppFactory]:
 @pytest.fixture
 def app(make_app: AppFactory) -> Flask:
     return make_app()
+
+
+class Inbox:
+    """An aiosmtpd handler that keeps every message the app sends, parsed."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+
+    async def handle_DATA(self, server: object, session: object, envelope: Envelope) -> str:
+        raw = envelope.original_content or envelope.content
+        self.messages.append(message_from_bytes(raw, policy=email.policy.default))  # type: ignore[arg-type]
+        return "250 Message accepted"
+
+    def to(self, address: str) -> list[EmailMessage]:
+        return [m for m in self.messages if address in str(m["To"])]
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[tuple[Inbox, int]]:
+    """A real SMTP server on a loopback port for the length of one test."""
+    inbox = Inbox()
+    port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield inbox, port
+    controller.stop()
+
+
+@pytest.fixture
+def inbox(smtp_server: tuple[Inbox, int]) -> Inbox:
+    return smtp_server[0]
+
+
+@pytest.fixture
+def mail_app(make_app: AppFactory, smtp_server: tuple[Inbox, int]) -> Flask:
+    """The app sending its mail over SMTP to ``inbox``."""
+    return make_app(
+        {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": smtp_server[1], "MAIL_USE_TLS": False}
+    )
 
 
 @pytest.fixture

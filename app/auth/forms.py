@@ -4,6 +4,7 @@ from wtforms import BooleanField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, ValidationError
 
 from app.forms import Form
+from app.models import User
 from app.services import passwords
 from app.services.accounts import (
     EMAIL_MAX,
@@ -58,3 +59,57 @@ class LoginForm(Form):
     password = PasswordField("Password", validators=[InputRequired(message="Enter your password.")])
     remember = BooleanField("Remember me on this device")
     submit = SubmitField("Sign in")
+
+
+class NewPasswordMixin:
+    """``password`` + ``confirm`` under the password policy, for the account in ``self.user``."""
+
+    user: User | None = None
+    password = PasswordField(
+        "New password", validators=[InputRequired(message="Choose a new password.")]
+    )
+    confirm = PasswordField(
+        "Repeat new password",
+        validators=[
+            InputRequired(message="Repeat the new password."),
+            EqualTo("password", message="The two passwords do not match."),
+        ],
+    )
+
+    def validate_password(self, field: PasswordField) -> None:
+        user = self.user
+        try:
+            passwords.check_policy(
+                field.data,
+                username=user.username if user else "",
+                email=user.email if user else "",
+            )
+        except passwords.PasswordPolicyError as error:
+            raise ValidationError(str(error)) from None
+
+
+class ResetRequestForm(Form):
+    email = StringField(
+        "Email",
+        validators=[
+            DataRequired(message="Enter the email address of your account."),
+            Length(max=EMAIL_MAX, message="That is longer than any email address."),
+        ],
+    )
+    submit = SubmitField("Send reset link")
+
+
+class ResetPasswordForm(NewPasswordMixin, Form):
+    submit = SubmitField("Set new password")
+
+
+class ReauthenticateForm(Form):
+    password = PasswordField("Password", validators=[InputRequired(message="Enter your password.")])
+    submit = SubmitField("Confirm")
+
+
+class ChangePasswordForm(NewPasswordMixin, Form):
+    current_password = PasswordField(
+        "Current password", validators=[InputRequired(message="Enter your current password.")]
+    )
+    submit = SubmitField("Change password")

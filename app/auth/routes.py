@@ -1,14 +1,21 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user
+from flask_login import confirm_login, current_user, login_required
 from werkzeug import Response
 
-from app.auth.forms import LoginForm, RegistrationForm
+from app.auth.forms import (
+    LoginForm,
+    ReauthenticateForm,
+    RegistrationForm,
+    ResetPasswordForm,
+    ResetRequestForm,
+)
 from app.extensions import limiter
-from app.forms import rerender_on_csrf_error
+from app.forms import Form, rerender_on_csrf_error
+from app.models import EventType
 from app.redirects import safe_redirect_target
-from app.services import accounts, sessions
+from app.services import accounts, events, sessions, tokens
 
 bp = Blueprint("auth", __name__)
 
@@ -18,6 +25,10 @@ TAKEN_MESSAGES = {
     "email": "That email address cannot be used. If it is yours, sign in instead.",
 }
 SIGN_IN_FAILED = "Incorrect username, email or password."
+RESET_SENT = (
+    "If that address belongs to an account, a link to reset its password is on its way. "
+    "It works once, for one hour."
+)
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -75,5 +86,67 @@ def logout() -> Response:
     return redirect(url_for("main.index"))
 
 
-def _status(form: LoginForm | RegistrationForm) -> int:
+def _status(form: Form) -> int:
     return INVALID_FORM if form.is_submitted() else 200
+
+
+def _reauth_key() -> str:
+    return f"reauth:{current_user.id if current_user.is_authenticated else 'anonymous'}"
+
+
+@bp.route("/reauthenticate", methods=["GET", "POST"])
+@login_required
+@limiter.limit(
+    lambda: current_app.config["REAUTH_RATE_LIMIT"],
+    key_func=_reauth_key,
+    methods=["POST"],
+    deduct_when=lambda response: response.status_code == INVALID_FORM,
+)
+@rerender_on_csrf_error
+def reauthenticate() -> Response | tuple[str, int]:
+    """Ask a signed-in member (e.g. restored from "remember me") for the password only."""
+    next_url = safe_redirect_target(request.args.get("next"))
+    form = ReauthenticateForm()
+    if form.validate_on_submit():
+        if accounts.check_password(current_user, form.password.data):
+            confirm_login()
+            events.record(EventType.REAUTHENTICATED, user=current_user, actor=current_user)
+            return redirect(next_url)
+        events.record(EventType.LOGIN_FAILURE, user=current_user, identifier=current_user.username)
+        form.password.errors.append("That password is not correct.")
+    return render_template("auth/reauthenticate.html", form=form), _status(form)
+
+
+@bp.route("/reset", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["RESET_RATE_LIMIT"], methods=["POST"])
+@rerender_on_csrf_error
+def reset_request() -> Response | tuple[str, int]:
+    form = ResetRequestForm()
+    if form.validate_on_submit():
+        accounts.request_password_reset(form.email.data, _reset_url)
+        flash(RESET_SENT, "info")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/reset_request.html", form=form), _status(form)
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["RESET_RATE_LIMIT"], methods=["POST"])
+@rerender_on_csrf_error
+def reset_with_token(token: str) -> Response | tuple[str, int]:
+    user = tokens.user_for_reset_token(token)
+    if user is None:
+        return render_template("auth/reset_invalid.html"), 400
+    form = ResetPasswordForm()
+    form.user = user
+    if form.validate_on_submit():
+        accounts.reset_password(user, form.password.data)
+        sessions.end_browser_session()
+        flash("Your password is set. Sign in with it now; every device was signed out.", "success")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/reset_password.html", form=form, user=user), _status(form)
+
+
+def _reset_url(token: str) -> str:
+    return current_app.config["SITE_URL"].rstrip("/") + url_for(
+        "auth.reset_with_token", token=token
+    )

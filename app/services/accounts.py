@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
 
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
-from app.models import User
-from app.services import passwords
+from app.models import EventType, User
+from app.services import events, mail, passwords, sessions, tokens
 
 USERNAME_MIN = 3
 USERNAME_MAX = 32
@@ -154,10 +155,49 @@ def authenticate(identifier: str, password: str) -> User | None:
     user = find_by_login(identifier)
     if user is None:
         passwords.burn_hash_time(password)
+        events.record(EventType.LOGIN_FAILURE, identifier=identifier)
         return None
     if not passwords.verify_password(user.password_hash, password) or not user.is_active:
+        events.record(EventType.LOGIN_FAILURE, user=user, identifier=identifier)
         return None
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
         db.session.commit()
     return user
+
+
+def check_password(user: User, password: str) -> bool:
+    """Re-check the signed-in member's password (re-authentication, sensitive changes)."""
+    return passwords.verify_password(user.password_hash, password)
+
+
+def change_password(user: User, new_password: str) -> None:
+    """Set a new password, sign out every other session, log it and tell the owner by mail."""
+    user.password_hash = passwords.hash_password(new_password)
+    sessions.revoke_all(user, except_current=True)
+    events.record(EventType.PASSWORD_CHANGED, user=user, actor=user)
+    mail.password_changed(user)
+
+
+def request_password_reset(email: str, reset_url: Callable[[str], str]) -> None:
+    """Mail a reset link if ``email`` belongs to an active account; silently do nothing if not.
+
+    The caller answers the same either way, so the form does not reveal which addresses exist.
+    """
+    try:
+        key = email_key(normalize_email(email))
+    except InvalidAccountData:
+        return
+    user = db.session.scalar(sa.select(User).where(User.email_key == key))
+    if user is None or not user.is_active:
+        return
+    events.record(EventType.PASSWORD_RESET_REQUESTED, user=user, identifier=email)
+    mail.password_reset(user, reset_url(tokens.make_reset_token(user)))
+
+
+def reset_password(user: User, new_password: str) -> None:
+    """Set a password from a reset link: every session of the account ends, this one included."""
+    user.password_hash = passwords.hash_password(new_password)
+    sessions.revoke_all(user)
+    events.record(EventType.PASSWORD_RESET, user=user, actor=user)
+    mail.password_changed(user)

@@ -17,7 +17,9 @@ from flask import current_app, g, request, session
 from flask_login import current_user, login_user, logout_user
 
 from app.extensions import db
-from app.models import User, UserSession, utcnow
+from app.models import EventType, User, UserSession, utcnow
+from app.services import events
+from app.services.events import printable
 
 TOKEN_BYTES = 32  # 256 bits
 LAST_SEEN_RESOLUTION = timedelta(minutes=1)
@@ -39,11 +41,6 @@ def _is_idle(record: UserSession, now: datetime) -> bool:
     return not record.remembered and now - record.last_seen_at > idle
 
 
-def _printable(text: str) -> str:
-    """Header text without control characters (PostgreSQL cannot store NUL)."""
-    return "".join(char for char in text if char.isprintable())
-
-
 def sign_in(user: User, *, remember: bool) -> UserSession:
     """Start a new sign-in for ``user`` in this browser and commit it.
 
@@ -52,7 +49,7 @@ def sign_in(user: User, *, remember: bool) -> UserSession:
     """
     now = utcnow()
     token = secrets.token_urlsafe(TOKEN_BYTES)
-    record = UserSession(
+    row = UserSession(
         user=user,
         token_hash=hash_token(token),
         remembered=remember,
@@ -60,9 +57,10 @@ def sign_in(user: User, *, remember: bool) -> UserSession:
         last_seen_at=now,
         expires_at=now + _lifetime(remember),
         ip_address=(request.remote_addr or "")[:45] or None,
-        user_agent=_printable(request.user_agent.string)[:512] or None,
+        user_agent=printable(request.user_agent.string)[:512] or None,
     )
-    db.session.add(record)
+    db.session.add(row)
+    events.record(EventType.LOGIN_SUCCESS, user=user, actor=user, commit=False)
     user.last_login_at = now
     db.session.execute(
         sa.delete(UserSession).where(UserSession.user_id == user.id, UserSession.expires_at <= now)
@@ -72,7 +70,7 @@ def sign_in(user: User, *, remember: bool) -> UserSession:
     session.clear()
     user.attach_session_token(token)
     login_user(user, remember=remember, duration=_lifetime(remember) if remember else None)
-    return record
+    return row
 
 
 def load_user(token: str) -> User | None:
@@ -111,11 +109,54 @@ def touch_current_session() -> None:
         db.session.commit()
 
 
+def end_browser_session() -> None:
+    """Forget this browser's sign-in cookies (its row is already gone)."""
+    session.clear()
+    logout_user()
+
+
 def sign_out() -> None:
     """End this browser's sign-in: delete its row, then clear the cookies."""
     record = current_session_record()
     if record is not None:
         db.session.delete(record)
+        events.record(EventType.LOGOUT, user=current_user, actor=current_user, commit=False)
         db.session.commit()
-    session.clear()
-    logout_user()
+    end_browser_session()
+
+
+def active_sessions(user: User) -> list[UserSession]:
+    """The account's unexpired sign-ins, most recently used first."""
+    return list(
+        db.session.scalars(
+            sa.select(UserSession)
+            .where(UserSession.user_id == user.id, UserSession.expires_at > utcnow())
+            .order_by(UserSession.last_seen_at.desc(), UserSession.id.desc())
+        )
+    )
+
+
+def is_current(record: UserSession) -> bool:
+    current = current_session_record()
+    return current is not None and current.id == record.id
+
+
+def revoke(user: User, session_id: int) -> bool:
+    """Sign one of ``user``'s sessions out; False if it is not theirs (or does not exist)."""
+    result = db.session.execute(
+        sa.delete(UserSession).where(UserSession.id == session_id, UserSession.user_id == user.id)
+    )
+    if not result.rowcount:
+        return False
+    events.record(EventType.SESSION_REVOKED, user=user, actor=user, commit=False)
+    db.session.commit()
+    return True
+
+
+def revoke_all(user: User, *, except_current: bool = False) -> int:
+    """Delete ``user``'s sessions (all but this browser's with ``except_current``); no commit."""
+    statement = sa.delete(UserSession).where(UserSession.user_id == user.id)
+    current = current_session_record()
+    if except_current and current is not None:
+        statement = statement.where(UserSession.id != current.id)
+    return int(db.session.execute(statement).rowcount or 0)

@@ -1,0 +1,365 @@
+"""Account security over HTTP with a real SMTP server: reset by mail, password change,
+devices page, re-authentication and the security event log."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+from itsdangerous import URLSafeTimedSerializer
+
+from app.extensions import db
+from app.models import EventType, SecurityEvent, UserSession
+from app.services import tokens
+from tests.conftest import AppFactory, Inbox
+from tests.factories import create_user
+from tests.helpers import PASSWORD, AuthActions, submit
+
+NEW_PASSWORD = "a brand new passphrase for inkwell"
+RESET_LINK = re.compile(r"http://localhost/auth/reset/[A-Za-z0-9_.\-]+")
+
+
+def _signed_in_as(client: FlaskClient) -> str | None:
+    match = re.search(r'data-testid="current-user">([^<]+)<', client.get("/").text)
+    return match.group(1) if match else None
+
+
+def _events(app: Flask, kind: EventType) -> list[SecurityEvent]:
+    with app.app_context():
+        return list(db.session.scalars(sa.select(SecurityEvent).where(SecurityEvent.type == kind)))
+
+
+def _sessions(app: Flask) -> int:
+    with app.app_context():
+        return db.session.scalar(sa.select(sa.func.count()).select_from(UserSession))
+
+
+def _request_reset(client: FlaskClient, email: str) -> str:
+    response = submit(client, "/auth/reset", {"email": email})
+    assert response.status_code == 302
+    return client.get(response.headers["Location"]).text
+
+
+@pytest.fixture
+def member(mail_app: Flask) -> None:
+    with mail_app.app_context():
+        create_user("reader", email="reader@example.com")
+
+
+# Password reset -------------------------------------------------------------------------------
+
+
+@pytest.mark.usefixtures("member")
+def test_reset_by_mail_end_to_end_revokes_every_session(mail_app: Flask, inbox: Inbox) -> None:
+    laptop, phone = mail_app.test_client(), mail_app.test_client()
+    AuthActions(laptop).login()
+    AuthActions(phone).login(remember=True)
+    anonymous = mail_app.test_client()
+
+    page = _request_reset(anonymous, "Reader@Example.com")
+    assert "a link to reset its password is on its way" in page
+    [message] = inbox.to("reader@example.com")
+    assert message["Subject"] == "[Inkwell] Reset your password"
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    html = message.get_body(preferencelist=("html",)).get_content()
+    link = RESET_LINK.search(text).group(0)
+    assert link in html
+    token = link.rsplit("/", 1)[1]
+    assert len(token) >= 43  # far more than 128 bits of signature alone
+
+    form_page = anonymous.get(f"/auth/reset/{token}")
+    assert form_page.status_code == 200
+    assert "Choose a new password" in form_page.text
+    done = submit(
+        anonymous, f"/auth/reset/{token}", {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
+    )
+    assert done.status_code == 302
+    assert done.headers["Location"] == "/auth/login"
+
+    assert _signed_in_as(laptop) is None
+    assert _signed_in_as(phone) is None
+    assert _sessions(mail_app) == 0
+    assert AuthActions(anonymous).login(password=PASSWORD).status_code == 422
+    assert AuthActions(anonymous).login(password=NEW_PASSWORD).status_code == 302
+    assert len(_events(mail_app, EventType.PASSWORD_RESET)) == 1
+    assert inbox.to("reader@example.com")[-1]["Subject"] == "[Inkwell] Your password was changed"
+
+    reused = mail_app.test_client().get(f"/auth/reset/{token}")
+    assert reused.status_code == 400
+    assert "This link no longer works" in reused.text
+
+
+@pytest.mark.usefixtures("member")
+def test_reset_answers_the_same_for_unknown_addresses(mail_app: Flask, inbox: Inbox) -> None:
+    known = _request_reset(mail_app.test_client(), "reader@example.com")
+    unknown = _request_reset(mail_app.test_client(), "nobody@example.com")
+    invalid = _request_reset(mail_app.test_client(), "not an email")
+    strip = re.compile(r'value="[^"]*"')
+    assert strip.sub("", known) == strip.sub("", unknown) == strip.sub("", invalid)
+    assert [m["To"] for m in inbox.messages] == ["reader@example.com"]
+
+
+@pytest.mark.usefixtures("member")
+def test_no_reset_mail_for_an_inactive_account(mail_app: Flask, inbox: Inbox) -> None:
+    with mail_app.app_context():
+        create_user("dormant", is_active=False)
+    _request_reset(mail_app.test_client(), "dormant@example.com")
+    assert inbox.messages == []
+
+
+@pytest.mark.usefixtures("member")
+@pytest.mark.parametrize(
+    "token", ["garbage", "x" * 600, "eyJ1c2VyIjoxfQ.AAAAAA.BBBBBBBB", "%00", "..%2F..%2Fetc"]
+)
+def test_forged_or_malformed_reset_tokens_are_refused(mail_app: Flask, token: str) -> None:
+    client = mail_app.test_client()
+    assert client.get(f"/auth/reset/{token}").status_code in {400, 404}
+    response = client.post(f"/auth/reset/{token}", data={"password": NEW_PASSWORD})
+    assert response.status_code in {400, 404}
+
+
+@pytest.mark.usefixtures("member")
+def test_reset_token_expires_after_an_hour(mail_app: Flask) -> None:
+    with mail_app.app_context():
+        user = tokens.user_for_reset_token(tokens.make_reset_token(_reader(mail_app)))
+        assert user is not None
+        serializer = URLSafeTimedSerializer(
+            mail_app.config["SECRET_KEY"],
+            salt=tokens.RESET_SALT,
+            signer_kwargs={"digest_method": tokens.hashlib.sha256},
+        )
+        payload = {"user": user.id, "password": tokens._fingerprint(user)}
+        signer = serializer.make_signer(tokens.RESET_SALT)
+        signer.get_timestamp = lambda: int(time.time()) - 3601  # type: ignore[method-assign]
+        old = signer.sign(serializer.dump_payload(payload)).decode()
+        assert tokens.user_for_reset_token(old) is None
+
+
+def _reader(app: Flask):
+    from app.models import User
+
+    return db.session.scalar(sa.select(User).where(User.username == "reader"))
+
+
+@pytest.mark.usefixtures("member")
+def test_reset_link_dies_when_the_password_changes_another_way(mail_app: Flask) -> None:
+    with mail_app.app_context():
+        token = tokens.make_reset_token(_reader(mail_app))
+    client = mail_app.test_client()
+    AuthActions(client).login()
+    response = submit(
+        client,
+        "/account/password",
+        {"current_password": PASSWORD, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
+    )
+    assert response.status_code == 302
+    assert mail_app.test_client().get(f"/auth/reset/{token}").status_code == 400
+
+
+@pytest.mark.usefixtures("member")
+def test_reset_with_a_weak_password_is_a_form_error(mail_app: Flask) -> None:
+    with mail_app.app_context():
+        token = tokens.make_reset_token(_reader(mail_app))
+    client = mail_app.test_client()
+    response = submit(
+        client, f"/auth/reset/{token}", {"password": "reader123", "confirm": "reader123"}
+    )
+    assert response.status_code == 422
+    assert "must not contain your username" in response.text
+
+
+def test_reset_requests_are_rate_limited(make_app: AppFactory) -> None:
+    app = make_app({"RATELIMIT_ENABLED": True, "RESET_RATE_LIMIT": "2 per hour"})
+    client = app.test_client()
+    assert submit(client, "/auth/reset", {"email": "a@example.com"}).status_code == 302
+    assert submit(client, "/auth/reset", {"email": "b@example.com"}).status_code == 302
+    limited = submit(client, "/auth/reset", {"email": "c@example.com"})
+    assert limited.status_code == 429
+    assert "Retry-After" in limited.headers
+
+
+def test_reset_still_works_while_sign_in_is_throttled(make_app: AppFactory) -> None:
+    app = make_app({"RATELIMIT_ENABLED": True, "LOGIN_RATE_LIMIT": "1 per hour"})
+    with app.app_context():
+        create_user("reader")
+    auth = AuthActions(app.test_client())
+    auth.login(password="wrong")
+    assert auth.login().status_code == 429
+    assert submit(auth.client, "/auth/reset", {"email": "reader@example.com"}).status_code == 302
+
+
+def test_without_mail_server_development_logs_the_message(
+    make_app: AppFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    app = make_app()
+    with app.app_context():
+        create_user("reader")
+    with caplog.at_level(logging.INFO, logger="inkwell.mail"):
+        _request_reset(app.test_client(), "reader@example.com")
+    assert "Reset your password" in caplog.text
+    assert "http://localhost/auth/reset/" in caplog.text
+
+
+# Password change and re-authentication --------------------------------------------------------
+
+
+@pytest.mark.usefixtures("member")
+def test_change_password_keeps_this_session_and_revokes_the_others(
+    mail_app: Flask, inbox: Inbox
+) -> None:
+    here, elsewhere = mail_app.test_client(), mail_app.test_client()
+    AuthActions(here).login()
+    AuthActions(elsewhere).login(remember=True)
+    captured_remember = elsewhere.get_cookie("inkwell_remember").value
+
+    wrong = submit(
+        here,
+        "/account/password",
+        {"current_password": "nope", "password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
+    )
+    assert wrong.status_code == 422
+    assert "That is not your current password." in wrong.text
+
+    response = submit(
+        here,
+        "/account/password",
+        {"current_password": PASSWORD, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
+    )
+    assert response.status_code == 302
+    assert _signed_in_as(here) == "reader"
+    assert _signed_in_as(elsewhere) is None
+    replay = mail_app.test_client()
+    replay.set_cookie("inkwell_remember", captured_remember)
+    assert _signed_in_as(replay) is None
+    assert _sessions(mail_app) == 1
+    [notice] = inbox.to("reader@example.com")
+    assert notice["Subject"] == "[Inkwell] Your password was changed"
+    assert len(_events(mail_app, EventType.PASSWORD_CHANGED)) == 1
+
+
+@pytest.mark.usefixtures("member")
+def test_remembered_session_must_reauthenticate_for_sensitive_pages(mail_app: Flask) -> None:
+    first = mail_app.test_client()
+    AuthActions(first).login(remember=True)
+    restored = mail_app.test_client()
+    restored.set_cookie("inkwell_remember", first.get_cookie("inkwell_remember").value)
+    assert _signed_in_as(restored) == "reader"
+
+    for method, path in (
+        ("GET", "/account/password"),
+        ("POST", "/account/sessions/revoke-others"),
+    ):
+        response = (
+            submit(restored, path, {}, form_url="/account/sessions")
+            if method == "POST"
+            else (restored.get(path))
+        )
+        assert response.status_code == 302, path
+        assert response.headers["Location"].startswith("/auth/reauthenticate?next=")
+
+    wrong = submit(restored, "/auth/reauthenticate?next=/account/password", {"password": "nope"})
+    assert wrong.status_code == 422
+    assert "That password is not correct." in wrong.text
+    ok = submit(restored, "/auth/reauthenticate?next=/account/password", {"password": PASSWORD})
+    assert ok.headers["Location"] == "/account/password"
+    assert restored.get("/account/password").status_code == 200
+    evil = submit(restored, "/auth/reauthenticate?next=//evil.com", {"password": PASSWORD})
+    assert evil.headers["Location"] == "/"
+
+
+# Devices page ---------------------------------------------------------------------------------
+
+
+@pytest.mark.usefixtures("member")
+def test_devices_page_lists_sessions_and_sign_in_history(mail_app: Flask) -> None:
+    here = mail_app.test_client()
+    here.environ_base["HTTP_USER_AGENT"] = (
+        "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
+    )
+    phone = mail_app.test_client()
+    phone.environ_base["HTTP_USER_AGENT"] = (
+        "Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 Chrome/126.0 Mobile Safari/537.36"
+    )
+    AuthActions(mail_app.test_client()).login(password="wrong guess")
+    AuthActions(here).login()
+    AuthActions(phone).login(remember=True)
+    page = here.get("/account/sessions")
+    assert page.status_code == 200
+    assert page.headers["Cache-Control"] == "no-store"
+    assert "Firefox on Linux" in page.text
+    assert "Chrome on Android" in page.text
+    assert page.text.count("This device") == 1
+    assert "Remembered" in page.text
+    assert "Failed attempt" in page.text
+    assert "Signed in" in page.text
+
+
+@pytest.mark.usefixtures("member")
+def test_revoke_one_device_and_everywhere_else(mail_app: Flask) -> None:
+    here, phone, tablet = (mail_app.test_client() for _ in range(3))
+    for client in (here, phone, tablet):
+        AuthActions(client).login()
+    with mail_app.app_context():
+        ids = list(db.session.scalars(sa.select(UserSession.id).order_by(UserSession.id)))
+    response = submit(here, f"/account/sessions/{ids[1]}/revoke", {}, form_url="/account/sessions")
+    assert response.status_code == 302
+    assert _signed_in_as(phone) is None
+    assert _signed_in_as(tablet) == "reader"
+    submit(here, "/account/sessions/revoke-others", {}, form_url="/account/sessions")
+    assert _signed_in_as(tablet) is None
+    assert _signed_in_as(here) == "reader"
+    assert len(_events(mail_app, EventType.SESSION_REVOKED)) == 1
+    assert len(_events(mail_app, EventType.OTHER_SESSIONS_REVOKED)) == 1
+
+
+@pytest.mark.usefixtures("member")
+def test_cannot_revoke_another_members_session(mail_app: Flask) -> None:
+    with mail_app.app_context():
+        create_user("other")
+    victim = mail_app.test_client()
+    AuthActions(victim).login("other")
+    with mail_app.app_context():
+        victim_session = db.session.scalar(sa.select(UserSession.id))
+    attacker = mail_app.test_client()
+    AuthActions(attacker).login()
+    for session_id in (victim_session, 99999, 99999999999999999999):
+        response = submit(
+            attacker, f"/account/sessions/{session_id}/revoke", {}, form_url="/account/sessions"
+        )
+        assert response.status_code == 404
+    assert _signed_in_as(victim) == "other"
+
+
+@pytest.mark.usefixtures("member")
+def test_account_pages_need_a_sign_in(mail_app: Flask) -> None:
+    client = mail_app.test_client()
+    for path in ("/account/", "/account/sessions", "/account/password", "/auth/reauthenticate"):
+        response = client.get(path)
+        assert response.status_code == 302
+        assert response.headers["Location"].startswith("/auth/login?next=")
+
+
+# Event log ------------------------------------------------------------------------------------
+
+
+@pytest.mark.usefixtures("member")
+def test_sign_in_events_are_logged_with_address_and_agent(mail_app: Flask) -> None:
+    client = mail_app.test_client()
+    client.environ_base["HTTP_USER_AGENT"] = "EventBrowser/1.0"
+    AuthActions(client).login(password="wrong")
+    AuthActions(client).login("ghost", password="wrong")
+    AuthActions(client).login()
+    AuthActions(client).logout()
+    [success] = _events(mail_app, EventType.LOGIN_SUCCESS)
+    failures = _events(mail_app, EventType.LOGIN_FAILURE)
+    assert [f.identifier for f in failures] == ["reader", "ghost"]
+    assert failures[0].user_id == success.user_id
+    assert failures[1].user_id is None
+    assert success.ip_address == "127.0.0.1"
+    assert success.user_agent == "EventBrowser/1.0"
+    assert len(_events(mail_app, EventType.LOGOUT)) == 1
