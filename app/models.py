@@ -212,6 +212,9 @@ class EventType(enum.StrEnum):
     SESSION_REVOKED = "session_revoked"
     OTHER_SESSIONS_REVOKED = "other_sessions_revoked"
     REAUTHENTICATED = "reauthenticated"
+    EMAIL_CHANGE_REQUESTED = "email_change_requested"
+    EMAIL_CHANGED = "email_changed"
+    ACCOUNT_DELETED = "account_deleted"
 
 
 SIGN_IN_EVENTS = (EventType.LOGIN_SUCCESS, EventType.LOGIN_FAILURE, EventType.THROTTLED)

@@ -11,6 +11,7 @@ import email.policy
 import os
 import threading
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from email import message_from_bytes
 from email.message import EmailMessage
 from pathlib import Path
@@ -128,15 +129,25 @@ def auth(client: FlaskClient) -> AuthActions:
     return AuthActions(client)
 
 
-@pytest.fixture
-def live_server(app: Flask) -> Iterator[str]:
-    """The app served by a real threaded HTTP server on a free loopback port."""
+@contextmanager
+def serve(app: Flask) -> Iterator[str]:
+    """``app`` on a real threaded HTTP server on a free loopback port; SITE_URL points at it."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.port}"
-    server.shutdown()
-    thread.join(timeout=10)
+    url = f"http://127.0.0.1:{server.port}"
+    app.config["SITE_URL"] = url
+    try:
+        yield url
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+
+
+@pytest.fixture
+def live_server(app: Flask) -> Iterator[str]:
+    with serve(app) as url:
+        yield url
 
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")

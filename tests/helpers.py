@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -12,6 +13,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass
+from email.message import Message
 from http.cookiejar import CookieJar
 from http.cookies import SimpleCookie
 from pathlib import Path
@@ -104,7 +106,7 @@ class AuthActions:
 @dataclass
 class HttpResponse:
     status: int
-    headers: dict[str, str]
+    headers: Message
     text: str
 
 
@@ -116,24 +118,36 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 class HttpSession:
     """A minimal browser over real HTTP: keeps cookies, sends Referer, never follows redirects."""
 
-    def __init__(self, base_url: str) -> None:
+    def __init__(self, base_url: str, ssl_context: ssl.SSLContext | None = None) -> None:
         self.base_url = base_url
+        self.cookies = CookieJar()
         self.opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(CookieJar()), _NoRedirect()
+            urllib.request.HTTPCookieProcessor(self.cookies),
+            urllib.request.HTTPSHandler(context=ssl_context),
+            _NoRedirect(),
         )
 
-    def request(self, method: str, path: str, form: dict[str, str] | None = None) -> HttpResponse:
+    def cookie(self, name: str) -> str | None:
+        return next((c.value for c in self.cookies if c.name == name), None)
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        form: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> HttpResponse:
         url = self.base_url + path
         data = urllib.parse.urlencode(form).encode() if form is not None else None
-        request = urllib.request.Request(url, data=data, method=method, headers={"Referer": url})
+        request = urllib.request.Request(
+            url, data=data, method=method, headers={"Referer": url, **(headers or {})}
+        )
         try:
             with self.opener.open(request, timeout=30) as response:
-                return HttpResponse(
-                    response.status, dict(response.headers), response.read().decode()
-                )
+                return HttpResponse(response.status, response.headers, response.read().decode())
         except urllib.error.HTTPError as error:
             with error:
-                return HttpResponse(error.code, dict(error.headers), error.read().decode())
+                return HttpResponse(error.code, error.headers, error.read().decode())
 
 
 def run_flask(
@@ -161,9 +175,18 @@ def free_port() -> int:
 class GunicornServer:
     """``gunicorn wsgi:app`` in a subprocess on a free loopback port, as production runs it."""
 
-    def __init__(self, env: dict[str, str], workers: int = 2) -> None:
+    def __init__(
+        self,
+        env: dict[str, str],
+        workers: int = 2,
+        *,
+        tls: tuple[Path, Path] | None = None,
+        ssl_context: ssl.SSLContext | None = None,
+    ) -> None:
         self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.url = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
+        self.ssl_context = ssl_context
+        tls_args = ["--certfile", str(tls[0]), "--keyfile", str(tls[1])] if tls else []
         self.command = [
             sys.executable,
             "-m",
@@ -174,6 +197,7 @@ class GunicornServer:
             f"127.0.0.1:{self.port}",
             "--graceful-timeout",
             "5",
+            *tls_args,
             "wsgi:app",
         ]
         self.env = {**os.environ, **env}
@@ -190,7 +214,7 @@ class GunicornServer:
                     f"gunicorn exited: {self.process.stderr.read().decode()[-2000:]}"
                 )
             try:
-                if HttpSession(self.url).request("GET", "/healthz").status == 200:
+                if HttpSession(self.url, self.ssl_context).request("GET", "/healthz").status == 200:
                     return self
             except OSError:
                 time.sleep(0.1)

@@ -1,13 +1,13 @@
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user, fresh_login_required, login_required
 from werkzeug import Response
 
-from app.auth.forms import ChangePasswordForm
-from app.forms import rerender_on_csrf_error
+from app.auth.forms import ChangeEmailForm, ChangePasswordForm, DeleteAccountForm
+from app.forms import Form, rerender_on_csrf_error
 from app.models import EventType
-from app.services import accounts, devices, events, sessions
+from app.services import accounts, devices, events, sessions, tokens
 
 bp = Blueprint("account", __name__)
 
@@ -33,13 +33,16 @@ def password() -> Response | tuple[str, int]:
             flash("Password changed. Every other device has been signed out.", "success")
             return redirect(url_for("account.devices_page"))
         form.current_password.errors.append("That is not your current password.")
-    status = INVALID_FORM if form.is_submitted() else 200
-    return render_template("account/password.html", form=form), status
+    return render_template("account/password.html", form=form), _status(form)
 
 
 @bp.get("/sessions")
 @login_required
 def devices_page() -> str:
+    return _account_page(DeleteAccountForm(formdata=None))
+
+
+def _account_page(delete_form: DeleteAccountForm) -> str:
     return render_template(
         "account/sessions.html",
         sessions=sessions.active_sessions(current_user),
@@ -47,6 +50,7 @@ def devices_page() -> str:
         describe=devices.describe,
         sign_ins=events.recent_sign_ins(current_user),
         EventType=EventType,
+        delete_form=delete_form,
     )
 
 
@@ -71,3 +75,67 @@ def revoke_others() -> Response:
     events.record(EventType.OTHER_SESSIONS_REVOKED, user=current_user, actor=current_user)
     flash(f"Signed out everywhere else ({count} session{'' if count == 1 else 's'}).", "success")
     return redirect(url_for("account.devices_page"))
+
+
+EMAIL_SENT = (
+    "If that address is free, a confirmation link is on its way to it. "
+    "Your email changes once you open the link (within 24 hours)."
+)
+
+
+@bp.route("/email", methods=["GET", "POST"])
+@fresh_login_required
+@rerender_on_csrf_error
+def email() -> Response | tuple[str, int]:
+    form = ChangeEmailForm()
+    if form.validate_on_submit():
+        accounts.request_email_change(current_user, form.email.data, _confirm_url)
+        flash(EMAIL_SENT, "info")
+        return redirect(url_for("account.devices_page"))
+    return render_template("account/email.html", form=form), _status(form)
+
+
+@bp.route("/email/confirm/<token>", methods=["GET", "POST"])
+@rerender_on_csrf_error
+def confirm_email(token: str) -> Response | tuple[str, int]:
+    """GET shows the change; only the POST (with CSRF) applies it."""
+    change = tokens.email_change_for_token(token)
+    if change is None:
+        return render_template("account/email_invalid.html"), 400
+    user, new_email = change
+    form = Form()
+    if form.validate_on_submit():
+        try:
+            accounts.change_email(user, new_email)
+        except accounts.AccountExists:
+            return render_template("account/email_invalid.html"), 409
+        flash(f"Your email address is now {new_email}.", "success")
+        return redirect(url_for("main.index"))
+    return render_template(
+        "account/email_confirm.html", form=form, user=user, new_email=new_email
+    ), 200
+
+
+@bp.post("/delete")
+@fresh_login_required
+@rerender_on_csrf_error
+def delete() -> Response | tuple[str, int]:
+    form = DeleteAccountForm()
+    if form.validate_on_submit():
+        if accounts.check_password(current_user, form.password.data):
+            accounts.delete_account(current_user._get_current_object())
+            sessions.end_browser_session()
+            flash("Your account and everything you wrote have been deleted.", "info")
+            return redirect(url_for("main.index"))
+        form.password.errors.append("That password is not correct; nothing was deleted.")
+    return _account_page(form), INVALID_FORM
+
+
+def _confirm_url(token: str) -> str:
+    return current_app.config["SITE_URL"].rstrip("/") + url_for(
+        "account.confirm_email", token=token
+    )
+
+
+def _status(form: Form) -> int:
+    return INVALID_FORM if form.is_submitted() else 200

@@ -113,3 +113,24 @@ class ChangePasswordForm(NewPasswordMixin, Form):
         "Current password", validators=[InputRequired(message="Enter your current password.")]
     )
     submit = SubmitField("Change password")
+
+
+class ChangeEmailForm(Form):
+    email = StringField(
+        "New email address",
+        validators=[DataRequired(message="Enter your new email address.")],
+    )
+    submit = SubmitField("Send confirmation link")
+
+    def validate_email(self, field: StringField) -> None:
+        try:
+            field.data = normalize_email(field.data)
+        except InvalidAccountData as error:
+            raise ValidationError(str(error)) from None
+
+
+class DeleteAccountForm(Form):
+    password = PasswordField(
+        "Your password", validators=[InputRequired(message="Enter your password to confirm.")]
+    )
+    submit = SubmitField("Delete my account")

@@ -54,13 +54,23 @@ def _account_key() -> str:
     return "login:" + accounts.throttle_key(request.form.get("username", ""))
 
 
+def _log_throttled(_limit: object) -> None:
+    """Record a refused sign-in in the event log (and on the account's history if it exists)."""
+    identifier = request.form.get("username", "")
+    user = accounts.find_by_login(identifier)
+    events.record(EventType.THROTTLED, user=user, identifier=identifier)
+
+
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+@limiter.limit(
+    lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"], on_breach=_log_throttled
+)
 @limiter.limit(
     lambda: current_app.config["LOGIN_ACCOUNT_RATE_LIMIT"],
     key_func=_account_key,
     methods=["POST"],
     deduct_when=lambda response: response.status_code == INVALID_FORM,
+    on_breach=_log_throttled,
 )
 @rerender_on_csrf_error
 def login() -> Response | tuple[str, int]:

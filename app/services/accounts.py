@@ -201,3 +201,39 @@ def reset_password(user: User, new_password: str) -> None:
     sessions.revoke_all(user)
     events.record(EventType.PASSWORD_RESET, user=user, actor=user)
     mail.password_changed(user)
+
+
+def request_email_change(user: User, new_email: str, confirm_url: Callable[[str], str]) -> None:
+    """Mail a confirmation link to ``new_email`` (already normalized) unless it is taken.
+
+    The caller answers the same either way, so the form does not reveal other members' addresses.
+    """
+    if email_key(new_email) == user.email_key:
+        return
+    taken = db.session.scalar(
+        sa.select(sa.func.count()).where(User.email_key == email_key(new_email))
+    )
+    events.record(EventType.EMAIL_CHANGE_REQUESTED, user=user, actor=user, identifier=new_email)
+    if not taken:
+        url = confirm_url(tokens.make_email_token(user, new_email))
+        mail.email_change_confirm(user, new_email, url)
+
+
+def change_email(user: User, new_email: str) -> None:
+    """Apply a confirmed change; the old address is told. AccountExists if it was taken since."""
+    old_email = user.email
+    user.email, user.email_key = new_email, email_key(new_email)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise AccountExists("email") from None
+    events.record(EventType.EMAIL_CHANGED, user=user, actor=user, identifier=new_email)
+    mail.email_changed(user, old_email)
+
+
+def delete_account(user: User) -> None:
+    """Delete the account, its sessions, posts and comments; the event log keeps a row."""
+    events.record(EventType.ACCOUNT_DELETED, identifier=user.username, commit=False)
+    db.session.delete(user)
+    db.session.commit()

@@ -45,5 +45,13 @@ def password_changed(user: User) -> None:
     send(user.email, "Your password was changed", "password_changed", user=user)
 
 
+def email_change_confirm(user: User, new_email: str, url: str) -> None:
+    send(new_email, "Confirm your new email address", "email_confirm", user=user, url=url)
+
+
+def email_changed(user: User, old_email: str) -> None:
+    send(old_email, "Your email address was changed", "email_changed", user=user)
+
+
 def password_reset(user: User, url: str) -> None:
     send(user.email, "Reset your password", "password_reset", user=user, url=url)

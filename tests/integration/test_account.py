@@ -363,3 +363,103 @@ def test_sign_in_events_are_logged_with_address_and_agent(mail_app: Flask) -> No
     assert success.ip_address == "127.0.0.1"
     assert success.user_agent == "EventBrowser/1.0"
     assert len(_events(mail_app, EventType.LOGOUT)) == 1
+
+
+# Email change ---------------------------------------------------------------------------------
+
+CONFIRM_LINK = re.compile(r"http://localhost/account/email/confirm/[A-Za-z0-9_.\-]+")
+
+
+@pytest.mark.usefixtures("member")
+def test_email_change_is_confirmed_from_the_new_address(mail_app: Flask, inbox: Inbox) -> None:
+    client = mail_app.test_client()
+    AuthActions(client).login()
+    response = submit(client, "/account/email", {"email": "New.Address@Example.com"})
+    assert response.status_code == 302
+    assert "a confirmation link is on its way" in client.get(response.headers["Location"]).text
+    [confirm] = inbox.to("New.Address@example.com")
+    link = CONFIRM_LINK.search(confirm.get_body(preferencelist=("plain",)).get_content()).group(0)
+    path = link.removeprefix("http://localhost")
+
+    page = client.get(path)
+    assert page.status_code == 200
+    assert "New.Address@example.com" in page.text
+    with mail_app.app_context():
+        assert _reader(mail_app).email == "reader@example.com", "a GET changes nothing"
+    assert submit(client, path, {}).status_code == 302
+    with mail_app.app_context():
+        assert _reader(mail_app).email == "New.Address@example.com"
+    [notice] = inbox.to("reader@example.com")
+    assert notice["Subject"] == "[Inkwell] Your email address was changed"
+    assert client.get(path).status_code == 400, "the link works once"
+    assert AuthActions(mail_app.test_client()).login("new.address@example.com").status_code == 302
+
+
+@pytest.mark.usefixtures("member")
+def test_email_change_to_a_taken_address_reveals_nothing(mail_app: Flask, inbox: Inbox) -> None:
+    with mail_app.app_context():
+        create_user("other", email="taken@example.com")
+    client = mail_app.test_client()
+    AuthActions(client).login()
+    free = submit(client, "/account/email", {"email": "free@example.com"})
+    taken = submit(client, "/account/email", {"email": "TAKEN@example.com"})
+    assert free.status_code == taken.status_code == 302
+    assert [m["To"] for m in inbox.messages] == ["free@example.com"]
+
+
+@pytest.mark.usefixtures("member")
+@pytest.mark.parametrize(
+    ("email", "message"),
+    [
+        ("", "Enter your new email address."),
+        ("not-an-email", "Enter a valid email address"),
+        ("nul\x00@example.com", "Enter a valid email address"),
+        ("x" * 10_000 + "@example.com", "at most 254 characters"),
+    ],
+)
+def test_bad_new_email_is_a_form_error(mail_app: Flask, email: str, message: str) -> None:
+    client = mail_app.test_client()
+    AuthActions(client).login()
+    response = submit(client, "/account/email", {"email": email})
+    assert response.status_code == 422
+    assert message in response.text
+
+
+# Account deletion -----------------------------------------------------------------------------
+
+
+@pytest.mark.usefixtures("member")
+def test_delete_account_needs_the_password_and_removes_everything(mail_app: Flask) -> None:
+    from tests.factories import create_post
+
+    with mail_app.app_context():
+        create_post(_reader(mail_app), title="Mine")
+    here, elsewhere = mail_app.test_client(), mail_app.test_client()
+    AuthActions(here).login()
+    AuthActions(elsewhere).login(remember=True)
+    wrong = submit(here, "/account/delete", {"password": "nope"}, form_url="/account/sessions")
+    assert wrong.status_code == 422
+    assert "nothing was deleted" in wrong.text
+
+    response = submit(here, "/account/delete", {"password": PASSWORD}, form_url="/account/sessions")
+    assert response.status_code == 302
+    assert _signed_in_as(here) is None
+    assert _signed_in_as(elsewhere) is None
+    assert here.get("/posts/mine").status_code == 404
+    with mail_app.app_context():
+        assert _reader(mail_app) is None
+    [event] = _events(mail_app, EventType.ACCOUNT_DELETED)
+    assert event.identifier == "reader"
+    assert _events(mail_app, EventType.LOGIN_SUCCESS)[0].user_id is None, "history outlives it"
+
+
+def test_throttled_sign_ins_are_logged(make_app: AppFactory) -> None:
+    app = make_app({"RATELIMIT_ENABLED": True, "LOGIN_RATE_LIMIT": "1 per hour"})
+    with app.app_context():
+        create_user("reader")
+    auth = AuthActions(app.test_client())
+    auth.login(password="wrong")
+    assert auth.login().status_code == 429
+    [event] = _events(app, EventType.THROTTLED)
+    assert event.identifier == "reader"
+    assert event.user_id is not None
