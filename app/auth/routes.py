@@ -1,7 +1,16 @@
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_login import confirm_login, current_user, login_required
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import confirm_login, current_user, login_required, login_url
 from werkzeug import Response
 
 from app.auth.forms import (
@@ -11,8 +20,8 @@ from app.auth.forms import (
     ResetPasswordForm,
     ResetRequestForm,
 )
-from app.extensions import limiter
-from app.forms import Form, rerender_on_csrf_error
+from app.extensions import limiter, login_manager
+from app.forms import SUBMIT_METHODS, Form, rerender_on_csrf_error
 from app.models import EventType
 from app.redirects import safe_redirect_target
 from app.services import accounts, events, sessions, tokens
@@ -48,6 +57,31 @@ def register() -> Response | tuple[str, int]:
             flash(f"Welcome to Inkwell, {user.username}!", "success")
             return redirect(url_for("main.index"))
     return render_template("auth/register.html", form=form), _status(form)
+
+
+# Never shown back, even on the page that rescues a form's text.
+SECRET_FIELDS = frozenset({"csrf_token", "password", "confirm", "current_password"})
+
+
+@login_manager.unauthorized_handler
+def unauthorized() -> Response:
+    """Signed-out visitors are sent to sign in; a form sent after the session ended keeps its text.
+
+    Nothing is saved (the visitor is anonymous), but the page shows what was typed so that a post
+    or comment written while the session expired is not lost.
+    """
+    kept = [
+        (name, value)
+        for name, value in request.form.items(multi=True)
+        if name not in SECRET_FIELDS and value.strip()
+    ]
+    if request.method in SUBMIT_METHODS and kept:
+        page = render_template(
+            "auth/session_ended.html", kept=kept, sign_in=url_for("auth.login", next=request.path)
+        )
+        return make_response(page, 401)
+    flash(login_manager.login_message, login_manager.login_message_category)
+    return redirect(login_url(login_manager.login_view, next_url=request.url))
 
 
 def _account_key() -> str:

@@ -86,7 +86,7 @@ def csrf_error(error: CSRFError) -> Response:
         except HTTPException as refused:  # e.g. the rate limit, checked as the view runs
             get_flashed_messages()  # the form is not shown, so neither is its message
             return http_error(refused)
-        if response.status_code // 100 != 3:  # e.g. an already signed-in visitor sent home
+        if response.status_code in {200, 422}:  # the form shown again, not a redirect or refusal
             response.status_code = 400
         return response
     return make_response(render_error(400, CSRF_EXPIRED))

@@ -11,7 +11,7 @@ from app import create_app
 from app.extensions import db
 from app.models import User
 from tests.factories import create_user
-from tests.helpers import AuthActions
+from tests.helpers import PASSWORD, AuthActions
 
 INTERNALS = ("Traceback", "sqlalchemy", "werkzeug", "jinja2", 'File "', "SELECT ", "Exception")
 
@@ -140,3 +140,34 @@ def test_healthz_reports_an_unreachable_database(tmp_path: Path) -> None:
     response = app.test_client().get("/healthz")
     assert response.status_code == 503
     assert response.json == {"status": "error", "database": "unreachable"}
+
+
+def test_sqlite_runs_with_foreign_keys_and_wal(tmp_path: Path) -> None:
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'pragmas.db'}"},
+        env="testing",
+        instance_path=str(tmp_path),
+    )
+    with app.app_context(), db.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+
+
+def test_the_plaintext_password_reaches_no_log_database_or_page(
+    app: Flask, client: FlaskClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level("DEBUG"):
+        auth = AuthActions(client)
+        pages = [auth.register("secretive").text, client.get("/").text]
+        auth.logout()
+        pages.append(auth.login("secretive", password=PASSWORD + "x").text)
+        pages.append(auth.login("secretive").text)
+    assert PASSWORD not in caplog.text
+    assert all(PASSWORD not in page for page in pages)
+    with app.app_context():
+        for table in db.metadata.sorted_tables:
+            for row in db.session.execute(sa.select(table)):
+                assert all(PASSWORD not in str(value) for value in row), table.name
+    for name in ("inkwell_session", "inkwell_remember"):
+        cookie = client.get_cookie(name)
+        assert cookie is None or PASSWORD not in cookie.value

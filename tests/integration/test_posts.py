@@ -8,10 +8,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from app.extensions import db
-from app.models import Comment, Post, Tag, User
+from app.models import Comment, Post, Tag, User, UserSession
 from app.services import posts
 from tests.factories import create_post, create_user
-from tests.helpers import AuthActions, submit
+from tests.helpers import AuthActions, csrf_token, submit
 
 
 def _post(app: Flask, slug: str) -> Post | None:
@@ -301,8 +301,8 @@ def test_anonymous_readers_get_a_sign_in_link_not_a_form(app: Flask, client: Fla
     assert 'href="/auth/login?next=/posts/talk"' in page.text
     assert 'name="body"' not in page.text
     response = client.post("/posts/talk/comments", data={"body": "x"})
-    assert response.status_code == 302
-    assert response.headers["Location"].startswith("/auth/login")
+    assert response.status_code == 401
+    assert "Please sign in again" in response.text
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Comment)) == 0
 
@@ -364,3 +364,28 @@ def test_hostile_titles_are_escaped_everywhere(client: FlaskClient, title: str) 
         assert "<script>alert" not in html
         assert "<img src=x" not in html
         assert "<svg onload" not in html
+
+
+@pytest.mark.usefixtures("writer")
+def test_text_written_while_the_session_expired_is_shown_not_lost(
+    app: Flask, client: FlaskClient
+) -> None:
+    page = client.get("/posts/new")
+    with app.app_context():
+        db.session.execute(sa.delete(UserSession))
+        db.session.commit()
+    data = {
+        "csrf_token": csrf_token(page.text),
+        "title": "Long essay",
+        "body": "Three hours of <careful> writing",
+        "tags": "essays",
+        "status": "published",
+    }
+    response = client.post("/posts/new", data=data)
+    assert response.status_code == 401
+    assert "Your session ended before this form was sent" in response.text
+    assert "Three hours of &lt;careful&gt; writing" in response.text
+    assert "Long essay" in response.text
+    assert data["csrf_token"] not in response.text
+    assert 'href="/auth/login?next=/posts/new"' in response.text
+    assert _post(app, "long-essay") is None

@@ -98,3 +98,18 @@ def test_development_keeps_one_generated_secret_key(
     assert first.config["SECRET_KEY"] == second.config["SECRET_KEY"] == key_file.read_text()
     assert key_file.stat().st_mode & 0o777 == 0o600
     assert first.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'inkwell.db'}"
+
+
+def test_rate_limiting_can_be_switched_off_for_benchmarks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RATELIMIT_ENABLED", "false")
+    assert _production(tmp_path, SECRET_KEY="k" * 40).config["RATELIMIT_ENABLED"] is False
+
+
+def test_redis_url_becomes_the_rate_limit_storage(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6399/2")
+    app = _production(tmp_path, SECRET_KEY="k" * 40)
+    assert app.config["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6399/2"
