@@ -135,10 +135,11 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_cli(app: Flask) -> None:
-    from app.cli import create_admin_command, seed_command
+    from app.cli import create_admin_command, seed_command, users_group
 
     app.cli.add_command(create_admin_command)
     app.cli.add_command(seed_command)
+    app.cli.add_command(users_group)
 
 
 def register_request_hooks(app: Flask) -> None:

@@ -6,9 +6,12 @@ import sys
 from collections.abc import Iterator
 
 import click
+import sqlalchemy as sa
 from flask.cli import with_appcontext
 
-from app.services import accounts, demo, passwords
+from app.extensions import db
+from app.models import User
+from app.services import accounts, admin, demo, passwords
 
 
 def _read_password() -> str:
@@ -80,3 +83,44 @@ def seed_command(
             click.echo(f"  {username}  {password}")
     elif report.members:
         click.echo("Run with --show-passwords to see the members' passwords.")
+
+
+@click.group("users")
+def users_group() -> None:
+    """Manage accounts from the command line, with the admin area's rules."""
+
+
+@users_group.command("list")
+@with_appcontext
+def list_users() -> None:
+    """Every account: username, email, role, status, last sign-in."""
+    for user in db.session.scalars(sa.select(User).order_by(User.username_key)):
+        role = "admin" if user.is_admin else "member"
+        status = "active" if user.is_active else "inactive"
+        last = user.last_login_at.strftime("%Y-%m-%d %H:%M") if user.last_login_at else "never"
+        click.echo(f"{user.username}\t{user.email}\t{role}\t{status}\t{last}")
+
+
+def _user_action_command(action: str) -> click.Command:
+    @click.argument("username")
+    @with_appcontext
+    def command(username: str) -> None:
+        try:
+            key = accounts.username_key(accounts.normalize_username(username))
+        except accounts.InvalidAccountData:
+            key = ""
+        user = db.session.scalar(sa.select(User).where(User.username_key == key))
+        if user is None:
+            raise click.ClickException(f"No account is named {username!r}.")
+        try:
+            admin.USER_ACTIONS[action](None, user)
+        except admin.AdminActionRefused as refused:
+            raise click.ClickException(str(refused)) from None
+        click.echo(f"{action}: done for {user.username!r}.")
+
+    command.__doc__ = f"{action.replace('-', ' ').capitalize()} USERNAME (as in the admin area)."
+    return users_group.command(action)(command)
+
+
+for _action in admin.USER_ACTIONS:
+    _user_action_command(_action)

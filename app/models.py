@@ -215,6 +215,18 @@ class EventType(enum.StrEnum):
     EMAIL_CHANGE_REQUESTED = "email_change_requested"
     EMAIL_CHANGED = "email_changed"
     ACCOUNT_DELETED = "account_deleted"
+    # Admin actions: ``actor`` is the admin (None from the command line), ``user`` the target.
+    USER_DEACTIVATED = "user_deactivated"
+    USER_ACTIVATED = "user_activated"
+    ADMIN_GRANTED = "admin_granted"
+    ADMIN_REVOKED = "admin_revoked"
+    USER_UNLOCKED = "user_unlocked"
+    SESSIONS_REVOKED_BY_ADMIN = "sessions_revoked_by_admin"
+    POST_UNPUBLISHED = "post_unpublished"
+    POST_DELETED = "post_deleted"
+    COMMENT_HIDDEN = "comment_hidden"
+    COMMENT_UNHIDDEN = "comment_unhidden"
+    COMMENT_DELETED = "comment_deleted"
 
 
 SIGN_IN_EVENTS = (EventType.LOGIN_SUCCESS, EventType.LOGIN_FAILURE, EventType.THROTTLED)

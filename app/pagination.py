@@ -27,7 +27,7 @@ def page_number() -> int:
     return page
 
 
-def paginate(statement: sa.Select[Any]) -> Pagination:
+def paginate(statement: sa.Select[Any], per_page: int | None = None) -> Pagination:
     """A page of ``statement``'s rows; a page past the last one (other than 1) is a 404."""
-    per_page = current_app.config["POSTS_PER_PAGE"]
+    per_page = per_page or current_app.config["POSTS_PER_PAGE"]
     return db.paginate(statement, page=page_number(), per_page=per_page, error_out=True)

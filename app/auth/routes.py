@@ -12,6 +12,7 @@ from flask import (
 )
 from flask_login import confirm_login, current_user, login_required, login_url
 from werkzeug import Response
+from werkzeug.exceptions import TooManyRequests
 
 from app.auth.forms import (
     LoginForm,
@@ -24,7 +25,7 @@ from app.extensions import limiter, login_manager
 from app.forms import SUBMIT_METHODS, Form, rerender_on_csrf_error
 from app.models import EventType
 from app.redirects import safe_redirect_target
-from app.services import accounts, events, sessions, tokens
+from app.services import accounts, events, sessions, throttle, tokens
 
 bp = Blueprint("auth", __name__)
 
@@ -84,10 +85,6 @@ def unauthorized() -> Response:
     return redirect(login_url(login_manager.login_view, next_url=request.url))
 
 
-def _account_key() -> str:
-    return "login:" + accounts.throttle_key(request.form.get("username", ""))
-
-
 def _log_throttled(_limit: object) -> None:
     """Record a refused sign-in in the event log (and on the account's history if it exists)."""
     identifier = request.form.get("username", "")
@@ -99,13 +96,6 @@ def _log_throttled(_limit: object) -> None:
 @limiter.limit(
     lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"], on_breach=_log_throttled
 )
-@limiter.limit(
-    lambda: current_app.config["LOGIN_ACCOUNT_RATE_LIMIT"],
-    key_func=_account_key,
-    methods=["POST"],
-    deduct_when=lambda response: response.status_code == INVALID_FORM,
-    on_breach=_log_throttled,
-)
 @rerender_on_csrf_error
 def login() -> Response | tuple[str, int]:
     next_url = safe_redirect_target(request.args.get("next"))
@@ -113,8 +103,14 @@ def login() -> Response | tuple[str, int]:
         return redirect(next_url)
     form = LoginForm()
     if form.validate_on_submit():
+        account = accounts.throttle_key(form.username.data)
+        if wait := throttle.seconds_locked(account):
+            _log_throttled(None)
+            raise TooManyRequests(retry_after=wait)
         user = accounts.authenticate(form.username.data, form.password.data)
-        if user is not None:
+        if user is None:
+            throttle.record_failure(account)
+        else:
             sessions.sign_in(user, remember=form.remember.data)
             flash(f"Signed in as {user.username}.", "success")
             return redirect(next_url)

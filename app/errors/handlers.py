@@ -66,7 +66,9 @@ def http_error(error: HTTPException) -> Response:
     code = error.code or 500
     if code >= 500:
         db.session.rollback()
-    response = make_response(render_error(code))
+    # A message given to abort() is shown; Werkzeug's stock descriptions are not.
+    custom = error.description if error.description != type(error).description else None
+    response = make_response(render_error(code, custom))
     original = dict(error.get_headers())
     for name in KEPT_HEADERS:
         if name in original:

@@ -13,7 +13,7 @@ import secrets
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask import current_app, g, request, session
+from flask import current_app, g, has_request_context, request, session
 from flask_login import current_user, login_user, logout_user
 
 from app.extensions import db
@@ -93,7 +93,7 @@ def load_user(token: str) -> User | None:
 
 def current_session_record() -> UserSession | None:
     """The ``UserSession`` row of the signed-in browser making this request."""
-    if not current_user.is_authenticated:
+    if not has_request_context() or not current_user.is_authenticated:
         return None
     return g.get("user_session")
 

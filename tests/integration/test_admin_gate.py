@@ -3,11 +3,12 @@
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
+from werkzeug.routing import AnyConverter
 
 from app.extensions import db
 from app.models import User
 from tests.factories import create_user
-from tests.helpers import AuthActions
+from tests.helpers import AuthActions, csrf_token
 
 
 def test_anonymous_is_sent_to_sign_in_with_next(client: FlaskClient) -> None:
@@ -62,16 +63,36 @@ def test_removing_admin_rights_takes_effect_on_the_next_request(
     assert client.get("/admin/").status_code == 403
 
 
+def admin_urls(app: Flask) -> list[tuple[str, str]]:
+    """(method, url) for every admin rule and every value of its any() converters."""
+    urls = []
+    for rule in app.url_map.iter_rules():
+        if not rule.endpoint.startswith("admin."):
+            continue
+        choices: list[dict[str, str]] = [{}]
+        for name in rule.arguments:
+            converter = rule._converters[name]
+            values = sorted(converter.items) if isinstance(converter, AnyConverter) else ["1"]
+            choices = [{**choice, name: value} for choice in choices for value in values]
+        for values in choices:
+            url = rule.build(values)[1]
+            urls += [(method, url) for method in sorted(rule.methods - {"HEAD", "OPTIONS"})]
+    return urls
+
+
 def test_every_admin_route_is_gated(app: Flask, client: FlaskClient, auth: AuthActions) -> None:
-    """The blueprint-wide guard covers each admin URL, including any added later."""
-    rules = [r for r in app.url_map.iter_rules() if r.endpoint.startswith("admin.")]
-    assert rules
+    """The blueprint-wide guard covers each admin URL and action, including any added later."""
+    urls = admin_urls(app)
+    assert len(urls) > 15
     with app.app_context():
         create_user("member")
     member = app.test_client()
     AuthActions(member).login("member")
-    for rule in rules:
-        url = rule.build(dict.fromkeys(rule.arguments, "1"))[1]
-        for method in rule.methods - {"HEAD", "OPTIONS"}:
-            assert client.open(url, method=method).status_code in {302, 400}, (method, url)
-            assert member.open(url, method=method).status_code in {403, 400}, (method, url)
+    token = csrf_token(member.get("/").text)
+    anonymous_token = csrf_token(client.get("/auth/login").text)
+    for method, url in urls:
+        anonymous = client.open(url, method=method, data={"csrf_token": anonymous_token})
+        assert anonymous.status_code == 302, (method, url)
+        assert anonymous.headers["Location"].startswith("/auth/login?next=")
+        response = member.open(url, method=method, data={"csrf_token": token})
+        assert response.status_code == 403, (method, url)

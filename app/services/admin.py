@@ -1,0 +1,166 @@
+"""What an administrator can do to accounts and content, with its guards and audit entries.
+
+The web admin and the ``flask users`` commands both call these, so the rules are the same
+everywhere: nobody deactivates or demotes themselves or the last active admin, deactivation
+signs the member out at once, and every action lands in the security event log.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import (
+    Comment,
+    EventType,
+    Post,
+    PostStatus,
+    SecurityEvent,
+    User,
+    UserSession,
+    utcnow,
+)
+from app.services import events, sessions, throttle
+
+
+class AdminActionRefused(Exception):
+    """The action would break a guard; the message says why, for the admin to read."""
+
+
+def _active_admins() -> int:
+    return int(
+        db.session.scalar(sa.select(sa.func.count()).where(User.is_admin, User.is_active)) or 0
+    )
+
+
+def _guard_self_and_last_admin(actor: User | None, target: User, verb: str) -> None:
+    if actor is not None and actor.id == target.id:
+        raise AdminActionRefused(f"You cannot {verb} your own account.")
+    if target.is_admin and target.is_active and _active_admins() <= 1:
+        raise AdminActionRefused(f"You cannot {verb} the last active admin.")
+
+
+def _audit(
+    event: EventType, actor: User | None, target: User | None, what: str | None = None
+) -> None:
+    events.record(event, user=target, actor=actor, identifier=what, commit=False)
+    db.session.commit()
+
+
+def deactivate(actor: User | None, target: User) -> None:
+    """Refuse sign-in and end every session of ``target`` now."""
+    _guard_self_and_last_admin(actor, target, "deactivate")
+    target.is_active = False
+    db.session.execute(sa.delete(UserSession).where(UserSession.user_id == target.id))
+    _audit(EventType.USER_DEACTIVATED, actor, target, target.username)
+
+
+def activate(actor: User | None, target: User) -> None:
+    target.is_active = True
+    _audit(EventType.USER_ACTIVATED, actor, target, target.username)
+
+
+def make_admin(actor: User | None, target: User) -> None:
+    target.is_admin = True
+    _audit(EventType.ADMIN_GRANTED, actor, target, target.username)
+
+
+def remove_admin(actor: User | None, target: User) -> None:
+    _guard_self_and_last_admin(actor, target, "remove admin rights from")
+    target.is_admin = False
+    _audit(EventType.ADMIN_REVOKED, actor, target, target.username)
+
+
+def unlock(actor: User | None, target: User) -> None:
+    """Lift the sign-in lock after too many failed attempts."""
+    throttle.unlock(f"account:{target.id}")
+    _audit(EventType.USER_UNLOCKED, actor, target, target.username)
+
+
+def revoke_sessions(actor: User | None, target: User) -> int:
+    count = sessions.revoke_all(target)
+    _audit(EventType.SESSIONS_REVOKED_BY_ADMIN, actor, target, target.username)
+    return count
+
+
+def unpublish(actor: User, post: Post) -> None:
+    post.status = PostStatus.DRAFT
+    _audit(EventType.POST_UNPUBLISHED, actor, post.author, f"post {post.slug}")
+
+
+def delete_post(actor: User, post: Post) -> None:
+    author, slug = post.author, post.slug
+    db.session.delete(post)
+    _audit(EventType.POST_DELETED, actor, author, f"post {slug}")
+
+
+def set_comment_hidden(actor: User, comment: Comment, hidden: bool) -> None:
+    comment.is_hidden = hidden
+    event = EventType.COMMENT_HIDDEN if hidden else EventType.COMMENT_UNHIDDEN
+    _audit(event, actor, comment.author, f"comment {comment.id} on post {comment.post.slug}")
+
+
+def delete_comment(actor: User, comment: Comment) -> None:
+    author, what = comment.author, f"comment {comment.id} on post {comment.post.slug}"
+    db.session.delete(comment)
+    _audit(EventType.COMMENT_DELETED, actor, author, what)
+
+
+USER_ACTIONS: dict[str, Callable[[User | None, User], object]] = {
+    "deactivate": deactivate,
+    "activate": activate,
+    "make-admin": make_admin,
+    "remove-admin": remove_admin,
+    "unlock": unlock,
+    "revoke-sessions": revoke_sessions,
+}
+
+
+def dashboard_counts(now: datetime | None = None) -> dict[str, int]:
+    """The dashboard's figures, in one query per table."""
+    now = now or utcnow()
+    day_ago = now - timedelta(hours=24)
+    users = db.session.execute(
+        sa.select(
+            sa.func.count(User.id).filter(User.is_active),
+            sa.func.count(User.id).filter(sa.not_(User.is_active)),
+            sa.func.count(User.id).filter(User.is_admin),
+        )
+    ).one()
+    posts = db.session.execute(
+        sa.select(
+            sa.func.count(Post.id).filter(Post.status == PostStatus.PUBLISHED),
+            sa.func.count(Post.id).filter(Post.status == PostStatus.DRAFT),
+        )
+    ).one()
+    comments = db.session.execute(
+        sa.select(
+            sa.func.count(Comment.id).filter(sa.not_(Comment.is_hidden)),
+            sa.func.count(Comment.id).filter(Comment.is_hidden),
+        )
+    ).one()
+    recent = sa.and_(SecurityEvent.created_at >= day_ago)
+    sign_ins = db.session.execute(
+        sa.select(
+            sa.func.count(SecurityEvent.id).filter(SecurityEvent.type == EventType.LOGIN_SUCCESS),
+            sa.func.count(SecurityEvent.id).filter(SecurityEvent.type == EventType.LOGIN_FAILURE),
+            sa.func.count(sa.distinct(SecurityEvent.identifier)).filter(
+                SecurityEvent.type == EventType.THROTTLED
+            ),
+        ).where(recent)
+    ).one()
+    return {
+        "active_users": users[0],
+        "inactive_users": users[1],
+        "admins": users[2],
+        "published_posts": posts[0],
+        "draft_posts": posts[1],
+        "visible_comments": comments[0],
+        "hidden_comments": comments[1],
+        "sign_ins_24h": sign_ins[0],
+        "failed_sign_ins_24h": sign_ins[1],
+        "throttled_24h": sign_ins[2],
+    }

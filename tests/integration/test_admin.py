@@ -1,0 +1,303 @@
+"""The admin area over HTTP: pages, actions, guards, fresh sign-in, audit log and CSV, CLI."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+
+from app.extensions import db
+from app.models import Comment, EventType, Post, SecurityEvent, User, UserSession
+from app.services import posts
+from tests.factories import create_post, create_user
+from tests.helpers import PASSWORD, AuthActions, csrf_token
+
+
+@pytest.fixture
+def site(app: Flask) -> dict[str, int]:
+    with app.app_context():
+        boss = create_user("boss", is_admin=True)
+        member = create_user("member")
+        post = create_post(member, title="Member post")
+        comment = posts.add_comment(post, member, "a comment")
+        return {"boss": boss.id, "member": member.id, "post": post.id, "comment": comment.id}
+
+
+@pytest.fixture
+def boss(app: Flask, site: dict[str, int]) -> FlaskClient:
+    client = app.test_client()
+    AuthActions(client).login("boss")
+    return client
+
+
+def _post(client: FlaskClient, url: str) -> object:
+    token = csrf_token(client.get("/").text)
+    return client.post(url, data={"csrf_token": token})
+
+
+def _user(app: Flask, username: str) -> User:
+    with app.app_context():
+        return db.session.scalar(sa.select(User).where(User.username == username))
+
+
+def _events(app: Flask, kind: EventType) -> list[SecurityEvent]:
+    with app.app_context():
+        return list(db.session.scalars(sa.select(SecurityEvent).where(SecurityEvent.type == kind)))
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/admin/",
+        "/admin/users",
+        "/admin/users?q=mem&sort=username&dir=asc",
+        "/admin/users?sort=last-sign-in",
+        "/admin/posts",
+        "/admin/posts?status=draft&author=member",
+        "/admin/comments",
+        "/admin/comments?show=hidden",
+        "/admin/audit",
+        "/admin/audit?user=boss&type=login_success&from=2020-01-01&to=2099-12-31",
+    ],
+)
+def test_admin_pages_render_for_admins(boss: FlaskClient, path: str) -> None:
+    response = boss.get(path)
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [
+        ("/admin/users?sort=password_hash", "Sort by username"),
+        ("/admin/posts?status=archived", "Filter by status"),
+        ("/admin/comments?show=secret", "Show all, visible or hidden"),
+        ("/admin/audit?type=made_up", "not a known event type"),
+        ("/admin/audit?from=yesterday", "YYYY-MM-DD"),
+        ("/admin/users?page=0", "There is nothing at this address"),
+    ],
+)
+def test_bad_filters_are_a_4xx_with_a_message(boss: FlaskClient, path: str, message: str) -> None:
+    response = boss.get(path)
+    assert response.status_code in {400, 404}
+    assert message in response.text
+
+
+def test_dashboard_counts(boss: FlaskClient) -> None:
+    AuthActions(boss.application.test_client()).login("member", password="wrong")
+    page = boss.get("/admin/").text
+    figures = dict(re.findall(r"<dt>([^<]+)</dt><dd>(\d+)</dd>", page))
+    assert figures["Active members"] == "2"
+    assert figures["Admins"] == "1"
+    assert figures["Published posts"] == "1"
+    assert figures["Visible comments"] == "1"
+    assert figures["Sign-ins, 24 h"] == "1"
+    assert figures["Failed sign-ins, 24 h"] == "1"
+
+
+def test_user_search_finds_by_username_or_email(boss: FlaskClient) -> None:
+    found = boss.get("/admin/users?q=MEMBER@example").text
+    assert "member@example.com" in found
+    assert "boss@example.com" not in found
+    assert "No accounts match." in boss.get("/admin/users?q=%25_").text
+
+
+def test_deactivation_signs_the_member_out_at_once_and_is_audited(
+    app: Flask, boss: FlaskClient, site: dict[str, int]
+) -> None:
+    member = app.test_client()
+    AuthActions(member).login("member", remember=True)
+    response = _post(boss, f"/admin/users/{site['member']}/deactivate")
+    assert response.status_code == 302
+    assert "member is deactivated" in boss.get(response.headers["Location"]).text
+    assert 'data-testid="current-user"' not in member.get("/").text
+    with app.app_context():
+        assert (
+            db.session.scalar(
+                sa.select(sa.func.count())
+                .select_from(UserSession)
+                .where(UserSession.user_id == site["member"])
+            )
+            == 0
+        )
+    assert AuthActions(app.test_client()).login("member").status_code == 422
+    [event] = _events(app, EventType.USER_DEACTIVATED)
+    assert (event.actor_id, event.user_id, event.ip_address) == (
+        site["boss"],
+        site["member"],
+        "127.0.0.1",
+    )
+
+    _post(boss, f"/admin/users/{site['member']}/activate")
+    assert AuthActions(app.test_client()).login("member").status_code == 302
+
+
+def test_admin_rights_can_be_granted_and_removed(
+    app: Flask, boss: FlaskClient, site: dict[str, int]
+) -> None:
+    _post(boss, f"/admin/users/{site['member']}/make-admin")
+    assert _user(app, "member").is_admin
+    _post(boss, f"/admin/users/{site['member']}/remove-admin")
+    assert not _user(app, "member").is_admin
+    kinds = [
+        e.type
+        for e in _events(app, EventType.ADMIN_GRANTED) + _events(app, EventType.ADMIN_REVOKED)
+    ]
+    assert kinds == ["admin_granted", "admin_revoked"]
+
+
+@pytest.mark.parametrize("action", ["deactivate", "remove-admin"])
+def test_admins_cannot_act_on_themselves(
+    app: Flask, boss: FlaskClient, site: dict[str, int], action: str
+) -> None:
+    response = _post(boss, f"/admin/users/{site['boss']}/{action}")
+    assert response.status_code == 409
+    assert "your own account" in response.text
+    assert _user(app, "boss").is_admin
+    assert _user(app, "boss").is_active
+
+
+def test_the_last_active_admin_cannot_be_demoted_or_deactivated(
+    app: Flask, boss: FlaskClient, site: dict[str, int]
+) -> None:
+    _post(boss, f"/admin/users/{site['member']}/make-admin")
+    deputy = app.test_client()
+    AuthActions(deputy).login("member")
+    assert _post(deputy, f"/admin/users/{site['boss']}/remove-admin").status_code == 302
+    # Now "member" is the only admin left; "boss" cannot be the one to remove them either.
+    assert _post(boss, f"/admin/users/{site['member']}/remove-admin").status_code == 403
+    response = _post(deputy, f"/admin/users/{site['member']}/deactivate")
+    assert response.status_code == 409
+    with app.app_context():
+        create_user("third", is_admin=True)
+    third = app.test_client()
+    AuthActions(third).login("third")
+    # With two active admins one may deactivate the other; the one left is protected again.
+    assert _post(third, f"/admin/users/{site['member']}/deactivate").status_code == 302
+    assert _post(third, f"/admin/users/{_user(app, 'third').id}/remove-admin").status_code == 409
+
+
+def test_revoke_sessions_and_unlock(app: Flask, make_app, site: dict[str, int]) -> None:
+    limited = make_app(
+        {
+            "RATELIMIT_ENABLED": True,
+            "LOGIN_RATE_LIMIT": "100 per minute",
+            "LOGIN_ACCOUNT_RATE_LIMIT": "2 per hour",
+        }
+    )
+    boss = limited.test_client()
+    AuthActions(boss).login("boss")
+    member = limited.test_client()
+    AuthActions(member).login("member")
+    for _ in range(2):
+        AuthActions(limited.test_client()).login("member", password="wrong")
+    assert AuthActions(limited.test_client()).login("member").status_code == 429
+    assert _post(boss, f"/admin/users/{site['member']}/unlock").status_code == 302
+    assert AuthActions(limited.test_client()).login("member").status_code == 302
+    assert _post(boss, f"/admin/users/{site['member']}/revoke-sessions").status_code == 302
+    assert 'data-testid="current-user"' not in member.get("/").text
+    assert len(_events(limited, EventType.USER_UNLOCKED)) == 1
+    assert len(_events(limited, EventType.SESSIONS_REVOKED_BY_ADMIN)) == 1
+
+
+def test_moderating_posts_and_comments(app: Flask, boss: FlaskClient, site: dict[str, int]) -> None:
+    _post(boss, f"/admin/comments/{site['comment']}/hide")
+    assert "a comment" not in app.test_client().get("/posts/member-post").text
+    _post(boss, f"/admin/comments/{site['comment']}/unhide")
+    assert "a comment" in app.test_client().get("/posts/member-post").text
+    _post(boss, f"/admin/comments/{site['comment']}/delete")
+    _post(boss, f"/admin/posts/{site['post']}/unpublish")
+    assert app.test_client().get("/posts/member-post").status_code == 404
+    _post(boss, f"/admin/posts/{site['post']}/delete")
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Post)) == 0
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Comment)) == 0
+    logged = {e.type for e in _events(app, EventType.COMMENT_HIDDEN)} | {
+        e.type
+        for kind in (EventType.COMMENT_DELETED, EventType.POST_UNPUBLISHED, EventType.POST_DELETED)
+        for e in _events(app, kind)
+    }
+    assert logged == {"comment_hidden", "comment_deleted", "post_unpublished", "post_deleted"}
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/admin/users/99999/deactivate",
+        "/admin/posts/99999999999999999999/delete",
+        "/admin/comments/0/hide",
+    ],
+)
+def test_unknown_targets_are_404(boss: FlaskClient, url: str) -> None:
+    assert _post(boss, url).status_code == 404
+
+
+def test_admin_actions_need_a_fresh_sign_in(app: Flask, site: dict[str, int]) -> None:
+    first = app.test_client()
+    AuthActions(first).login("boss", remember=True)
+    restored = app.test_client()
+    restored.set_cookie("inkwell_remember", first.get_cookie("inkwell_remember").value)
+    assert restored.get("/admin/users").status_code == 200, "reading needs no password"
+    response = _post(restored, f"/admin/users/{site['member']}/deactivate")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/auth/reauthenticate?next=")
+    assert _user(app, "member").is_active
+
+
+def test_audit_log_filters_and_csv_export(
+    app: Flask, boss: FlaskClient, site: dict[str, int]
+) -> None:
+    AuthActions(app.test_client()).login("member", password="=HYPERLINK(evil)")
+    AuthActions(app.test_client()).login("=cmd|' /C calc'!A0", password="x")
+    _post(boss, f"/admin/users/{site['member']}/deactivate")
+    page = boss.get("/admin/audit?user=member").text
+    assert "<td>user deactivated</td>" in page
+    assert "<td>login failure</td>" in page
+    filtered = boss.get("/admin/audit?user=member&type=login_failure").text
+    assert "<td>login failure</td>" in filtered
+    assert "<td>user deactivated</td>" not in filtered
+
+    export = boss.get("/admin/audit.csv?user=member")
+    assert export.mimetype == "text/csv"
+    rows = list(csv.DictReader(io.StringIO(export.text)))
+    assert {row["event"] for row in rows} == {"login_failure", "user_deactivated"}
+    deactivation = next(row for row in rows if row["event"] == "user_deactivated")
+    assert (deactivation["user"], deactivation["actor"], deactivation["ip"]) == (
+        "member",
+        "boss",
+        "127.0.0.1",
+    )
+    everything = list(csv.DictReader(io.StringIO(boss.get("/admin/audit.csv").text)))
+    assert all(not row["identifier"].startswith("=") for row in everything)
+    assert "'=cmd|' /C calc'!A0" in {row["identifier"] for row in everything}
+    assert PASSWORD not in export.text
+
+
+# Command line ----------------------------------------------------------------------------------
+
+
+def test_cli_lists_and_manages_users_with_the_same_guards(
+    app: Flask, runner: FlaskCliRunner, site: dict[str, int]
+) -> None:
+    listing = runner.invoke(args=["users", "list"])
+    assert listing.exit_code == 0
+    assert "boss\tboss@example.com\tadmin\tactive" in listing.output
+    assert runner.invoke(args=["users", "deactivate", "member"]).exit_code == 0
+    assert not _user(app, "member").is_active
+    assert runner.invoke(args=["users", "activate", "MEMBER"]).exit_code == 0
+    refused = runner.invoke(args=["users", "remove-admin", "boss"])
+    assert refused.exit_code == 1
+    assert "last active admin" in refused.output
+    missing = runner.invoke(args=["users", "make-admin", "nobody"])
+    assert missing.exit_code == 1
+    assert "No account is named 'nobody'." in missing.output
+    for action in ("make-admin", "remove-admin", "revoke-sessions", "unlock"):
+        assert runner.invoke(args=["users", action, "member"]).exit_code == 0, action
+    [event] = _events(app, EventType.USER_DEACTIVATED)
+    assert event.actor_id is None
+    assert event.user_id == site["member"]
