@@ -19,6 +19,8 @@ class Config:
     SECRET_KEY: str | None = None
     SQLALCHEMY_DATABASE_URI: str | None = None
     SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict[str, Any]] = {"pool_pre_ping": True}
+    DATABASE_POOL_SIZE = 5
+    DATABASE_MAX_OVERFLOW = 5
     SITE_URL = "http://127.0.0.1:5000"
     SITE_NAME = "Inkwell"
     POSTS_PER_PAGE = 10
@@ -70,6 +72,11 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_SWALLOW_ERRORS = True  # Redis down: fall back to memory rather than fail sign-in
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    # Whole pages for anonymous readers (app/cache.py); in Redis when REDIS_URL is set.
+    PAGE_CACHE_ENABLED = True
+    PAGE_CACHE_SECONDS = 300
+    PAGE_CACHE_PREFIX = "inkwell:pages"
+
     LOGIN_RATE_LIMIT = "5 per minute"  # per client address
     LOGIN_ACCOUNT_RATE_LIMIT = "10 per 15 minutes"  # failed attempts per account, from anywhere
     REGISTER_RATE_LIMIT = "10 per hour"
@@ -128,6 +135,8 @@ def settings_from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
     int_keys = (
         "MAIL_PORT",
         "POSTS_PER_PAGE",
+        "DATABASE_POOL_SIZE",
+        "DATABASE_MAX_OVERFLOW",
         "SESSION_IDLE_MINUTES",
         "SESSION_MAX_HOURS",
         "REMEMBER_DAYS",

@@ -58,6 +58,14 @@ def configure(app: Flask, env_name: str, overrides: Mapping[str, Any] | None) ->
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
         database = Path(app.instance_path) / "inkwell.db"
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{database}"
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        # Per worker process: a few connections serve a sync worker; overflow absorbs bursts.
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            "pool_pre_ping": True,
+            "pool_size": app.config["DATABASE_POOL_SIZE"],
+            "max_overflow": app.config["DATABASE_MAX_OVERFLOW"],
+            "pool_recycle": 1800,
+        }
     if not app.config.get("MAIL_SERVER") and app.config["MAIL_BACKEND"] == "smtp":
         app.config["MAIL_BACKEND"] = "app.services.mail.LogEmailBackend"
     if app.config["REMEMBER_DAYS"] > MAX_REMEMBER_DAYS:
@@ -143,8 +151,10 @@ def register_cli(app: Flask) -> None:
 
 
 def register_request_hooks(app: Flask) -> None:
+    from app import cache
     from app.http import set_security_headers
     from app.services.sessions import touch_current_session
 
     app.before_request(touch_current_session)
     app.after_request(set_security_headers)
+    cache.init_app(app)

@@ -62,7 +62,8 @@ def show(slug: str) -> str:
         "posts/show.html",
         post=post,
         comments=posts.visible_comments(post),
-        comment_form=CommentForm(formdata=None),
+        # Only members get a form: building one puts a CSRF token in the session.
+        comment_form=CommentForm(formdata=None) if current_user.is_authenticated else None,
         can_edit=posts.can_edit(_viewer(), post),
     )
 

@@ -1,0 +1,152 @@
+"""The anonymous page cache: zero SQL on a hit, never personal, invalidated by every change."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from app.extensions import db
+from app.models import Comment, Post, User
+from app.services import posts
+from tests.conftest import AppFactory
+from tests.factories import create_post, create_user
+from tests.helpers import AuthActions, submit
+from tests.integration.test_reading import counted_statements
+
+PAGES = ["/", "/posts/first", "/tags/news", "/users/writer", "/feed.xml", "/sitemap.xml"]
+
+
+@pytest.fixture
+def site(app: Flask) -> None:
+    with app.app_context():
+        writer = create_user("writer")
+        create_post(writer, title="First", tags=("news",))
+
+
+@pytest.mark.usefixtures("site")
+@pytest.mark.parametrize("path", PAGES)
+def test_second_anonymous_visit_is_served_without_sql(app: Flask, path: str) -> None:
+    first = app.test_client().get(path)
+    assert first.headers["X-Cache"] == "MISS"
+    with counted_statements(app) as statements:
+        second = app.test_client().get(path)
+    assert second.headers["X-Cache"] == "HIT"
+    assert statements == []
+    assert second.data == first.data
+    assert "Content-Security-Policy" in second.headers
+
+
+@pytest.mark.usefixtures("site")
+def test_signed_in_pages_are_never_cached_nor_served_from_cache(app: Flask) -> None:
+    member = app.test_client()
+    AuthActions(member).login("writer")
+    anonymous = app.test_client()
+    for path in PAGES[:4]:
+        anonymous.get(path)  # fills the cache
+        mine = member.get(path)
+        assert "X-Cache" not in mine.headers
+        assert 'data-testid="current-user">writer<' in mine.text
+        assert mine.headers["Cache-Control"] == "no-store"
+        theirs = app.test_client().get(path)
+        assert theirs.headers["X-Cache"] == "HIT"
+        assert "current-user" not in theirs.text
+        assert "csrf_token" not in theirs.text
+
+
+@pytest.mark.usefixtures("site")
+def test_a_page_with_a_flash_message_is_not_shared(app: Flask) -> None:
+    client = app.test_client()
+    AuthActions(client).login("writer")
+    response = AuthActions(client).logout()
+    after_logout = client.get(response.headers["Location"])
+    assert "You have signed out." in after_logout.text
+    assert "X-Cache" not in after_logout.headers
+    for _ in range(2):
+        assert "You have signed out." not in app.test_client().get("/").text
+
+
+def _anonymous(app: Flask, path: str) -> str:
+    return app.test_client().get(path).text
+
+
+@pytest.mark.usefixtures("site")
+def test_publishing_editing_and_deleting_invalidate(app: Flask) -> None:
+    for path in PAGES:
+        _anonymous(app, path)
+    writer = app.test_client()
+    AuthActions(writer).login("writer")
+    submit(
+        writer,
+        "/posts/new",
+        {"title": "Second", "body": "x", "tags": "news", "status": "published"},
+    )
+    assert "Second" in _anonymous(app, "/")
+    assert "Second" in _anonymous(app, "/tags/news")
+    assert "Second" in _anonymous(app, "/feed.xml")
+
+    submit(
+        writer,
+        "/posts/first/edit",
+        {"title": "First, renamed", "body": "y", "tags": "news", "status": "published"},
+    )
+    assert "First, renamed" in _anonymous(app, "/posts/first")
+    assert "First, renamed" in _anonymous(app, "/users/writer")
+
+    submit(writer, "/posts/first/comments", {"body": "A new comment"}, form_url="/posts/first")
+    assert "A new comment" in _anonymous(app, "/posts/first")
+
+    submit(writer, "/posts/first/delete", {}, form_url="/posts/first")
+    assert app.test_client().get("/posts/first").status_code == 404
+    assert "First, renamed" not in _anonymous(app, "/")
+
+
+@pytest.mark.usefixtures("site")
+def test_deactivating_an_author_hides_the_cached_profile(app: Flask) -> None:
+    assert app.test_client().get("/users/writer").status_code == 200
+    with app.app_context():
+        db.session.execute(sa.update(User).values(is_active=False))
+        db.session.commit()
+    assert app.test_client().get("/users/writer").status_code == 404
+
+
+@pytest.mark.usefixtures("site")
+def test_hiding_a_comment_through_the_service_invalidates(app: Flask) -> None:
+    with app.app_context():
+        post = db.session.scalar(sa.select(Post))
+        comment_id = posts.add_comment(post, post.author, "soon hidden").id
+    assert "soon hidden" in _anonymous(app, "/posts/first")
+    with app.app_context():
+        db.session.get(Comment, comment_id).is_hidden = True
+        db.session.commit()
+    assert "soon hidden" not in _anonymous(app, "/posts/first")
+
+
+@pytest.mark.usefixtures("site")
+@pytest.mark.parametrize("path", ["/posts/first", "/feed.xml"])
+def test_etag_gives_304_to_a_reader_that_has_the_page(client: FlaskClient, path: str) -> None:
+    first = client.get(path)
+    etag = first.headers["ETag"]
+    again = client.get(path, headers={"If-None-Match": etag})
+    assert again.status_code == 304
+    assert again.data == b""
+    assert client.get(path, headers={"If-None-Match": '"other"'}).status_code == 200
+
+
+def test_the_cache_can_be_switched_off(make_app: AppFactory) -> None:
+    app = make_app({"PAGE_CACHE_ENABLED": False})
+    for _ in range(2):
+        assert "X-Cache" not in app.test_client().get("/").headers
+
+
+def test_static_files_are_fingerprinted_and_cached_for_a_year(client: FlaskClient) -> None:
+    page = client.get("/").text
+    stylesheet = re.search(r'href="(/static/css/inkwell\.css\?v=[0-9a-f]{12})"', page).group(1)
+    with client.get(stylesheet) as response:
+        assert response.status_code == 200
+        assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    with client.get("/static/css/inkwell.css") as plain:
+        assert "immutable" not in plain.headers.get("Cache-Control", "")
