@@ -70,10 +70,27 @@ def configure(app: Flask, env_name: str, overrides: Mapping[str, Any] | None) ->
         app.config["MAIL_BACKEND"] = "app.services.mail.LogEmailBackend"
     if app.config["REMEMBER_DAYS"] > MAX_REMEMBER_DAYS:
         raise RuntimeError(f"REMEMBER_DAYS may be at most {MAX_REMEMBER_DAYS} (SECURITY.md).")
+    if env == "production":
+        _check_production(app)
     if env != "development":
         # The interactive debugger runs code sent by the browser: never outside development.
         app.config["DEBUG"] = False
         app.debug = False
+
+
+# The OWASP floor for argon2id (SECURITY.md "Passwords"): production may not go below it.
+HASH_FLOOR = {"PASSWORD_HASH_TIME_COST": 2, "PASSWORD_HASH_MEMORY_KIB": 19456}
+
+
+def _check_production(app: Flask) -> None:
+    for key, floor in HASH_FLOOR.items():
+        if app.config[key] < floor:
+            raise RuntimeError(f"{key} must be at least {floor} in production (OWASP floor).")
+    if not app.config.get("REDIS_URL"):
+        app.logger.warning(
+            "REDIS_URL is not set: rate limits and cached pages are kept per process. "
+            "Set it when gunicorn runs more than one worker or there is more than one server."
+        )
 
 
 def _instance_secret_key(instance: Path) -> str:

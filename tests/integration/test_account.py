@@ -183,6 +183,25 @@ def test_reset_requests_are_rate_limited(make_app: AppFactory) -> None:
     assert "Retry-After" in limited.headers
 
 
+def test_reset_still_works_while_the_account_is_locked(make_app: AppFactory) -> None:
+    app = make_app({"RATELIMIT_ENABLED": True, "LOGIN_ACCOUNT_RATE_LIMIT": "2 per hour"})
+    with app.app_context():
+        create_user("reader")
+    for number in range(2):
+        client = app.test_client()
+        client.environ_base["REMOTE_ADDR"] = f"198.51.100.{number}"
+        AuthActions(client).login(password="wrong")
+    locked = AuthActions(app.test_client())
+    assert locked.login().status_code == 429
+    assert submit(locked.client, "/auth/reset", {"email": "reader@example.com"}).status_code == 302
+    with app.app_context():
+        token = tokens.make_reset_token(_reader(app))
+    done = submit(
+        locked.client, f"/auth/reset/{token}", {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
+    )
+    assert done.status_code == 302
+
+
 def test_reset_still_works_while_sign_in_is_throttled(make_app: AppFactory) -> None:
     app = make_app({"RATELIMIT_ENABLED": True, "LOGIN_RATE_LIMIT": "1 per hour"})
     with app.app_context():
@@ -252,7 +271,9 @@ def test_remembered_session_must_reauthenticate_for_sensitive_pages(mail_app: Fl
 
     for method, path in (
         ("GET", "/account/password"),
+        ("GET", "/account/email"),
         ("POST", "/account/sessions/revoke-others"),
+        ("POST", "/account/delete"),
     ):
         response = (
             submit(restored, path, {}, form_url="/account/sessions")

@@ -389,3 +389,14 @@ def test_text_written_while_the_session_expired_is_shown_not_lost(
     assert data["csrf_token"] not in response.text
     assert 'href="/auth/login?next=/posts/new"' in response.text
     assert _post(app, "long-essay") is None
+
+
+def test_markdown_is_rendered_once_on_save_not_per_view(app: Flask, client: FlaskClient) -> None:
+    """The page shows the stored HTML: a view never renders the Markdown again."""
+    with app.app_context():
+        post = create_post(create_user("writer"), title="Stored", body="*original*")
+        post.body_html = "<p>kept from the database</p>"
+        db.session.commit()
+    page = client.get("/posts/stored").text
+    assert "kept from the database" in page
+    assert "<em>original</em>" not in page

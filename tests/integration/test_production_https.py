@@ -20,9 +20,6 @@ def production_app(make_app: AppFactory) -> Flask:
     app = make_app(
         {
             "SECRET_KEY": "a-production-strength-secret-key-0123456789",
-            # Cheap hashing for the test run; the production floor has its own test.
-            "PASSWORD_HASH_TIME_COST": 1,
-            "PASSWORD_HASH_MEMORY_KIB": 64,
             "TRUSTED_HOSTS": ["blog.example.com"],
         },
         env="production",

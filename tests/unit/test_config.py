@@ -113,3 +113,22 @@ def test_redis_url_becomes_the_rate_limit_storage(
     monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6399/2")
     app = _production(tmp_path, SECRET_KEY="k" * 40)
     assert app.config["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6399/2"
+
+
+@pytest.mark.parametrize(
+    "weak", [{"PASSWORD_HASH_TIME_COST": 1}, {"PASSWORD_HASH_MEMORY_KIB": 8192}]
+)
+def test_production_refuses_hashing_below_the_owasp_floor(
+    tmp_path: Path, weak: dict[str, int]
+) -> None:
+    with pytest.raises(RuntimeError, match="OWASP floor"):
+        _production(tmp_path, SECRET_KEY="k" * 40, **weak)
+
+
+def test_production_without_redis_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    with caplog.at_level("WARNING"):
+        _production(tmp_path, SECRET_KEY="k" * 40)
+    assert "REDIS_URL is not set" in caplog.text

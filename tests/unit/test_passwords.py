@@ -107,3 +107,12 @@ def test_legacy_hash_of_a_password_nfkc_would_change_still_verifies(app: Flask) 
     with app.app_context():
         legacy = generate_password_hash("\ufb01sh and chips!", method="pbkdf2:sha256:1000")
         assert passwords.verify_password(legacy, "\ufb01sh and chips!")
+
+
+def test_long_passwords_are_never_truncated(app: Flask) -> None:
+    """Passwords that differ only in their last character (of 128) are different passwords."""
+    with app.app_context():
+        stored = passwords.hash_password("p" * 127 + "a")
+        assert passwords.verify_password(stored, "p" * 127 + "a")
+        assert not passwords.verify_password(stored, "p" * 127 + "b")
+        assert not passwords.verify_password(stored, "p" * 127)
