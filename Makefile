@@ -26,11 +26,14 @@ format: $(VENV)/.dev-installed
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-## bench: print benchmark tables (not tests; numbers depend on the machine)
+## bench: print benchmark tables (not tests; numbers depend on the machine); wrk is installed as root
 bench: $(VENV)/.runtime-installed
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; } || { echo "make bench needs wrk: sudo apt-get install wrk" >&2; exit 1; }
 	$(BIN)/python -m bench.password_hash
 	@echo
 	$(BIN)/python -m bench.sql_counts
+	@echo
+	$(BIN)/python -m bench.http_bench
 
 ## lock: re-resolve requirements*.in into the pinned requirements*.txt
 lock:

@@ -14,6 +14,8 @@ View = TypeVar("View", bound=Callable[..., object])
 
 
 SUBMIT_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# The status of a form shown again with errors: the request was understood but not accepted.
+INVALID_FORM = 422
 
 
 class Form(FlaskForm):
@@ -32,6 +34,11 @@ class Form(FlaskForm):
     def validate_on_submit(self, extra_validators: object = None) -> bool:
         valid = super().validate_on_submit(extra_validators)  # type: ignore[arg-type]
         return bool(valid) and not g.get("csrf_failed", False)
+
+
+def form_status(form: FlaskForm) -> int:
+    """200 for a blank form, INVALID_FORM for one that was sent and is shown again."""
+    return INVALID_FORM if form.is_submitted() else 200
 
 
 def rerender_on_csrf_error(view: View) -> View:

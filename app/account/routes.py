@@ -5,13 +5,12 @@ from flask_login import current_user, fresh_login_required, login_required
 from werkzeug import Response
 
 from app.auth.forms import ChangeEmailForm, ChangePasswordForm, DeleteAccountForm
-from app.forms import Form, rerender_on_csrf_error
+from app.forms import INVALID_FORM, Form, form_status, rerender_on_csrf_error
 from app.models import EventType
 from app.services import accounts, devices, events, sessions, tokens
 
 bp = Blueprint("account", __name__)
 
-INVALID_FORM = 422
 MAX_ID = 2**63 - 1
 
 
@@ -33,7 +32,7 @@ def password() -> Response | tuple[str, int]:
             flash("Password changed. Every other device has been signed out.", "success")
             return redirect(url_for("account.devices_page"))
         form.current_password.errors.append("That is not your current password.")
-    return render_template("account/password.html", form=form), _status(form)
+    return render_template("account/password.html", form=form), form_status(form)
 
 
 @bp.get("/sessions")
@@ -92,7 +91,7 @@ def email() -> Response | tuple[str, int]:
         accounts.request_email_change(current_user, form.email.data, _confirm_url)
         flash(EMAIL_SENT, "info")
         return redirect(url_for("account.devices_page"))
-    return render_template("account/email.html", form=form), _status(form)
+    return render_template("account/email.html", form=form), form_status(form)
 
 
 @bp.route("/email/confirm/<token>", methods=["GET", "POST"])
@@ -135,7 +134,3 @@ def _confirm_url(token: str) -> str:
     return current_app.config["SITE_URL"].rstrip("/") + url_for(
         "account.confirm_email", token=token
     )
-
-
-def _status(form: Form) -> int:
-    return INVALID_FORM if form.is_submitted() else 200

@@ -22,14 +22,13 @@ from app.auth.forms import (
     ResetRequestForm,
 )
 from app.extensions import limiter, login_manager
-from app.forms import SUBMIT_METHODS, Form, rerender_on_csrf_error
+from app.forms import INVALID_FORM, SUBMIT_METHODS, form_status, rerender_on_csrf_error
 from app.models import EventType
 from app.redirects import safe_redirect_target
 from app.services import accounts, events, sessions, throttle, tokens
 
 bp = Blueprint("auth", __name__)
 
-INVALID_FORM = 422
 TAKEN_MESSAGES = {
     "username": "That username is taken. Please choose another.",
     "email": "That email address cannot be used. If it is yours, sign in instead.",
@@ -57,7 +56,7 @@ def register() -> Response | tuple[str, int]:
             sessions.sign_in(user, remember=False)
             flash(f"Welcome to Inkwell, {user.username}!", "success")
             return redirect(url_for("main.index"))
-    return render_template("auth/register.html", form=form), _status(form)
+    return render_template("auth/register.html", form=form), form_status(form)
 
 
 # Never shown back, even on the page that rescues a form's text.
@@ -115,7 +114,7 @@ def login() -> Response | tuple[str, int]:
             flash(f"Signed in as {user.username}.", "success")
             return redirect(next_url)
         form.form_errors.append(SIGN_IN_FAILED)
-    return render_template("auth/login.html", form=form), _status(form)
+    return render_template("auth/login.html", form=form), form_status(form)
 
 
 @bp.post("/logout")
@@ -124,10 +123,6 @@ def logout() -> Response:
     sessions.sign_out()
     flash("You have signed out.", "info")
     return redirect(url_for("main.index"))
-
-
-def _status(form: Form) -> int:
-    return INVALID_FORM if form.is_submitted() else 200
 
 
 def _reauth_key() -> str:
@@ -154,7 +149,7 @@ def reauthenticate() -> Response | tuple[str, int]:
             return redirect(next_url)
         events.record(EventType.LOGIN_FAILURE, user=current_user, identifier=current_user.username)
         form.password.errors.append("That password is not correct.")
-    return render_template("auth/reauthenticate.html", form=form), _status(form)
+    return render_template("auth/reauthenticate.html", form=form), form_status(form)
 
 
 @bp.route("/reset", methods=["GET", "POST"])
@@ -166,7 +161,7 @@ def reset_request() -> Response | tuple[str, int]:
         accounts.request_password_reset(form.email.data, _reset_url)
         flash(RESET_SENT, "info")
         return redirect(url_for("auth.login"))
-    return render_template("auth/reset_request.html", form=form), _status(form)
+    return render_template("auth/reset_request.html", form=form), form_status(form)
 
 
 @bp.route("/reset/<token>", methods=["GET", "POST"])
@@ -183,7 +178,7 @@ def reset_with_token(token: str) -> Response | tuple[str, int]:
         sessions.end_browser_session()
         flash("Your password is set. Sign in with it now; every device was signed out.", "success")
         return redirect(url_for("auth.login"))
-    return render_template("auth/reset_password.html", form=form, user=user), _status(form)
+    return render_template("auth/reset_password.html", form=form, user=user), form_status(form)
 
 
 def _reset_url(token: str) -> str:

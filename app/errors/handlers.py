@@ -16,6 +16,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from app.extensions import db
+from app.forms import INVALID_FORM
 
 bp = Blueprint("errors", __name__)
 
@@ -88,7 +89,7 @@ def csrf_error(error: CSRFError) -> Response:
         except HTTPException as refused:  # e.g. the rate limit, checked as the view runs
             get_flashed_messages()  # the form is not shown, so neither is its message
             return http_error(refused)
-        if response.status_code in {200, 422}:  # the form shown again, not a redirect or refusal
+        if response.status_code in {200, INVALID_FORM}:  # the form shown again, not a refusal
             response.status_code = 400
         return response
     return make_response(render_error(400, CSRF_EXPIRED))

@@ -10,7 +10,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app.extensions import db
 from app.models import Post, PostStatus, Tag, User, utcnow
-from app.pagination import paginate
+from app.pagination import window
 from app.services import posts, search
 from app.services.accounts import InvalidAccountData, normalize_username, username_key
 
@@ -29,14 +29,14 @@ def inject_helpers() -> dict[str, object]:
 
 @bp.get("/")
 def index() -> str:
-    page = paginate(posts.published_posts())
+    page = window(posts.published_posts())
     return render_template("main/index.html", page=page)
 
 
 @bp.get("/tags/<tag>")
 def tag(tag: str) -> str:
     name = next(iter(posts.parse_tags(tag)), "")
-    page = paginate(posts.published_posts().where(Post.tags.any(Tag.name == name)))
+    page = window(posts.published_posts().where(Post.tags.any(Tag.name == name)))
     if not page.items:
         abort(404)
     return render_template("main/tag.html", tag=name, page=page)
@@ -48,7 +48,7 @@ def profile(username: str) -> str:
         key = username_key(normalize_username(username))
     except InvalidAccountData:
         abort(404)
-    page = paginate(posts.published_posts().where(Post.author.has(User.username_key == key)))
+    page = window(posts.published_posts().where(Post.author.has(User.username_key == key)))
     # The author comes with their posts; only a member with none costs one more query.
     author = (
         page.items[0].author
@@ -57,7 +57,12 @@ def profile(username: str) -> str:
     )
     if author is None or not author.is_active:
         abort(404)
-    return render_template("main/profile.html", author=author, page=page)
+    published = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Post)
+        .where(Post.author_id == author.id, Post.status == PostStatus.PUBLISHED)
+    )
+    return render_template("main/profile.html", author=author, page=page, published=published)
 
 
 @bp.get("/search")
@@ -67,7 +72,7 @@ def search_page() -> str:
     page = None
     if terms:
         where = search.matching(terms, db.engine.dialect.name)
-        page = paginate(posts.published_posts().where(where))
+        page = window(posts.published_posts().where(where))
     return render_template("main/search.html", query=query, page=page)
 
 

@@ -5,14 +5,13 @@ from flask_login import current_user, login_required
 from werkzeug import Response
 
 from app.extensions import db
-from app.forms import rerender_on_csrf_error
+from app.forms import INVALID_FORM, form_status, rerender_on_csrf_error
 from app.models import Comment, Post, User
 from app.posts.forms import CommentForm, PostForm
 from app.services import posts
 
 bp = Blueprint("posts", __name__)
 
-INVALID_FORM = 422
 # Comment ids beyond this cannot exist; refusing them early keeps SQLite from overflowing.
 MAX_ID = 2**63 - 1
 
@@ -51,8 +50,7 @@ def new() -> Response | tuple[str, int]:
         )
         flash("Your post is published." if post.is_published else "Draft saved.", "success")
         return redirect(url_for("posts.show", slug=post.slug))
-    status = INVALID_FORM if form.is_submitted() else 200
-    return render_template("posts/edit.html", form=form, post=None), status
+    return render_template("posts/edit.html", form=form, post=None), form_status(form)
 
 
 @bp.get("/posts/<slug>")
@@ -87,8 +85,7 @@ def edit(slug: str) -> Response | tuple[str, int]:
         )
         flash("Post updated.", "success")
         return redirect(url_for("posts.show", slug=post.slug))
-    status = INVALID_FORM if form.is_submitted() else 200
-    return render_template("posts/edit.html", form=form, post=post), status
+    return render_template("posts/edit.html", form=form, post=post), form_status(form)
 
 
 @bp.post("/posts/<slug>/delete")

@@ -58,7 +58,7 @@ def test_pagination_pages_and_bounds(app: Flask, client: FlaskClient) -> None:
     first = client.get("/").text
     assert first.count('class="post-summary"') == 10
     assert 'href="/?page=2"' in first
-    assert "Page 1 of 3" in first
+    assert "Page 1<" in first
     third = client.get("/?page=3").text
     assert third.count('class="post-summary"') == 3
     assert 'href="/?page=2"' in third

@@ -1,0 +1,414 @@
+"""`make bench`: Inkwell under wrk against the Flask ceiling, on SQLite and PostgreSQL.
+
+For each database (PostgreSQL when its server binaries are installed) and each size (1,000 and
+100,000 posts, seeded with `flask seed`), gunicorn serves the app with 2 sync workers in the
+production config (rate limits off, as for any load test), and wrk loads each page for a fixed
+time. The same gunicorn settings serve a hello-world Flask app and a minimal Jinja page first:
+every req/s is also given as a ratio to that run's hello-world figure, which cancels the speed of
+the machine. Results are printed as one table and written to bench/results/<time>.json.
+
+Environment: BENCH_SECONDS (default 5), BENCH_SIZES (default "1000,100000"),
+BENCH_DATABASES (default "sqlite,postgresql").
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import secrets
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from http.cookiejar import CookieJar
+from pathlib import Path
+
+from argon2 import PasswordHasher, Type
+from argon2.exceptions import VerifyMismatchError
+
+from config import ProductionConfig
+
+ROOT = Path(__file__).resolve().parents[1]
+PYTHON = sys.executable
+SECONDS = int(os.environ.get("BENCH_SECONDS", "5"))
+SIZES = [int(n) for n in os.environ.get("BENCH_SIZES", "1000,100000").split(",")]
+DATABASES = os.environ.get("BENCH_DATABASES", "sqlite,postgresql").split(",")
+CONNECTIONS = 16
+PASSWORD = secrets.token_urlsafe(16)
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def run(command: list[str], env: dict[str, str] | None = None, **kwargs: object) -> str:
+    result = subprocess.run(
+        command,
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        check=False,
+        **kwargs,  # type: ignore[arg-type]
+    )
+    if result.returncode:
+        raise RuntimeError(f"{' '.join(command)} failed:\n{result.stdout}\n{result.stderr}")
+    return result.stdout
+
+
+@contextlib.contextmanager
+def gunicorn(app: str, env: dict[str, str]) -> Iterator[str]:
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            PYTHON,
+            "-m",
+            "gunicorn",
+            "--workers",
+            "2",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--access-logfile",
+            "/dev/null",
+            "--error-logfile",
+            "-",
+            "--log-level",
+            "warning",
+            app,
+        ],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                with urllib.request.urlopen(url + ("/healthz" if app == "wsgi:app" else "/")):
+                    break
+            except OSError:
+                if process.poll() is not None:
+                    raise RuntimeError(process.stderr.read().decode()) from None
+                time.sleep(0.1)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def wrk(url: str, headers: dict[str, str] | None = None, script: Path | None = None) -> dict:
+    command = ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{SECONDS}s", "--latency"]
+    for name, value in (headers or {}).items():
+        command += ["-H", f"{name}: {value}"]
+    if script:
+        command += ["-s", str(script)]
+    output = run([*command, url])
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+
+    def latency(percent: str) -> float:
+        value, unit = re.search(rf"\s{percent}%\s+([\d.]+)(us|ms|s)", output).groups()
+        return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
+
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    return {
+        "rps": rate,
+        "p50_ms": latency("50"),
+        "p99_ms": latency("99"),
+        "non_2xx": int(errors.group(1)) if errors else 0,
+    }
+
+
+@contextlib.contextmanager
+def postgres() -> Iterator[str | None]:
+    """A throwaway PostgreSQL cluster on a free port, or None when it is not installed."""
+    versions = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
+    if not versions:
+        yield None
+        return
+    bindir = versions[-1].parent
+    home = Path(tempfile.mkdtemp(prefix="inkwell-bench-pg-"))
+    as_pg: list[str] = []
+    if os.geteuid() == 0:
+        shutil.chown(home, "postgres")
+        as_pg = ["runuser", "-u", "postgres", "--"]
+    port = free_port()
+    data = home / "data"
+    run(
+        [
+            *as_pg,
+            str(bindir / "initdb"),
+            "-D",
+            str(data),
+            "-U",
+            "postgres",
+            "-A",
+            "trust",
+            "--no-sync",
+        ]
+    )
+    run(
+        [
+            *as_pg,
+            str(bindir / "pg_ctl"),
+            "-D",
+            str(data),
+            "-l",
+            str(home / "log"),
+            "-w",
+            "start",
+            "-o",
+            f"-p {port} -k {home} -c listen_addresses=127.0.0.1 -c fsync=off "
+            "-c synchronous_commit=off -c max_connections=200",
+        ]
+    )
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}"
+    finally:
+        subprocess.run(
+            [*as_pg, str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"],
+            capture_output=True,
+            check=False,
+        )
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def database_url(kind: str, server: str | None, size: int, workdir: Path) -> str | None:
+    if kind == "sqlite":
+        return f"sqlite:///{workdir / f'bench-{size}.db'}"
+    if server is None:
+        return None
+    name = f"bench_{size}"
+    run(
+        [
+            PYTHON,
+            "-c",
+            (
+                "import sqlalchemy as sa, sys; e = sa.create_engine(sys.argv[1], "
+                "isolation_level='AUTOCOMMIT'); c = e.connect(); "
+                f"c.execute(sa.text('DROP DATABASE IF EXISTS {name}')); "
+                f"c.execute(sa.text('CREATE DATABASE {name}'))"
+            ),
+            f"{server}/postgres",
+        ]
+    )
+    return f"{server}/{name}"
+
+
+def prepare(url: str, size: int) -> dict[str, str]:
+    """Schema, demo content, and one member to sign in as; returns the pages to load."""
+    env = {"APP_ENV": "testing", "DATABASE_URL": url}
+    run([PYTHON, "-m", "flask", "--app", "wsgi", "db", "upgrade"], env)
+    started = time.perf_counter()
+    run(
+        [
+            PYTHON,
+            "-m",
+            "flask",
+            "--app",
+            "wsgi",
+            "seed",
+            "--users",
+            "20",
+            "--posts",
+            str(size),
+            "--comments",
+            str(size),
+            "--seed",
+            "7",
+        ],
+        env,
+    )
+    seeded = time.perf_counter() - started
+    run(
+        [PYTHON, "-m", "flask", "--app", "wsgi", "create-admin", "benchmark", "bench@example.com"],
+        {**env, "APP_ENV": "production", "SECRET_KEY": "x" * 40},
+        input=f"{PASSWORD}\n{PASSWORD}\n",
+    )
+    code = (
+        "import sqlalchemy as sa, sys; e = sa.create_engine(sys.argv[1]); c = e.connect(); "
+        "print(c.execute(sa.text(\"SELECT slug FROM posts WHERE status='published' "
+        'ORDER BY published_at DESC LIMIT 1")).scalar()); '
+        "print(c.execute(sa.text('SELECT name FROM tags ORDER BY id LIMIT 1')).scalar())"
+    )
+    slug, tag = run([PYTHON, "-c", code, url]).split()
+    print(f"  seeded {size:,} posts in {seeded:.0f} s", file=sys.stderr)
+    return {"slug": slug, "tag": tag}
+
+
+def sign_in(base: str) -> tuple[str, str]:
+    """A signed-in Cookie header, and (cookie, CSRF token) for the login-POST script."""
+    jar = CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    page = opener.open(base + "/auth/login").read().decode()
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    login_cookie = "; ".join(f"{c.name}={c.value}" for c in jar)
+    form = urllib.parse.urlencode(
+        {"csrf_token": token, "username": "benchmark", "password": PASSWORD}
+    )
+    opener.open(
+        urllib.request.Request(
+            base + "/auth/login", data=form.encode(), headers={"Referer": base + "/auth/login"}
+        )
+    )
+    member_cookie = "; ".join(f"{c.name}={c.value}" for c in jar)
+    return member_cookie, f"{login_cookie}\n{form}"
+
+
+def login_script(workdir: Path, cookie_and_form: str) -> Path:
+    cookie, form = cookie_and_form.split("\n")
+    script = workdir / "login.lua"
+    script.write_text(
+        'wrk.method = "POST"\n'
+        f'wrk.body = "{form}"\n'
+        'wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"\n'
+        f'wrk.headers["Cookie"] = "{cookie}"\n'
+    )
+    return script
+
+
+def raw_hash_rate() -> float:
+    """argon2id verifications per second with the production parameters, on every core."""
+    hasher = PasswordHasher(
+        time_cost=ProductionConfig.PASSWORD_HASH_TIME_COST,
+        memory_cost=ProductionConfig.PASSWORD_HASH_MEMORY_KIB,
+        parallelism=ProductionConfig.PASSWORD_HASH_PARALLELISM,
+        type=Type.ID,
+    )
+    stored = hasher.hash("x")
+    started, rounds = time.perf_counter(), 30
+    for _ in range(rounds):
+        with contextlib.suppress(VerifyMismatchError):
+            hasher.verify(stored, "y")
+    return rounds / (time.perf_counter() - started) * min(2, os.cpu_count() or 1)
+
+
+def main() -> int:
+    if shutil.which("wrk") is None:
+        print("wrk is not installed: apt-get install wrk", file=sys.stderr)
+        return 1
+    workdir = Path(tempfile.mkdtemp(prefix="inkwell-bench-"))
+    results: dict[str, object] = {
+        "started": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]},
+        "seconds_per_run": SECONDS,
+        "connections": CONNECTIONS,
+        "rows": [],
+    }
+    rows: list[dict[str, object]] = results["rows"]  # type: ignore[assignment]
+    print("Flask ceiling (same gunicorn settings)…", file=sys.stderr)
+    with gunicorn("bench.baseline_app:app", {}) as base:
+        hello = wrk(base + "/")
+        rows.append({"db": "-", "posts": 0, "page": "hello-world", **hello})
+        rows.append({"db": "-", "posts": 0, "page": "minimal Jinja", **wrk(base + "/jinja")})
+    hash_rate = raw_hash_rate()
+    rows.append(
+        {
+            "db": "-",
+            "posts": 0,
+            "page": "raw argon2id verifies (2 cores)",
+            "rps": hash_rate,
+            "p50_ms": 0,
+            "p99_ms": 0,
+            "non_2xx": 0,
+        }
+    )
+
+    with postgres() as server:
+        for kind in DATABASES:
+            for size in SIZES:
+                url = database_url(kind, server, size, workdir)
+                if url is None:
+                    print(f"skipping {kind}: not installed", file=sys.stderr)
+                    continue
+                print(f"{kind}, {size:,} posts…", file=sys.stderr)
+                names = prepare(url, size)
+                env = {
+                    "APP_ENV": "production",
+                    "SECRET_KEY": secrets.token_urlsafe(48),
+                    "DATABASE_URL": url,
+                    "RATELIMIT_ENABLED": "false",
+                    "FLASK_SESSION_COOKIE_SECURE": "false",
+                    "FLASK_REMEMBER_COOKIE_SECURE": "false",
+                    "SITE_URL": "http://127.0.0.1",
+                }
+                with gunicorn("wsgi:app", env) as app_url:
+                    member_cookie, login = sign_in(app_url)
+                    pages = {
+                        "/": "/",
+                        "/posts/<slug>": f"/posts/{names['slug']}",
+                        "/tags/<t>": f"/tags/{names['tag']}",
+                        "/feed.xml": "/feed.xml",
+                        "/search?q=": "/search?q=database",
+                    }
+                    for label, path in pages.items():
+                        rows.append(
+                            {
+                                "db": kind,
+                                "posts": size,
+                                "page": f"anonymous {label}",
+                                **wrk(app_url + path),
+                            }
+                        )
+                    rows.append(
+                        {
+                            "db": kind,
+                            "posts": size,
+                            "page": "signed-in /",
+                            **wrk(app_url + "/", {"Cookie": member_cookie}),
+                        }
+                    )
+                    rows.append(
+                        {
+                            "db": kind,
+                            "posts": size,
+                            "page": "login POST",
+                            **wrk(app_url + "/auth/login", script=login_script(workdir, login)),
+                        }
+                    )
+
+    for row in rows:
+        row["ratio"] = round(float(row["rps"]) / hello["rps"], 3)  # type: ignore[arg-type]
+    print_table(rows, hash_rate)
+    out = ROOT / "bench" / "results" / f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(json.dumps(results, indent=2))
+    print(f"\nwritten to {out.relative_to(ROOT)}")
+    shutil.rmtree(workdir, ignore_errors=True)
+    return 0
+
+
+def print_table(rows: list[dict[str, object]], hash_rate: float) -> None:
+    line = "{:<11} {:>7} {:<32} {:>9} {:>8} {:>8} {:>7} {:>6}"
+    print(
+        line.format("database", "posts", "page", "req/s", "p50 ms", "p99 ms", "x hello", "errors")
+    )
+    for row in rows:
+        print(
+            line.format(
+                str(row["db"]),
+                f"{row['posts']:,}",
+                str(row["page"]),
+                f"{row['rps']:.0f}",
+                f"{row['p50_ms']:.1f}",
+                f"{row['p99_ms']:.1f}",
+                f"{row['ratio']:.3f}",
+                row["non_2xx"],
+            )
+        )
+    print(f"\nraw argon2id rate on 2 cores: {hash_rate:.0f}/s")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
