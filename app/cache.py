@@ -71,7 +71,7 @@ class RedisPageStore:
         return self.client.get(f"{self.prefix}:{key}")  # type: ignore[return-value]
 
     def set(self, key: str, value: bytes, ttl: int) -> None:
-        self.client.setex(f"{self.prefix}:{key}", ttl, value)
+        self.client.set(f"{self.prefix}:{key}", value, ex=ttl)
 
 
 class LocalPageStore:

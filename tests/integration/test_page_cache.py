@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import uuid
 
 import pytest
 import sqlalchemy as sa
@@ -14,9 +16,10 @@ from app.models import Comment, Post, User
 from app.services import posts
 from tests.conftest import AppFactory
 from tests.factories import create_post, create_user
-from tests.helpers import AuthActions, submit
+from tests.helpers import AuthActions, require, submit
 from tests.integration.test_reading import counted_statements
 
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "")
 PAGES = ["/", "/posts/first", "/tags/news", "/users/writer", "/feed.xml", "/sitemap.xml"]
 
 
@@ -150,3 +153,25 @@ def test_static_files_are_fingerprinted_and_cached_for_a_year(client: FlaskClien
         assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
     with client.get("/static/css/inkwell.css") as plain:
         assert "immutable" not in plain.headers.get("Cache-Control", "")
+
+
+def test_pages_and_invalidation_are_shared_through_redis(make_app: AppFactory) -> None:
+    """Two app instances on one Redis: one fills the cache, the other hits it; a write in either
+    invalidates both."""
+    require(bool(TEST_REDIS_URL), "Redis (TEST_REDIS_URL, started by make test)")
+    settings = {
+        "REDIS_URL": TEST_REDIS_URL,
+        "PAGE_CACHE_PREFIX": f"inkwell-test:{uuid.uuid4().hex}",
+    }
+    first, second = make_app(settings), make_app(settings)
+    with first.app_context():
+        create_post(create_user("writer"), title="Shared")
+    assert first.test_client().get("/").headers["X-Cache"] == "MISS"
+    hit = second.test_client().get("/")
+    assert hit.headers["X-Cache"] == "HIT"
+    assert "Shared" in hit.text
+    with second.app_context():
+        create_post(db.session.scalar(sa.select(User)), title="Another one")
+    fresh = first.test_client().get("/")
+    assert fresh.headers["X-Cache"] == "MISS"
+    assert "Another one" in fresh.text
