@@ -5,6 +5,7 @@ from flask_login import current_user, fresh_login_required, login_required
 from werkzeug import Response
 
 from app.auth.forms import ChangeEmailForm, ChangePasswordForm, DeleteAccountForm
+from app.auth.routes import limit_password_checks
 from app.forms import INVALID_FORM, Form, form_status, rerender_on_csrf_error
 from app.models import EventType
 from app.services import accounts, devices, events, sessions, tokens
@@ -22,6 +23,7 @@ def index() -> Response:
 
 @bp.route("/password", methods=["GET", "POST"])
 @fresh_login_required
+@limit_password_checks
 @rerender_on_csrf_error
 def password() -> Response | tuple[str, int]:
     form = ChangePasswordForm()
@@ -117,6 +119,7 @@ def confirm_email(token: str) -> Response | tuple[str, int]:
 
 @bp.post("/delete")
 @fresh_login_required
+@limit_password_checks
 @rerender_on_csrf_error
 def delete() -> Response | tuple[str, int]:
     form = DeleteAccountForm()

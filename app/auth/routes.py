@@ -129,14 +129,20 @@ def _reauth_key() -> str:
     return f"reauth:{current_user.id if current_user.is_authenticated else 'anonymous'}"
 
 
-@bp.route("/reauthenticate", methods=["GET", "POST"])
-@login_required
-@limiter.limit(
+# Every form that checks a signed-in member's password shares one budget of wrong answers, so a
+# stolen session cannot be used to guess the password.
+limit_password_checks = limiter.shared_limit(
     lambda: current_app.config["REAUTH_RATE_LIMIT"],
+    scope="password-check",
     key_func=_reauth_key,
     methods=["POST"],
     deduct_when=lambda response: response.status_code == INVALID_FORM,
 )
+
+
+@bp.route("/reauthenticate", methods=["GET", "POST"])
+@login_required
+@limit_password_checks
 @rerender_on_csrf_error
 def reauthenticate() -> Response | tuple[str, int]:
     """Ask a signed-in member (e.g. restored from "remember me") for the password only."""

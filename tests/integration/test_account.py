@@ -484,3 +484,25 @@ def test_throttled_sign_ins_are_logged(make_app: AppFactory) -> None:
     [event] = _events(app, EventType.THROTTLED)
     assert event.identifier == "reader"
     assert event.user_id is not None
+
+
+def test_password_guesses_through_account_forms_share_one_limit(make_app: AppFactory) -> None:
+    """A stolen session cannot guess the password through the change or delete forms."""
+    app = make_app({"RATELIMIT_ENABLED": True, "REAUTH_RATE_LIMIT": "3 per hour"})
+    with app.app_context():
+        create_user("reader")
+    client = app.test_client()
+    AuthActions(client).login()
+    guesses = [
+        (
+            "/account/password",
+            {"current_password": "g1", "password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
+        ),
+        ("/account/delete", {"password": "g2"}),
+        ("/auth/reauthenticate", {"password": "g3"}),
+    ]
+    for url, data in guesses:
+        form_url = "/account/sessions" if url == "/account/delete" else url
+        assert submit(client, url, data, form_url=form_url).status_code == 422, url
+    right = {"current_password": PASSWORD, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
+    assert submit(client, "/account/password", right).status_code == 429
