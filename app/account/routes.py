@@ -6,6 +6,7 @@ from werkzeug import Response
 
 from app.auth.forms import ChangeEmailForm, ChangePasswordForm, DeleteAccountForm
 from app.auth.routes import limit_password_checks
+from app.extensions import limiter
 from app.forms import INVALID_FORM, Form, form_status, rerender_on_csrf_error
 from app.models import EventType
 from app.services import accounts, devices, events, sessions, tokens
@@ -86,6 +87,8 @@ EMAIL_SENT = (
 
 @bp.route("/email", methods=["GET", "POST"])
 @fresh_login_required
+# Each request mails a chosen address: limited like reset requests, so it relays no spam.
+@limiter.limit(lambda: current_app.config["RESET_RATE_LIMIT"], methods=["POST"])
 @rerender_on_csrf_error
 def email() -> Response | tuple[str, int]:
     form = ChangeEmailForm()

@@ -102,11 +102,12 @@ def login() -> Response | tuple[str, int]:
         return redirect(next_url)
     form = LoginForm()
     if form.validate_on_submit():
-        account = accounts.throttle_key(form.username.data)
+        target = accounts.find_by_login(form.username.data)  # one lookup serves both below
+        account = accounts.throttle_key(form.username.data, target)
         if wait := throttle.seconds_locked(account):
             _log_throttled(None)
             raise TooManyRequests(retry_after=wait)
-        user = accounts.authenticate(form.username.data, form.password.data)
+        user = accounts.authenticate(form.username.data, form.password.data, target)
         if user is None:
             throttle.record_failure(account)
         else:

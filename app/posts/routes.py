@@ -56,12 +56,17 @@ def new() -> Response | tuple[str, int]:
 @bp.get("/posts/<slug>")
 def show(slug: str) -> str:
     post = _post_or_404(slug)
+    # Only members get a form: building one puts a CSRF token in the session.
+    form = CommentForm(formdata=None) if current_user.is_authenticated else None
+    return _post_page(post, form)
+
+
+def _post_page(post: Post, comment_form: CommentForm | None) -> str:
     return render_template(
         "posts/show.html",
         post=post,
         comments=posts.visible_comments(post),
-        # Only members get a form: building one puts a CSRF token in the session.
-        comment_form=CommentForm(formdata=None) if current_user.is_authenticated else None,
+        comment_form=comment_form,
         can_edit=posts.can_edit(_viewer(), post),
     )
 
@@ -107,14 +112,7 @@ def comment(slug: str) -> Response | tuple[str, int]:
         added = posts.add_comment(post, current_user, form.body.data)
         flash("Comment posted.", "success")
         return redirect(url_for("posts.show", slug=post.slug, _anchor=f"comment-{added.id}"))
-    html = render_template(
-        "posts/show.html",
-        post=post,
-        comments=posts.visible_comments(post),
-        comment_form=form,
-        can_edit=posts.can_edit(current_user, post),
-    )
-    return html, INVALID_FORM
+    return _post_page(post, form), INVALID_FORM
 
 
 @bp.post("/comments/<int:comment_id>/delete")

@@ -133,26 +133,24 @@ def find_by_login(identifier: str) -> User | None:
     return db.session.scalar(sa.select(User).where(User.username_key == key))
 
 
-def throttle_key(identifier: str) -> str:
-    """Who a sign-in attempt is aimed at, for per-account limits.
+def throttle_key(identifier: str, user: User | None) -> str:
+    """Who a sign-in attempt is aimed at (``user``: ``find_by_login(identifier)``).
 
     An existing account is keyed by its id, so its username and email share one budget; anything
     else by the normalized text, so unknown names are limited exactly like real ones.
     """
-    user = find_by_login(identifier)
     if user is not None:
         return f"account:{user.id}"
     return "name:" + unicodedata.normalize("NFKC", identifier).casefold()[:EMAIL_KEY_MAX]
 
 
-def authenticate(identifier: str, password: str) -> User | None:
-    """The active account matching both, or None.
+def authenticate(identifier: str, password: str, user: User | None) -> User | None:
+    """``user`` (``find_by_login(identifier)``) if it is active and ``password`` is its own.
 
     Unknown accounts still cost one hash and inactive accounts are checked after the password, so
     neither the answer nor its timing tells which part was wrong. A hash made with other parameters
     or another algorithm is replaced on success.
     """
-    user = find_by_login(identifier)
     if user is None:
         passwords.burn_hash_time(password)
         events.record(EventType.LOGIN_FAILURE, identifier=identifier)

@@ -506,3 +506,18 @@ def test_password_guesses_through_account_forms_share_one_limit(make_app: AppFac
         assert submit(client, url, data, form_url=form_url).status_code == 422, url
     right = {"current_password": PASSWORD, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
     assert submit(client, "/account/password", right).status_code == 429
+
+
+def test_email_change_requests_are_rate_limited(make_app: AppFactory) -> None:
+    app = make_app({"RATELIMIT_ENABLED": True, "RESET_RATE_LIMIT": "2 per hour"})
+    with app.app_context():
+        create_user("reader")
+    client = app.test_client()
+    AuthActions(client).login()
+    for number in range(2):
+        assert (
+            submit(client, "/account/email", {"email": f"n{number}@example.com"}).status_code == 302
+        )
+    limited = submit(client, "/account/email", {"email": "n3@example.com"})
+    assert limited.status_code == 429
+    assert "Retry-After" in limited.headers
