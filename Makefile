@@ -8,9 +8,10 @@ PORT ?= 5000
 .PHONY: run test lint format lock bench clean
 
 ## run: create .venv, install, apply migrations, serve http://127.0.0.1:5000 (development, SQLite)
+## with the mail worker beside it (mail is printed in this terminal unless MAIL_SERVER is set)
 run: $(VENV)/.runtime-installed
 	$(BIN)/flask --app wsgi db upgrade
-	$(BIN)/flask --app wsgi run --host $(HOST) --port $(PORT)
+	VENV=$(VENV) HOST=$(HOST) PORT=$(PORT) scripts/run-dev.sh
 
 ## test: system packages, .venv, throwaway PostgreSQL + Redis, lint, the suite on SQLite and PostgreSQL
 test: $(VENV)/.dev-installed

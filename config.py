@@ -33,9 +33,11 @@ class Config:
     MAIL_PASSWORD: str | None = None
     MAIL_USE_TLS = True
     MAIL_DEFAULT_SENDER = "Inkwell <no-reply@localhost>"
-    MAIL_TIMEOUT = 10
-    # SMTP whenever MAIL_SERVER is set (tests too: they run a real server); else the log.
+    MAIL_TIMEOUT = 10  # seconds per SMTP step, in the mail worker (requests never send mail)
+    # SMTP whenever MAIL_SERVER is set (tests too: they run a real server); else the terminal.
     MAIL_BACKEND = "smtp"
+    MAIL_RETRY_HOURS = 24  # then a message is "failed" and shown to admins
+    MAIL_WORKER_POLL_SECONDS = 2.0
 
     # Requests: a blog form never needs more than this; larger bodies get the 413 page.
     MAX_CONTENT_LENGTH = 1024 * 1024
@@ -134,6 +136,8 @@ def settings_from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
     }
     int_keys = (
         "MAIL_PORT",
+        "MAIL_TIMEOUT",
+        "MAIL_RETRY_HOURS",
         "POSTS_PER_PAGE",
         "DATABASE_POOL_SIZE",
         "DATABASE_MAX_OVERFLOW",

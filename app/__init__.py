@@ -67,7 +67,7 @@ def configure(app: Flask, env_name: str, overrides: Mapping[str, Any] | None) ->
             "pool_recycle": 1800,
         }
     if not app.config.get("MAIL_SERVER") and app.config["MAIL_BACKEND"] == "smtp":
-        app.config["MAIL_BACKEND"] = "app.services.mail.LogEmailBackend"
+        app.config["MAIL_BACKEND"] = "app.services.mail.TerminalEmailBackend"
     if app.config["REMEMBER_DAYS"] > MAX_REMEMBER_DAYS:
         raise RuntimeError(f"REMEMBER_DAYS may be at most {MAX_REMEMBER_DAYS} (SECURITY.md).")
     if env == "production":
@@ -160,9 +160,10 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_cli(app: Flask) -> None:
-    from app.cli import create_admin_command, seed_command, users_group
+    from app.cli import create_admin_command, mail_group, seed_command, users_group
 
     app.cli.add_command(create_admin_command)
+    app.cli.add_command(mail_group)
     app.cli.add_command(seed_command)
     app.cli.add_command(users_group)
 
@@ -172,6 +173,6 @@ def register_request_hooks(app: Flask) -> None:
     from app.http import set_security_headers
     from app.services.sessions import touch_current_session
 
+    cache.init_app(app)  # first: the page cache reads its version before anything else runs
     app.before_request(touch_current_session)
     app.after_request(set_security_headers)
-    cache.init_app(app)

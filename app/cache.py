@@ -1,24 +1,43 @@
-"""Whole-page cache for anonymous readers, invalidated the moment content changes.
+"""Whole-page cache for anonymous readers, correct by construction.
 
-Only GETs of the public reading pages by visitors who are not signed in and have no flash message
-waiting are served from or stored in the cache, and only responses that set no cookie: nothing
-personal or CSRF-bearing can reach another visitor. Entries are keyed by a site-wide *content
-version*; any commit that changes posts, comments, tags or who is visible bumps it, so every
-cached page is stale at once. The version and the pages live in Redis when ``REDIS_URL`` is set
-(shared by all workers and servers); otherwise pages are kept per process and the version in a
-file under ``instance/``, shared by the workers of one machine.
+What may be cached. Only GETs of the public reading pages (``CACHEABLE_ENDPOINTS``) by visitors
+who are not signed in and have no flash message waiting. A page is *stored* only when, at the very
+end of the request (in ``StoreFinishedPages``, a WSGI layer that sees the response exactly as it
+leaves, after Flask has saved the session), it is a 200 that sets no cookie, and when the view
+neither wrote the session nor read anything personal from it (``TrackedSession`` records the keys
+read; only Flask-Login's bookkeeping keys are harmless). So a CSRF token, a flash or a
+language choice can never reach another visitor.
+
+The key. ``page:<content version>:<endpoint>:<path>?<params>``: the version is read once, first
+thing in the request, before the view reads the database, and the page is stored under that
+version only. A write bumps the version after its commit, so a reader that rendered old content
+can only file it under an old version, which nobody reads any more. Only the query parameters a
+page reads (``KEY_PARAMS``) are part of the key: ``?utm_source=…`` shares the entry.
+
+Invalidation. Any commit that changes posts, comments, tags or what the public sees of a member
+bumps the version (the ``before_flush``/``after_commit`` hooks at the end of this module; the
+models and columns they know are listed in ``CONTENT_MODELS`` / ``VISIBLE_USER_COLUMNS`` and every
+other model and column must be named as private, or ``tests/unit/test_cache_rules.py`` fails).
+
+Where it lives. In Redis when ``REDIS_URL`` is set (shared by all workers and servers); otherwise
+pages are kept per process and the version in a file under ``instance/``. The version is a random
+token, never a counter, and Redis restarts cannot roll it back: every new connection to Redis
+compares the server's ``run_id`` with the one recorded beside the version; a restarted server
+(restored from a snapshot or not) has a new ``run_id``, so the first connection to it sets a new
+version before any page is read. A missing version is created the same way, never defaulted.
 """
 
 from __future__ import annotations
 
 import base64
-import contextlib
 import functools
 import hashlib
 import json
+import logging
 import secrets
 import time
 from collections import OrderedDict
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -26,9 +45,21 @@ import redis
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import Flask, Response, current_app, g, has_app_context, request, session
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_login import current_user
 
-from app.models import Comment, Post, Tag, User
+from app.models import (
+    Comment,
+    FormSubmission,
+    OutboxMessage,
+    Post,
+    SecurityEvent,
+    Tag,
+    User,
+    UserSession,
+)
+
+logger = logging.getLogger(__name__)
 
 CACHEABLE_ENDPOINTS = frozenset(
     {
@@ -41,12 +72,62 @@ CACHEABLE_ENDPOINTS = frozenset(
         "main.robots",
     }
 )
+# The query parameters each page reads; every other parameter is ignored by the view and the key.
+KEY_PARAMS: dict[str, tuple[str, ...]] = {
+    "main.index": ("page",),
+    "main.tag": ("page",),
+    "main.profile": ("page",),
+}
 CONDITIONAL_ENDPOINTS = frozenset({"posts.show", "main.feed"})
+# What public pages show: a change to any of these makes every cached page stale.
 CONTENT_MODELS = (Post, Comment, Tag)
-# Changes to these User columns change what public pages show (profiles disappear, names).
-VISIBLE_USER_COLUMNS = ("username", "is_active")
+VISIBLE_USER_COLUMNS = frozenset({"username", "is_active"})
+# What public pages never show (tests/unit/test_cache_rules.py holds every model to one list).
+PRIVATE_MODELS = (UserSession, SecurityEvent, OutboxMessage, FormSubmission)
+PRIVATE_USER_COLUMNS = frozenset(
+    {"id", "username_key", "email", "email_key", "password_hash", "is_admin"}
+    | {"created_at", "last_login_at"}
+)
+# Session keys Flask-Login and the flash check read on every request: nothing personal for a
+# visitor who is not signed in. Reading any other key makes the page personal.
+HARMLESS_SESSION_KEYS = frozenset(
+    {"_user_id", "_fresh", "_id", "_remember", "_remember_seconds", "_flashes"}
+)
 MAX_KEY_LENGTH = 600
 LOCAL_ENTRIES = 2000
+STORE_ENVIRON_KEY = "inkwell.page_cache.store"
+
+
+class TrackedSession(SecureCookieSession):
+    """Flask's cookie session, remembering which keys the request read."""
+
+    def __init__(self, initial: Any = None) -> None:
+        super().__init__(initial)
+        self.read_keys: set[str] = set()
+
+    def __getitem__(self, key: str) -> Any:
+        self.read_keys.add(key)
+        return super().__getitem__(key)
+
+    def __contains__(self, key: object) -> bool:
+        self.read_keys.add(str(key))
+        return super().__contains__(key)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        self.read_keys.add(key)
+        return super().get(key, default)
+
+    def setdefault(self, key: str, default: Any = None) -> Any:
+        self.read_keys.add(key)
+        return super().setdefault(key, default)
+
+    def pop(self, key: str, *default: Any) -> Any:
+        self.read_keys.add(key)
+        return super().pop(key, *default)
+
+
+class TrackedSessionInterface(SecureCookieSessionInterface):
+    session_class = TrackedSession
 
 
 class PageStore(Protocol):
@@ -56,16 +137,54 @@ class PageStore(Protocol):
     def set(self, key: str, value: bytes, ttl: int) -> None: ...
 
 
+def _new_version() -> str:
+    return secrets.token_hex(8)
+
+
 class RedisPageStore:
     def __init__(self, url: str, prefix: str) -> None:
-        self.client = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
         self.prefix = prefix
+        self.version_key = f"{prefix}:version"
+        self.run_id_key = f"{prefix}:version-run-id"
+        self.client = redis.Redis.from_url(
+            url,
+            socket_timeout=0.5,
+            socket_connect_timeout=0.5,
+            redis_connect_func=self._on_connect,
+        )
+
+    def _on_connect(self, connection: redis.connection.AbstractConnection) -> None:
+        """Before a new connection serves anything: a restarted Redis gets a new version."""
+        connection.on_connect()
+        connection.send_command("INFO", "server")
+        info = connection.read_response()
+        text = info.decode() if isinstance(info, bytes) else str(info)
+        run_id = next(
+            (
+                line.split(":", 1)[1].strip()
+                for line in text.splitlines()
+                if line.startswith("run_id:")
+            ),
+            "",
+        )
+        connection.send_command("GET", self.run_id_key)
+        recorded = connection.read_response()
+        if not run_id or (recorded.decode() if isinstance(recorded, bytes) else recorded) != run_id:
+            connection.send_command("SET", self.version_key, _new_version())
+            connection.read_response()
+            connection.send_command("SET", self.run_id_key, run_id)
+            connection.read_response()
+            logger.info("page cache: Redis %s is new to this cache; every page is stale", run_id)
 
     def version(self) -> str:
-        return (self.client.get(f"{self.prefix}:version") or b"0").decode()
+        found = self.client.get(self.version_key)
+        if found is None:
+            self.client.set(self.version_key, _new_version(), nx=True)
+            found = self.client.get(self.version_key)
+        return (found or b"").decode()
 
     def bump(self) -> None:
-        self.client.incr(f"{self.prefix}:version")
+        self.client.set(self.version_key, _new_version())
 
     def get(self, key: str) -> bytes | None:
         return self.client.get(f"{self.prefix}:{key}")  # type: ignore[return-value]
@@ -85,12 +204,13 @@ class LocalPageStore:
         try:
             return self.version_file.read_text()
         except FileNotFoundError:
-            return "0"
+            self.bump()
+            return self.version_file.read_text()
 
     def bump(self) -> None:
         self.version_file.parent.mkdir(parents=True, exist_ok=True)
         temporary = self.version_file.with_suffix(f".{secrets.token_hex(4)}")
-        temporary.write_text(secrets.token_hex(8))
+        temporary.write_text(_new_version())
         temporary.replace(self.version_file)  # atomic, so workers never read half a version
 
     def get(self, key: str) -> bytes | None:
@@ -116,27 +236,38 @@ def _eligible() -> bool:
         current_app.config["PAGE_CACHE_ENABLED"]
         and request.method in {"GET", "HEAD"}
         and request.endpoint in CACHEABLE_ENDPOINTS
-        and len(request.full_path) <= MAX_KEY_LENGTH
         and not current_user.is_authenticated
         and "_flashes" not in session
     )
 
 
-def _key(store: PageStore) -> str:
-    return f"page:{store.version()}:{request.full_path}"
+def _page_key(version: str) -> str | None:
+    """The key of this request's page under ``version``; None if too long to be worth keeping."""
+    params = "&".join(
+        f"{name}={request.args[name]}"
+        for name in KEY_PARAMS.get(request.endpoint or "", ())
+        if name in request.args
+    )
+    key = f"page:{version}:{request.endpoint}:{request.path}?{params}"
+    return key if len(key) <= MAX_KEY_LENGTH else None
 
 
 def serve_from_cache() -> Response | None:
-    """before_request: answer an anonymous reader from the cache (no SQL at all) if we can."""
+    """First before_request: answer an anonymous reader from the cache (no SQL at all) if we can.
+
+    On a miss, the key (with the version read now, before the view reads anything) is kept in
+    ``g`` for the page to be stored under once it is known to be shareable.
+    """
     store = _store()
     if store is None or not _eligible():
         return None
     try:
-        raw = store.get(_key(store))
+        key = _page_key(store.version())
+        raw = store.get(key) if key else None
     except redis.RedisError:
-        return None
+        return None  # a cache that is down costs speed, never the page
     if raw is None:
-        g.page_cache_miss = True
+        g.page_cache_key = key
         return None
     data = json.loads(raw)
     response = Response(
@@ -146,24 +277,77 @@ def serve_from_cache() -> Response | None:
     return response
 
 
-def store_in_cache(response: Response) -> Response:
-    """after_request: keep a fresh anonymous page, unless it is personal in any way."""
-    store = _store()
+def _session_is_impersonal() -> bool:
+    tracked = session._get_current_object()  # type: ignore[attr-defined]
+    read = getattr(tracked, "read_keys", None)
+    return not session.modified and read is not None and read <= HARMLESS_SESSION_KEYS
+
+
+def mark_for_storage(response: Response) -> Response:
+    """after_request: hand a shareable page's key to ``StoreFinishedPages`` (which stores it)."""
+    key = g.pop("page_cache_key", None)
     if (
-        store is not None
-        and g.pop("page_cache_miss", False)
+        key is not None
+        and request.method == "GET"
         and response.status_code == 200
-        and "Set-Cookie" not in response.headers
         and not response.direct_passthrough
         and _eligible()
+        and _session_is_impersonal()
     ):
-        headers = [(k, v) for k, v in response.headers.items() if k.lower() != "set-cookie"]
-        body = base64.b64encode(response.get_data()).decode()
-        data = json.dumps({"status": response.status_code, "headers": headers, "body": body})
-        with contextlib.suppress(redis.RedisError):  # a cache that is down only costs speed
-            store.set(_key(store), data.encode(), current_app.config["PAGE_CACHE_SECONDS"])
+        request.environ[STORE_ENVIRON_KEY] = (
+            _store(),
+            key,
+            current_app.config["PAGE_CACHE_SECONDS"],
+        )
         response.headers["X-Cache"] = "MISS"
     return response
+
+
+class StoreFinishedPages:
+    """WSGI layer: store a page marked by ``mark_for_storage`` once it has fully left Flask.
+
+    Only here are the response's final headers known (Flask saves the session, and may set its
+    cookie, after every after_request hook): a page that sets any cookie is never stored.
+    """
+
+    def __init__(self, wsgi_app: Callable[..., Iterable[bytes]]) -> None:
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        seen: dict[str, Any] = {}
+
+        def remember_start(status: str, headers: list[tuple[str, str]], *args: Any) -> Any:
+            seen["status"], seen["headers"] = status, headers
+            return start_response(status, headers, *args)
+
+        body = self.wsgi_app(environ, remember_start)
+        marked = environ.get(STORE_ENVIRON_KEY)
+        if marked is None:
+            return body
+        # A marked page is a plain, already rendered body: read it whole, then store it.
+        try:
+            chunks = list(body)
+        finally:
+            close = getattr(body, "close", None)
+            if close is not None:
+                close()
+        headers = seen.get("headers", [])
+        if seen.get("status", "").startswith("200") and not any(
+            name.lower() == "set-cookie" for name, _value in headers
+        ):
+            self._store(marked, headers, b"".join(chunks))
+        return chunks
+
+    @staticmethod
+    def _store(
+        marked: tuple[PageStore, str, int], headers: list[tuple[str, str]], body: bytes
+    ) -> None:
+        store, key, ttl = marked
+        entry = {"status": 200, "headers": headers, "body": base64.b64encode(body).decode()}
+        try:
+            store.set(key, json.dumps(entry).encode(), ttl)
+        except redis.RedisError:
+            logger.warning("page cache: could not store a page", exc_info=True)
 
 
 def conditional(response: Response) -> Response:
@@ -250,6 +434,8 @@ def long_lived_static(response: Response) -> Response:
 
 
 def init_app(app: Flask) -> None:
+    """Call before any other before_request hook: the version must be read before the view."""
+    app.session_interface = TrackedSessionInterface()
     if app.config["PAGE_CACHE_ENABLED"]:
         redis_url = app.config.get("REDIS_URL")
         store: PageStore = (
@@ -259,7 +445,8 @@ def init_app(app: Flask) -> None:
         )
         app.extensions["inkwell_page_cache"] = store
         app.before_request(serve_from_cache)
-        app.after_request(store_in_cache)
+        app.after_request(mark_for_storage)
+        app.wsgi_app = StoreFinishedPages(app.wsgi_app)  # type: ignore[method-assign]
     app.after_request(conditional)
     app.url_defaults(add_static_fingerprint)
     app.after_request(long_lived_static)

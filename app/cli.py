@@ -7,11 +7,12 @@ from collections.abc import Iterator
 
 import click
 import sqlalchemy as sa
+from flask import current_app
 from flask.cli import with_appcontext
 
 from app.extensions import db
 from app.models import User
-from app.services import accounts, admin, demo, passwords
+from app.services import accounts, admin, demo, mail_delivery, passwords
 
 
 def _read_password() -> str:
@@ -124,3 +125,34 @@ def _user_action_command(action: str) -> click.Command:
 
 for _action in admin.USER_ACTIONS:
     _user_action_command(_action)
+
+
+@click.group("mail")
+def mail_group() -> None:
+    """The mail outbox: run the worker that delivers it, or see what waits."""
+
+
+@mail_group.command("worker")
+@click.option("--once", is_flag=True, help="Deliver what is due now, then exit.")
+@click.option(
+    "--poll", type=float, default=None, help="Seconds between looks at the outbox (default 2)."
+)
+@with_appcontext
+def mail_worker(once: bool, poll: float | None) -> None:
+    """Deliver queued mail until stopped (SIGTERM or Ctrl-C); safe to run several at once."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    seconds = poll if poll is not None else app.config["MAIL_WORKER_POLL_SECONDS"]
+    if not once:
+        where = app.config.get("MAIL_SERVER") or "the terminal (MAIL_SERVER is not set)"
+        click.echo(f"Mail worker delivering to {where}; stop with Ctrl-C.", err=True)
+    mail_delivery.run_worker(app, poll_seconds=seconds, once=once)
+
+
+@mail_group.command("status")
+@with_appcontext
+def mail_status() -> None:
+    """How many messages wait, how old the oldest is, and how many failed."""
+    backlog = mail_delivery.backlog()
+    oldest = backlog["oldest_waiting_seconds"]
+    click.echo(f"waiting: {backlog['waiting']} (oldest {oldest if oldest is not None else '-'} s)")
+    click.echo(f"failed: {backlog['failed']}")

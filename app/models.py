@@ -227,6 +227,7 @@ class EventType(enum.StrEnum):
     COMMENT_HIDDEN = "comment_hidden"
     COMMENT_UNHIDDEN = "comment_unhidden"
     COMMENT_DELETED = "comment_deleted"
+    MAIL_RETRIED = "mail_retried"
 
 
 SIGN_IN_EVENTS = (EventType.LOGIN_SUCCESS, EventType.LOGIN_FAILURE, EventType.THROTTLED)
@@ -261,3 +262,60 @@ class SecurityEvent(db.Model):
 
     def __repr__(self) -> str:
         return f"<SecurityEvent {self.type} user={self.user_id}>"
+
+
+class MailStatus(enum.StrEnum):
+    PENDING = "pending"  # waiting for its next attempt
+    SENDING = "sending"  # claimed by a worker until ``next_attempt_at`` (then claimable again)
+    SENT = "sent"
+    SKIPPED = "skipped"  # nothing to send (e.g. a reset asked for an address with no account)
+    FAILED = "failed"  # retried for MAIL_RETRY_HOURS without success; an admin may retry it
+
+
+class OutboxMessage(db.Model):
+    """A mail to send, written in the same transaction as the change that causes it.
+
+    ``kind`` names a composer in ``app/services/mail.py`` that turns ``payload`` into a message
+    when the worker sends it, so links with secrets (reset, confirmation) are made then and
+    never stored. The mail worker (``app/services/mail_delivery.py``) delivers the rows.
+    """
+
+    __tablename__ = "mail_outbox"
+    __table_args__ = (
+        sa.Index("ix_mail_outbox_status_next_attempt_at", "status", "next_attempt_at"),
+        sa.CheckConstraint(
+            "status IN ('pending', 'sending', 'sent', 'skipped', 'failed')", name="status_known"
+        ),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    kind: so.Mapped[str] = so.mapped_column(sa.String(40))
+    recipient: so.Mapped[str] = so.mapped_column(sa.String(320))
+    payload: so.Mapped[dict[str, Any]] = so.mapped_column(sa.JSON, default=dict)
+    status: so.Mapped[str] = so.mapped_column(sa.String(10), default=MailStatus.PENDING)
+    attempts: so.Mapped[int] = so.mapped_column(default=0)
+    next_attempt_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
+    claim: so.Mapped[str | None] = so.mapped_column(sa.String(32))
+    last_error: so.Mapped[str | None] = so.mapped_column(sa.String(500))
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
+    sent_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+
+    def __repr__(self) -> str:
+        return f"<OutboxMessage {self.id} {self.kind} {self.status}>"
+
+
+class FormSubmission(db.Model):
+    """A create-form's one-time token, saved with what it created, so a replay finds it."""
+
+    __tablename__ = "form_submissions"
+
+    token: so.Mapped[str] = so.mapped_column(sa.String(64), primary_key=True)
+    user_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    # Where the first submission led (a path on this site), for the replay to go too.
+    location: so.Mapped[str] = so.mapped_column(sa.String(300))
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow, index=True)
+
+    def __repr__(self) -> str:
+        return f"<FormSubmission for user {self.user_id}>"

@@ -28,6 +28,7 @@ from werkzeug.serving import make_server
 
 from app import create_app
 from app.extensions import db
+from app.services.mail_delivery import PassReport, deliver_due
 from tests.helpers import AuthActions, free_port, require
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
@@ -76,10 +77,20 @@ def app(make_app: AppFactory) -> Flask:
 
 
 class Inbox:
-    """An aiosmtpd handler that keeps every message the app sends, parsed."""
+    """An aiosmtpd handler that keeps every message the app sends, parsed.
+
+    Requests only queue mail; ``deliver()`` runs one pass of the real mail worker for the app
+    that ``mail_app`` built, as ``flask mail worker`` would.
+    """
 
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
+        self.app: Flask | None = None
+
+    def deliver(self) -> PassReport:
+        assert self.app is not None, "deliver() needs the mail_app fixture"
+        with self.app.app_context():
+            return deliver_due(self.app)
 
     async def handle_DATA(self, server: object, session: object, envelope: Envelope) -> str:
         raw = envelope.original_content or envelope.content
@@ -108,10 +119,10 @@ def inbox(smtp_server: tuple[Inbox, int]) -> Inbox:
 
 @pytest.fixture
 def mail_app(make_app: AppFactory, smtp_server: tuple[Inbox, int]) -> Flask:
-    """The app sending its mail over SMTP to ``inbox``."""
-    return make_app(
-        {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": smtp_server[1], "MAIL_USE_TLS": False}
-    )
+    """The app sending its mail over SMTP to ``inbox`` (through ``inbox.deliver()``)."""
+    app = make_app({"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": smtp_server[1], "MAIL_USE_TLS": False})
+    smtp_server[0].app = app
+    return app
 
 
 @pytest.fixture

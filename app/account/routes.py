@@ -73,8 +73,7 @@ def revoke(session_id: int) -> Response:
 @bp.post("/sessions/revoke-others")
 @fresh_login_required
 def revoke_others() -> Response:
-    count = sessions.revoke_all(current_user, except_current=True)
-    events.record(EventType.OTHER_SESSIONS_REVOKED, user=current_user, actor=current_user)
+    count = sessions.revoke_others(current_user)
     flash(f"Signed out everywhere else ({count} session{'' if count == 1 else 's'}).", "success")
     return redirect(url_for("account.devices_page"))
 
@@ -93,7 +92,7 @@ EMAIL_SENT = (
 def email() -> Response | tuple[str, int]:
     form = ChangeEmailForm()
     if form.validate_on_submit():
-        accounts.request_email_change(current_user, form.email.data, _confirm_url)
+        accounts.request_email_change(current_user, form.email.data)
         flash(EMAIL_SENT, "info")
         return redirect(url_for("account.devices_page"))
     return render_template("account/email.html", form=form), form_status(form)
@@ -134,9 +133,3 @@ def delete() -> Response | tuple[str, int]:
             return redirect(url_for("main.index"))
         form.password.errors.append("That password is not correct; nothing was deleted.")
     return _account_page(form), INVALID_FORM
-
-
-def _confirm_url(token: str) -> str:
-    return current_app.config["SITE_URL"].rstrip("/") + url_for(
-        "account.confirm_email", token=token
-    )

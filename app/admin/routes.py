@@ -26,12 +26,12 @@ from werkzeug import Response as BaseResponse
 
 from app.auth.decorators import admin_required
 from app.extensions import db, login_manager
-from app.models import Comment, EventType, Post, PostStatus, SecurityEvent, User
+from app.models import Comment, EventType, OutboxMessage, Post, PostStatus, SecurityEvent, User
 from app.pagination import paginate
-from app.services import admin
+from app.services import admin, mail, mail_delivery
 
 bp = Blueprint("admin", __name__)
-Found = TypeVar("Found", User, Post, Comment)
+Found = TypeVar("Found", User, Post, Comment, OutboxMessage)
 
 PER_PAGE = 25
 MAX_ID = 2**63 - 1
@@ -75,7 +75,25 @@ def dashboard() -> str:
         .order_by(SecurityEvent.created_at.desc(), SecurityEvent.id.desc())
         .limit(10)
     )
-    return render_template("admin/dashboard.html", counts=admin.dashboard_counts(), latest=latest)
+    return render_template(
+        "admin/dashboard.html",
+        counts=admin.dashboard_counts(),
+        latest=latest,
+        mail=mail_delivery.backlog(),
+        failed_mail=admin.failed_mail(),
+        mail_subjects=mail.SUBJECTS,
+    )
+
+
+@bp.post("/mail/<int:message_id>/retry")
+def retry_mail(message_id: int) -> BaseResponse:
+    message = _get_or_404(OutboxMessage, message_id)
+    try:
+        admin.retry_mail(current_user._get_current_object(), message)
+    except admin.AdminActionRefused as refused:
+        abort(409, str(refused))
+    flash(f"The message to {message.recipient} is queued again.", "success")
+    return redirect(url_for("admin.dashboard"))
 
 
 # Users -----------------------------------------------------------------------------------------

@@ -23,9 +23,8 @@ from app.auth.forms import (
 )
 from app.extensions import limiter, login_manager
 from app.forms import INVALID_FORM, SUBMIT_METHODS, form_status, rerender_on_csrf_error
-from app.models import EventType
 from app.redirects import safe_redirect_target
-from app.services import accounts, events, sessions, throttle, tokens
+from app.services import accounts, sessions, throttle, tokens
 
 bp = Blueprint("auth", __name__)
 
@@ -87,8 +86,7 @@ def unauthorized() -> Response:
 def _log_throttled(_limit: object) -> None:
     """Record a refused sign-in in the event log (and on the account's history if it exists)."""
     identifier = request.form.get("username", "")
-    user = accounts.find_by_login(identifier)
-    events.record(EventType.THROTTLED, user=user, identifier=identifier)
+    accounts.record_throttled(identifier, accounts.find_by_login(identifier))
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -150,11 +148,9 @@ def reauthenticate() -> Response | tuple[str, int]:
     next_url = safe_redirect_target(request.args.get("next"))
     form = ReauthenticateForm()
     if form.validate_on_submit():
-        if accounts.check_password(current_user, form.password.data):
+        if accounts.reauthenticate(current_user, form.password.data):
             confirm_login()
-            events.record(EventType.REAUTHENTICATED, user=current_user, actor=current_user)
             return redirect(next_url)
-        events.record(EventType.LOGIN_FAILURE, user=current_user, identifier=current_user.username)
         form.password.errors.append("That password is not correct.")
     return render_template("auth/reauthenticate.html", form=form), form_status(form)
 
@@ -165,7 +161,7 @@ def reauthenticate() -> Response | tuple[str, int]:
 def reset_request() -> Response | tuple[str, int]:
     form = ResetRequestForm()
     if form.validate_on_submit():
-        accounts.request_password_reset(form.email.data, _reset_url)
+        accounts.request_password_reset(form.email.data)
         flash(RESET_SENT, "info")
         return redirect(url_for("auth.login"))
     return render_template("auth/reset_request.html", form=form), form_status(form)
@@ -186,9 +182,3 @@ def reset_with_token(token: str) -> Response | tuple[str, int]:
         flash("Your password is set. Sign in with it now; every device was signed out.", "success")
         return redirect(url_for("auth.login"))
     return render_template("auth/reset_password.html", form=form, user=user), form_status(form)
-
-
-def _reset_url(token: str) -> str:
-    return current_app.config["SITE_URL"].rstrip("/") + url_for(
-        "auth.reset_with_token", token=token
-    )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Callable
 
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
@@ -11,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.models import EventType, User
-from app.services import events, mail, passwords, sessions, tokens
+from app.services import events, mail, passwords, sessions, throttle
 
 USERNAME_MIN = 3
 USERNAME_MAX = 32
@@ -148,20 +147,39 @@ def authenticate(identifier: str, password: str, user: User | None) -> User | No
     """``user`` (``find_by_login(identifier)``) if it is active and ``password`` is its own.
 
     Unknown accounts still cost one hash and inactive accounts are checked after the password, so
-    neither the answer nor its timing tells which part was wrong. A hash made with other parameters
-    or another algorithm is replaced on success.
+    neither the answer nor its timing tells which part was wrong. A failure is logged and
+    committed here; a hash made with other parameters or another algorithm is replaced on
+    success and committed with the sign-in (``sessions.sign_in``).
     """
     if user is None:
         passwords.burn_hash_time(password)
         events.record(EventType.LOGIN_FAILURE, identifier=identifier)
+        db.session.commit()
         return None
     if not passwords.verify_password(user.password_hash, password) or not user.is_active:
         events.record(EventType.LOGIN_FAILURE, user=user, identifier=identifier)
+        db.session.commit()
         return None
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
-        db.session.commit()
     return user
+
+
+def record_throttled(identifier: str, user: User | None) -> None:
+    """Log a sign-in refused by a rate limit (on the account's history if it exists)."""
+    events.record(EventType.THROTTLED, user=user, identifier=identifier)
+    db.session.commit()
+
+
+def reauthenticate(user: User, password: str) -> bool:
+    """Confirm the signed-in member's password; the answer is logged either way."""
+    confirmed = check_password(user, password)
+    if confirmed:
+        events.record(EventType.REAUTHENTICATED, user=user, actor=user)
+    else:
+        events.record(EventType.LOGIN_FAILURE, user=user, identifier=user.username)
+    db.session.commit()
+    return confirmed
 
 
 def check_password(user: User, password: str) -> bool:
@@ -170,68 +188,70 @@ def check_password(user: User, password: str) -> bool:
 
 
 def change_password(user: User, new_password: str) -> None:
-    """Set a new password, sign out every other session, log it and tell the owner by mail."""
+    """Set a new password, sign out every other session, log it, queue a notice; one commit."""
     user.password_hash = passwords.hash_password(new_password)
     sessions.revoke_all(user, except_current=True)
     events.record(EventType.PASSWORD_CHANGED, user=user, actor=user)
-    mail.password_changed(user)
+    mail.enqueue_password_changed(user)
+    db.session.commit()
 
 
-def request_password_reset(email: str, reset_url: Callable[[str], str]) -> None:
-    """Mail a reset link if ``email`` belongs to an active account; silently do nothing if not.
+def request_password_reset(email: str) -> None:
+    """Queue a reset mail for ``email``; the mail worker sends it only if an active account has it.
 
-    The caller answers the same either way, so the form does not reveal which addresses exist.
+    The request does the same work (one row, one commit) whether or not the address exists, so
+    neither the answer nor its timing tells; the caller answers the same either way.
     """
     try:
-        key = email_key(normalize_email(email))
+        normalized = normalize_email(email)
     except InvalidAccountData:
         return
-    user = db.session.scalar(sa.select(User).where(User.email_key == key))
-    if user is None or not user.is_active:
-        return
-    events.record(EventType.PASSWORD_RESET_REQUESTED, user=user, identifier=email)
-    mail.password_reset(user, reset_url(tokens.make_reset_token(user)))
+    ip_address, user_agent = events.request_origin()
+    mail.enqueue_password_reset(normalized, ip_address=ip_address, user_agent=user_agent)
+    db.session.commit()
 
 
 def reset_password(user: User, new_password: str) -> None:
-    """Set a password from a reset link: every session of the account ends, this one included."""
+    """Set a password from a reset link: every session of the account ends, this one included.
+
+    It also lifts the per-account sign-in lock: whoever holds the mailbox is the owner.
+    """
     user.password_hash = passwords.hash_password(new_password)
     sessions.revoke_all(user)
     events.record(EventType.PASSWORD_RESET, user=user, actor=user)
-    mail.password_changed(user)
+    mail.enqueue_password_changed(user)
+    db.session.commit()
+    throttle.unlock(throttle_key("", user))
 
 
-def request_email_change(user: User, new_email: str, confirm_url: Callable[[str], str]) -> None:
-    """Mail a confirmation link to ``new_email`` (already normalized) unless it is taken.
+def request_email_change(user: User, new_email: str) -> None:
+    """Queue a confirmation link to ``new_email`` (already normalized) and log the request.
 
-    The caller answers the same either way, so the form does not reveal other members' addresses.
+    The mail worker skips it if the address belongs to an account, so the form, which answers
+    the same either way, reveals no other member's address.
     """
     if email_key(new_email) == user.email_key:
         return
-    taken = db.session.scalar(
-        sa.select(sa.func.count()).where(User.email_key == email_key(new_email))
-    )
     events.record(EventType.EMAIL_CHANGE_REQUESTED, user=user, actor=user, identifier=new_email)
-    if not taken:
-        url = confirm_url(tokens.make_email_token(user, new_email))
-        mail.email_change_confirm(user, new_email, url)
+    mail.enqueue_email_confirmation(user, new_email)
+    db.session.commit()
 
 
 def change_email(user: User, new_email: str) -> None:
     """Apply a confirmed change; the old address is told. AccountExists if it was taken since."""
     old_email = user.email
     user.email, user.email_key = new_email, email_key(new_email)
+    events.record(EventType.EMAIL_CHANGED, user=user, actor=user, identifier=new_email)
+    mail.enqueue_email_changed(user, old_email)
     try:
-        db.session.flush()
+        db.session.commit()
     except IntegrityError:
         db.session.rollback()
         raise AccountExists("email") from None
-    events.record(EventType.EMAIL_CHANGED, user=user, actor=user, identifier=new_email)
-    mail.email_changed(user, old_email)
 
 
 def delete_account(user: User) -> None:
     """Delete the account, its sessions, posts and comments; the event log keeps a row."""
-    events.record(EventType.ACCOUNT_DELETED, identifier=user.username, commit=False)
+    events.record(EventType.ACCOUNT_DELETED, identifier=user.username)
     db.session.delete(user)
     db.session.commit()

@@ -16,6 +16,8 @@ from app.extensions import db
 from app.models import (
     Comment,
     EventType,
+    MailStatus,
+    OutboxMessage,
     Post,
     PostStatus,
     SecurityEvent,
@@ -23,7 +25,7 @@ from app.models import (
     UserSession,
     utcnow,
 )
-from app.services import events, sessions, throttle
+from app.services import events, mail_delivery, sessions, throttle
 
 
 class AdminActionRefused(Exception):
@@ -46,7 +48,7 @@ def _guard_self_and_last_admin(actor: User | None, target: User, verb: str) -> N
 def _audit(
     event: EventType, actor: User | None, target: User | None, what: str | None = None
 ) -> None:
-    events.record(event, user=target, actor=actor, identifier=what, commit=False)
+    events.record(event, user=target, actor=actor, identifier=what)
     db.session.commit()
 
 
@@ -107,6 +109,26 @@ def delete_comment(actor: User, comment: Comment) -> None:
     author, what = comment.author, f"comment {comment.id} on post {comment.post.slug}"
     db.session.delete(comment)
     _audit(EventType.COMMENT_DELETED, actor, author, what)
+
+
+def failed_mail(limit: int = 20) -> list[OutboxMessage]:
+    """Mail the worker gave up on, newest first, for the dashboard."""
+    return list(
+        db.session.scalars(
+            sa.select(OutboxMessage)
+            .where(OutboxMessage.status == MailStatus.FAILED)
+            .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def retry_mail(actor: User, message: OutboxMessage) -> None:
+    """Queue a failed message again, with a fresh day of retries."""
+    if message.status != MailStatus.FAILED:
+        raise AdminActionRefused("That message has not failed; the worker is still on it.")
+    mail_delivery.retry(message)
+    _audit(EventType.MAIL_RETRIED, actor, None, f"mail {message.id} to {message.recipient}")
 
 
 USER_ACTIONS: dict[str, Callable[[User | None, User], object]] = {

@@ -20,22 +20,32 @@ def record(
     user: User | None = None,
     actor: User | None = None,
     identifier: str | None = None,
-    commit: bool = True,
+    ip_address: str | None = None,
+    user_agent: str | None = None,
 ) -> SecurityEvent:
-    """Log ``event`` with the request's address and user agent; commits unless told not to."""
+    """Add ``event`` to the session, with the request's address and user agent; never commits.
+
+    The caller's service commits it together with the change it records. Outside a request
+    (the mail worker), ``ip_address`` and ``user_agent`` say where the act came from.
+    """
+    if ip_address is None and user_agent is None and has_request_context():
+        ip_address = request.remote_addr
+        user_agent = request.user_agent.string
     row = SecurityEvent(
         type=event.value,
         user_id=user.id if user is not None else None,
         actor_id=actor.id if actor is not None else None,
         identifier=printable(identifier)[:320] if identifier else None,
+        ip_address=(ip_address or "")[:45] or None,
+        user_agent=printable(user_agent or "")[:512] or None,
     )
-    if has_request_context():
-        row.ip_address = (request.remote_addr or "")[:45] or None
-        row.user_agent = printable(request.user_agent.string)[:512] or None
     db.session.add(row)
-    if commit:
-        db.session.commit()
     return row
+
+
+def request_origin() -> tuple[str | None, str | None]:
+    """The address and user agent of the current request, as ``record`` would store them."""
+    return (request.remote_addr or "")[:45] or None, printable(request.user_agent.string)[:512]
 
 
 def recent_sign_ins(user: User, limit: int = 20) -> list[SecurityEvent]:

@@ -9,18 +9,21 @@ cookie is anonymous from then on.
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app, g, has_request_context, request, session
 from flask_login import current_user, login_user, logout_user
+from sqlalchemy.exc import SQLAlchemyError
 
 from app.extensions import db
 from app.models import EventType, User, UserSession, utcnow
 from app.services import events
 from app.services.events import printable
 
+logger = logging.getLogger(__name__)
 TOKEN_BYTES = 32  # 256 bits
 LAST_SEEN_RESOLUTION = timedelta(minutes=1)
 
@@ -60,7 +63,7 @@ def sign_in(user: User, *, remember: bool) -> UserSession:
         user_agent=printable(request.user_agent.string)[:512] or None,
     )
     db.session.add(row)
-    events.record(EventType.LOGIN_SUCCESS, user=user, actor=user, commit=False)
+    events.record(EventType.LOGIN_SUCCESS, user=user, actor=user)
     user.last_login_at = now
     db.session.execute(
         sa.delete(UserSession).where(UserSession.user_id == user.id, UserSession.expires_at <= now)
@@ -99,14 +102,22 @@ def current_session_record() -> UserSession | None:
 
 
 def touch_current_session() -> None:
-    """Record activity for idle timeouts, writing at most once a minute per session."""
+    """Record activity for idle timeouts, writing at most once a minute per session.
+
+    Bookkeeping, not the reader's request: when the database refuses the write (read-only,
+    failing over) the page is served anyway and the failure is logged.
+    """
     record = current_session_record()
     if record is None:
         return
     now = utcnow()
     if now - record.last_seen_at >= LAST_SEEN_RESOLUTION:
         record.last_seen_at = now
-        db.session.commit()
+        try:
+            db.session.commit()
+        except SQLAlchemyError:
+            db.session.rollback()
+            logger.warning("could not record activity of session %s", record.id, exc_info=True)
 
 
 def end_browser_session() -> None:
@@ -120,7 +131,7 @@ def sign_out() -> None:
     record = current_session_record()
     if record is not None:
         db.session.delete(record)
-        events.record(EventType.LOGOUT, user=current_user, actor=current_user, commit=False)
+        events.record(EventType.LOGOUT, user=current_user, actor=current_user)
         db.session.commit()
     end_browser_session()
 
@@ -148,9 +159,17 @@ def revoke(user: User, session_id: int) -> bool:
     )
     if not result.rowcount:
         return False
-    events.record(EventType.SESSION_REVOKED, user=user, actor=user, commit=False)
+    events.record(EventType.SESSION_REVOKED, user=user, actor=user)
     db.session.commit()
     return True
+
+
+def revoke_others(user: User) -> int:
+    """ "Sign out everywhere else": end every session of ``user`` but this browser's, and log it."""
+    count = revoke_all(user, except_current=True)
+    events.record(EventType.OTHER_SESSIONS_REVOKED, user=user, actor=user)
+    db.session.commit()
+    return count
 
 
 def revoke_all(user: User, *, except_current: bool = False) -> int:

@@ -30,6 +30,7 @@ def test_forgotten_password_reset_through_the_mailed_link(
         page.get_by_role("button", name="Send reset link").click()
         expect(page.get_by_text("a link to reset its password is on its way")).to_be_visible()
 
+        inbox.deliver()  # what `flask mail worker` does beside the server
         [message] = inbox.to("forgetful@example.com")
         text = message.get_body(preferencelist=("plain",)).get_content()
         link = re.search(rf"{re.escape(base)}/auth/reset/\S+", text).group(0)

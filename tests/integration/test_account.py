@@ -3,7 +3,6 @@ devices page, re-authentication and the security event log."""
 
 from __future__ import annotations
 
-import logging
 import re
 import time
 
@@ -18,7 +17,7 @@ from app.models import EventType, SecurityEvent, UserSession
 from app.services import tokens
 from tests.conftest import AppFactory, Inbox
 from tests.factories import create_user
-from tests.helpers import PASSWORD, AuthActions, submit
+from tests.helpers import PASSWORD, AuthActions, run_flask, submit
 
 NEW_PASSWORD = "a brand new passphrase for inkwell"
 RESET_LINK = re.compile(r"http://localhost/auth/reset/[A-Za-z0-9_.\-]+")
@@ -63,6 +62,7 @@ def test_reset_by_mail_end_to_end_revokes_every_session(mail_app: Flask, inbox: 
 
     page = _request_reset(anonymous, "Reader@Example.com")
     assert "a link to reset its password is on its way" in page
+    inbox.deliver()
     [message] = inbox.to("reader@example.com")
     assert message["Subject"] == "[Inkwell] Reset your password"
     text = message.get_body(preferencelist=("plain",)).get_content()
@@ -87,6 +87,7 @@ def test_reset_by_mail_end_to_end_revokes_every_session(mail_app: Flask, inbox: 
     assert AuthActions(anonymous).login(password=PASSWORD).status_code == 422
     assert AuthActions(anonymous).login(password=NEW_PASSWORD).status_code == 302
     assert len(_events(mail_app, EventType.PASSWORD_RESET)) == 1
+    inbox.deliver()
     assert inbox.to("reader@example.com")[-1]["Subject"] == "[Inkwell] Your password was changed"
 
     reused = mail_app.test_client().get(f"/auth/reset/{token}")
@@ -101,6 +102,7 @@ def test_reset_answers_the_same_for_unknown_addresses(mail_app: Flask, inbox: In
     invalid = _request_reset(mail_app.test_client(), "not an email")
     strip = re.compile(r'value="[^"]*"')
     assert strip.sub("", known) == strip.sub("", unknown) == strip.sub("", invalid)
+    inbox.deliver()
     assert [m["To"] for m in inbox.messages] == ["reader@example.com"]
 
 
@@ -109,6 +111,7 @@ def test_no_reset_mail_for_an_inactive_account(mail_app: Flask, inbox: Inbox) ->
     with mail_app.app_context():
         create_user("dormant", is_active=False)
     _request_reset(mail_app.test_client(), "dormant@example.com")
+    assert inbox.deliver().counts == {"skipped": 1}
     assert inbox.messages == []
 
 
@@ -212,16 +215,20 @@ def test_reset_still_works_while_sign_in_is_throttled(make_app: AppFactory) -> N
     assert submit(auth.client, "/auth/reset", {"email": "reader@example.com"}).status_code == 302
 
 
-def test_without_mail_server_development_logs_the_message(
-    make_app: AppFactory, caplog: pytest.LogCaptureFixture
+def test_without_mail_server_the_worker_prints_the_message_in_the_terminal(
+    make_app: AppFactory, database_url: str
 ) -> None:
     app = make_app()
     with app.app_context():
         create_user("reader")
-    with caplog.at_level(logging.INFO, logger="inkwell.mail"):
-        _request_reset(app.test_client(), "reader@example.com")
-    assert "Reset your password" in caplog.text
-    assert "http://localhost/auth/reset/" in caplog.text
+    _request_reset(app.test_client(), "reader@example.com")
+    worker = run_flask(database_url, "mail", "worker", "--once")
+    assert worker.returncode == 0, worker.stderr
+    assert "Mail to reader@example.com" in worker.stdout
+    assert "Subject: [Inkwell] Reset your password" in worker.stdout
+    link = RESET_LINK.search(worker.stdout).group(0)
+    token = link.rsplit("/", 1)[1]
+    assert app.test_client().get(f"/auth/reset/{token}").status_code == 200, "the link works"
 
 
 # Password change and re-authentication --------------------------------------------------------
@@ -256,6 +263,7 @@ def test_change_password_keeps_this_session_and_revokes_the_others(
     replay.set_cookie("inkwell_remember", captured_remember)
     assert _signed_in_as(replay) is None
     assert _sessions(mail_app) == 1
+    inbox.deliver()
     [notice] = inbox.to("reader@example.com")
     assert notice["Subject"] == "[Inkwell] Your password was changed"
     assert len(_events(mail_app, EventType.PASSWORD_CHANGED)) == 1
@@ -398,6 +406,7 @@ def test_email_change_is_confirmed_from_the_new_address(mail_app: Flask, inbox: 
     response = submit(client, "/account/email", {"email": "New.Address@Example.com"})
     assert response.status_code == 302
     assert "a confirmation link is on its way" in client.get(response.headers["Location"]).text
+    inbox.deliver()
     [confirm] = inbox.to("New.Address@example.com")
     link = CONFIRM_LINK.search(confirm.get_body(preferencelist=("plain",)).get_content()).group(0)
     path = link.removeprefix("http://localhost")
@@ -410,6 +419,7 @@ def test_email_change_is_confirmed_from_the_new_address(mail_app: Flask, inbox: 
     assert submit(client, path, {}).status_code == 302
     with mail_app.app_context():
         assert _reader(mail_app).email == "New.Address@example.com"
+    inbox.deliver()
     [notice] = inbox.to("reader@example.com")
     assert notice["Subject"] == "[Inkwell] Your email address was changed"
     assert client.get(path).status_code == 400, "the link works once"
@@ -425,6 +435,7 @@ def test_email_change_to_a_taken_address_reveals_nothing(mail_app: Flask, inbox:
     free = submit(client, "/account/email", {"email": "free@example.com"})
     taken = submit(client, "/account/email", {"email": "TAKEN@example.com"})
     assert free.status_code == taken.status_code == 302
+    inbox.deliver()
     assert [m["To"] for m in inbox.messages] == ["free@example.com"]
 
 

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# `make run`: the development server and, beside it, the mail worker that delivers the outbox
+# (without MAIL_SERVER it prints each message, links included, in this terminal). Ctrl-C stops both.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=${VENV:-.venv}/bin
+"$BIN/flask" --app wsgi mail worker &
+worker=$!
+trap 'kill "$worker" 2>/dev/null || true; wait "$worker" 2>/dev/null || true' EXIT INT TERM
+"$BIN/flask" --app wsgi run --host "${HOST:-127.0.0.1}" --port "${PORT:-5000}"
