@@ -12,7 +12,7 @@ from flask.cli import with_appcontext
 
 from app.extensions import db
 from app.models import User
-from app.services import accounts, admin, demo, mail_delivery, passwords
+from app.services import accounts, admin, demo, mail_delivery, passwords, throttle
 
 
 def _read_password() -> str:
@@ -114,10 +114,11 @@ def _user_action_command(action: str) -> click.Command:
         if user is None:
             raise click.ClickException(f"No account is named {username!r}.")
         try:
-            admin.USER_ACTIONS[action](None, user)
+            outcome = admin.USER_ACTIONS[action](None, user)
         except admin.AdminActionRefused as refused:
             raise click.ClickException(str(refused)) from None
-        click.echo(f"{action}: done for {user.username!r}.")
+        detail = f" ({outcome.value})" if isinstance(outcome, throttle.Unlocked) else ""
+        click.echo(f"{action}: done for {user.username!r}{detail}.")
 
     command.__doc__ = f"{action.replace('-', ' ').capitalize()} USERNAME (as in the admin area)."
     return users_group.command(action)(command)

@@ -7,13 +7,18 @@ from typing import TypeVar
 
 from flask import g, request
 from flask_wtf import FlaskForm
-from wtforms import Field
+from werkzeug.datastructures import MultiDict
+from wtforms import Field, HiddenField
 from wtforms.validators import ValidationError
+
+from app.services import submissions
 
 View = TypeVar("View", bound=Callable[..., object])
 
 
 SUBMIT_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# Never shown back, even on the pages that rescue a form's text.
+SECRET_FIELDS = frozenset({"csrf_token", "password", "confirm", "current_password"})
 # The status of a form shown again with errors: the request was understood but not accepted.
 INVALID_FORM = 422
 
@@ -34,6 +39,37 @@ class Form(FlaskForm):
     def validate_on_submit(self, extra_validators: object = None) -> bool:
         valid = super().validate_on_submit(extra_validators)  # type: ignore[arg-type]
         return bool(valid) and not g.get("csrf_failed", False)
+
+
+def typed_fields(form: MultiDict[str, str]) -> list[tuple[str, str]]:
+    """What a person typed into a form that could not be saved, to show back (no secrets)."""
+    return [
+        (name, value)
+        for name, value in form.items(multi=True)
+        if name not in SECRET_FIELDS and value.strip()
+    ]
+
+
+class CreateForm(Form):
+    """A form that creates something (a post, a comment): sent at most once.
+
+    It carries a one-time token (``app/services/submissions.py``); a replay of the same
+    submission leads to what the first one created.
+    """
+
+    submission_token = HiddenField(default=submissions.new_token)
+
+    def validate_submission_token(self, field: HiddenField) -> None:
+        if not submissions.is_token(field.data):
+            raise ValidationError(
+                "This form is missing its one-time code. Reload the page and send it again "
+                "(copy your text first)."
+            )
+
+    def validate(self, extra_validators: object = None) -> bool:
+        valid = super().validate(extra_validators)  # type: ignore[arg-type]
+        self.form_errors.extend(self.submission_token.errors)  # a hidden field shows no errors
+        return valid
 
 
 def form_status(form: FlaskForm) -> int:

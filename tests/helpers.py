@@ -41,6 +41,15 @@ def require(available: bool, component: str) -> None:
     pytest.skip(f"{component} is not available")
 
 
+SUBMISSION_INPUT = re.compile(r'name="submission_token" type="hidden" value="([^"]+)"')
+
+
+def submission_token(html: str) -> str | None:
+    """The one-time token of a create-form on the page, if it has one."""
+    match = SUBMISSION_INPUT.search(html)
+    return match.group(1) if match else None
+
+
 def csrf_token(html: str) -> str:
     match = CSRF_INPUT.search(html)
     assert match, "no CSRF token in the page"
@@ -54,7 +63,10 @@ def submit(
     page = client.get(form_url or url)
     # Browsers send the page's address as Referer; Flask-WTF requires it over https.
     headers = {"Referer": page.request.url}
-    return client.post(url, data={"csrf_token": csrf_token(page.text), **data}, headers=headers)
+    hidden = {"csrf_token": csrf_token(page.text)}
+    if token := submission_token(page.text):
+        hidden["submission_token"] = token
+    return client.post(url, data={**hidden, **data}, headers=headers)
 
 
 def set_cookie_headers(response: TestResponse) -> dict[str, SimpleCookie]:

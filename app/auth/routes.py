@@ -22,7 +22,13 @@ from app.auth.forms import (
     ResetRequestForm,
 )
 from app.extensions import limiter, login_manager
-from app.forms import INVALID_FORM, SUBMIT_METHODS, form_status, rerender_on_csrf_error
+from app.forms import (
+    INVALID_FORM,
+    SUBMIT_METHODS,
+    form_status,
+    rerender_on_csrf_error,
+    typed_fields,
+)
 from app.redirects import safe_redirect_target
 from app.services import accounts, sessions, throttle, tokens
 
@@ -58,10 +64,6 @@ def register() -> Response | tuple[str, int]:
     return render_template("auth/register.html", form=form), form_status(form)
 
 
-# Never shown back, even on the page that rescues a form's text.
-SECRET_FIELDS = frozenset({"csrf_token", "password", "confirm", "current_password"})
-
-
 @login_manager.unauthorized_handler
 def unauthorized() -> Response:
     """Signed-out visitors are sent to sign in; a form sent after the session ended keeps its text.
@@ -69,11 +71,7 @@ def unauthorized() -> Response:
     Nothing is saved (the visitor is anonymous), but the page shows what was typed so that a post
     or comment written while the session expired is not lost.
     """
-    kept = [
-        (name, value)
-        for name, value in request.form.items(multi=True)
-        if name not in SECRET_FIELDS and value.strip()
-    ]
+    kept = typed_fields(request.form)
     if request.method in SUBMIT_METHODS and kept:
         page = render_template(
             "auth/session_ended.html", kept=kept, sign_in=url_for("auth.login", next=request.path)
@@ -102,13 +100,12 @@ def login() -> Response | tuple[str, int]:
     if form.validate_on_submit():
         target = accounts.find_by_login(form.username.data)  # one lookup serves both below
         account = accounts.throttle_key(form.username.data, target)
-        if wait := throttle.seconds_locked(account):
+        if wait := throttle.begin_attempt(account):  # counted before the password is checked
             _log_throttled(None)
             raise TooManyRequests(retry_after=wait)
         user = accounts.authenticate(form.username.data, form.password.data, target)
-        if user is None:
-            throttle.record_failure(account)
-        else:
+        if user is not None:
+            throttle.forgive(account)
             sessions.sign_in(user, remember=form.remember.data)
             flash(f"Signed in as {user.username}.", "success")
             return redirect(next_url)

@@ -12,11 +12,13 @@ from flask import (
     request,
 )
 from flask.globals import request_ctx
+from flask_login import AnonymousUserMixin
 from flask_wtf.csrf import CSRFError
+from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
 
 from app.extensions import db
-from app.forms import INVALID_FORM
+from app.forms import INVALID_FORM, SUBMIT_METHODS, typed_fields
 
 bp = Blueprint("errors", __name__)
 
@@ -37,7 +39,22 @@ PAGES: dict[int, tuple[str, str]] = {
         "Something went wrong",
         "An unexpected error happened on our side. Please try again later.",
     ),
+    503: (
+        "Temporarily unavailable",
+        "Our database is not answering right now, so this page cannot be shown. "
+        "Please try again in a minute.",
+    ),
 }
+# What the database says when it is down, failing over, read-only or out of connections: an
+# outage to wait out (503), not a bug (500). Integrity and data errors stay bugs.
+DATABASE_OUTAGES = (
+    sa_exc.OperationalError,
+    sa_exc.InterfaceError,
+    sa_exc.InternalError,
+    sa_exc.TimeoutError,
+    sa_exc.PendingRollbackError,
+)
+RETRY_AFTER_SECONDS = "30"
 CSRF_EXPIRED = (
     "Your form expired before it was sent, so nothing was saved. Check it and send it again."
 )
@@ -62,11 +79,18 @@ def render_error(code: int, message: str | None = None) -> tuple[str, int]:
     return html, code
 
 
+def _rollback_quietly() -> None:
+    try:
+        db.session.rollback()
+    except sa_exc.SQLAlchemyError:
+        current_app.logger.warning("rollback failed", exc_info=True)
+
+
 @bp.app_errorhandler(HTTPException)
 def http_error(error: HTTPException) -> Response:
     code = error.code or 500
     if code >= 500:
-        db.session.rollback()
+        _rollback_quietly()
     # A message given to abort() is shown; Werkzeug's stock descriptions are not.
     custom = error.description if error.description != type(error).description else None
     response = make_response(render_error(code, custom))
@@ -93,3 +117,27 @@ def csrf_error(error: CSRFError) -> Response:
             response.status_code = 400
         return response
     return make_response(render_error(400, CSRF_EXPIRED))
+
+
+def database_unavailable(error: Exception) -> Response:
+    """The database cannot serve this request: a 503 in words, with what was typed shown back.
+
+    Nothing was saved (the transaction is rolled back). The page is drawn for an anonymous
+    visitor: who is signed in cannot be asked of a database that is not answering.
+    """
+    current_app.logger.warning("database unavailable: %s", error)
+    _rollback_quietly()
+    g._login_user = AnonymousUserMixin()  # Flask-Login's per-request user: never load it again
+    kept = typed_fields(request.form) if request.method in SUBMIT_METHODS else []
+    if request_ctx.url_adapter is None:
+        response = make_response(render_error(503))
+    else:
+        page = render_template("errors/unavailable.html", kept=kept, submitted=bool(kept))
+        response = make_response(page, 503)
+    response.headers["Retry-After"] = RETRY_AFTER_SECONDS
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+for _outage in DATABASE_OUTAGES:
+    bp.app_errorhandler(_outage)(database_unavailable)

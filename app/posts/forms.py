@@ -3,7 +3,7 @@ from __future__ import annotations
 from wtforms import RadioField, SelectChoice, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
 
-from app.forms import Form, plain_text
+from app.forms import CreateForm, Form, plain_text
 from app.models import PostStatus
 from app.services.posts import TAG_MAX, TAGS_PER_POST, parse_tags
 
@@ -50,7 +50,11 @@ class PostForm(Form):
             raise ValidationError(f"Use at most {TAGS_PER_POST} tags.")
 
 
-class CommentForm(Form):
+class NewPostForm(CreateForm, PostForm):
+    """The editor for a new post: the same fields, sent at most once."""
+
+
+class CommentForm(CreateForm):
     body = TextAreaField(
         "Comment",
         validators=[

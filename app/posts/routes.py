@@ -7,8 +7,9 @@ from werkzeug import Response
 from app.extensions import db
 from app.forms import INVALID_FORM, form_status, rerender_on_csrf_error
 from app.models import Comment, Post, User
-from app.posts.forms import CommentForm, PostForm
+from app.posts.forms import CommentForm, NewPostForm, PostForm
 from app.services import posts
+from app.services.submissions import AlreadySubmitted
 
 bp = Blueprint("posts", __name__)
 
@@ -39,15 +40,19 @@ def _editable_post_or_404(slug: str) -> Post:
 @login_required
 @rerender_on_csrf_error
 def new() -> Response | tuple[str, int]:
-    form = PostForm()
+    form = NewPostForm()
     if form.validate_on_submit():
-        post = posts.create_post(
-            current_user,
-            title=form.title.data,
-            body=form.body.data,
-            tags=posts.parse_tags(form.tags.data or ""),
-            status=form.status.data,
-        )
+        try:
+            post = posts.create_post(
+                current_user,
+                title=form.title.data,
+                body=form.body.data,
+                tags=posts.parse_tags(form.tags.data or ""),
+                status=form.status.data,
+                submission=form.submission_token.data,
+            )
+        except AlreadySubmitted as earlier:
+            return redirect(earlier.location)
         flash("Your post is published." if post.is_published else "Draft saved.", "success")
         return redirect(url_for("posts.show", slug=post.slug))
     return render_template("posts/edit.html", form=form, post=None), form_status(form)
@@ -109,7 +114,12 @@ def comment(slug: str) -> Response | tuple[str, int]:
     post = _post_or_404(slug)
     form = CommentForm()
     if form.validate_on_submit():
-        added = posts.add_comment(post, current_user, form.body.data)
+        try:
+            added = posts.add_comment(
+                post, current_user, form.body.data, submission=form.submission_token.data
+            )
+        except AlreadySubmitted as earlier:
+            return redirect(earlier.location)
         flash("Comment posted.", "success")
         return redirect(url_for("posts.show", slug=post.slug, _anchor=f"comment-{added.id}"))
     return _post_page(post, form), INVALID_FORM

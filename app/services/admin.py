@@ -76,10 +76,25 @@ def remove_admin(actor: User | None, target: User) -> None:
     _audit(EventType.ADMIN_REVOKED, actor, target, target.username)
 
 
-def unlock(actor: User | None, target: User) -> None:
-    """Lift the sign-in lock after too many failed attempts."""
-    throttle.unlock(f"account:{target.id}")
-    _audit(EventType.USER_UNLOCKED, actor, target, target.username)
+UNLOCK_REFUSALS = {
+    throttle.Unlocked.NOT_SHARED: (
+        "Sign-in locks are kept in each server process's memory (REDIS_URL is not set), out of "
+        "reach of this command: unlock from the admin area or restart the app."
+    ),
+    throttle.Unlocked.UNREACHABLE: (
+        "The rate-limit storage (Redis) is not answering, so nothing was unlocked. "
+        "While it is down, sign-in is not throttled at all."
+    ),
+}
+
+
+def unlock(actor: User | None, target: User) -> throttle.Unlocked:
+    """Lift the sign-in lock after too many failed attempts; refused if it cannot be done."""
+    outcome = throttle.unlock(f"account:{target.id}")
+    if outcome in UNLOCK_REFUSALS:
+        raise AdminActionRefused(UNLOCK_REFUSALS[outcome])
+    _audit(EventType.USER_UNLOCKED, actor, target, f"{target.username}: {outcome.value}")
+    return outcome
 
 
 def revoke_sessions(actor: User | None, target: User) -> int:

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.models import Comment, Post, PostStatus, Tag, User, utcnow
+from app.services import submissions
 from app.services.markdown import make_excerpt, render_markdown
 
 SLUG_MAX = 80
@@ -78,8 +79,20 @@ def _fill(post: Post, *, title: str, body: str, tags: Sequence[str], status: str
         post.published_at = now
 
 
-def create_post(author: User, *, title: str, body: str, tags: Sequence[str], status: str) -> Post:
-    """Save a new post under a unique slug derived from its title, and commit."""
+def create_post(
+    author: User,
+    *,
+    title: str,
+    body: str,
+    tags: Sequence[str],
+    status: str,
+    submission: str | None = None,
+) -> Post:
+    """Save a new post under a unique slug derived from its title, and commit.
+
+    ``submission`` is the web form's one-time token: ``AlreadySubmitted`` if it was used before.
+    """
+    submissions.check(author, submission)
     base = slugify(title)
     for attempt in range(1, SLUG_ATTEMPTS + 1):
         slug = base if attempt == 1 else f"{base[: SLUG_MAX - 4]}-{attempt}"
@@ -90,10 +103,12 @@ def create_post(author: User, *, title: str, body: str, tags: Sequence[str], sta
         post = Post(author_id=author.id, slug=slug, created_at=utcnow())
         db.session.add(post)
         _apply(post, title=title, body=body, tags=tags, status=status)
+        submissions.record(author, submission, f"/posts/{slug}")
         try:
             db.session.commit()
-        except IntegrityError:  # another request took the slug between the check and the insert
+        except IntegrityError:  # a twin submission, or another post took the slug meanwhile
             db.session.rollback()
+            submissions.settle(author, submission)
             continue
         return post
     raise RuntimeError(f"no free slug for {base!r} after {SLUG_ATTEMPTS} attempts")
@@ -111,10 +126,19 @@ def delete_post(post: Post) -> None:
     db.session.commit()
 
 
-def add_comment(post: Post, author: User, body: str) -> Comment:
+def add_comment(post: Post, author: User, body: str, *, submission: str | None = None) -> Comment:
+    """Save a comment and commit; ``AlreadySubmitted`` if its form's token was used before."""
+    submissions.check(author, submission)
     comment = Comment(post=post, author=author, body=body)
     db.session.add(comment)
-    db.session.commit()
+    db.session.flush()  # its id, for the link back to it
+    submissions.record(author, submission, f"/posts/{post.slug}#comment-{comment.id}")
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        submissions.settle(author, submission)
+        raise
     return comment
 
 

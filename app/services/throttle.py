@@ -1,59 +1,99 @@
 """Per-account sign-in throttling: failed attempts per account, from any address.
 
-Kept beside Flask-Limiter's per-address limits and in the same storage (Redis when REDIS_URL is
-set), but driven explicitly so that only failures count and an admin can lift a lock.
+Kept in the rate limiter's storage (Redis when REDIS_URL is set, shared by every worker and
+server; else this process's memory), but driven explicitly:
+
+- ``begin_attempt`` counts an attempt *before* its password is checked, with one atomic
+  increment, and refuses it when the count passes the limit. So parallel guesses cannot all pass
+  a check made before any of them is counted: at most the limit's number of passwords is ever
+  checked per window. A successful attempt is forgiven (``forgive``): only failures count.
+- ``unlock`` (an admin, ``flask users unlock``, a completed password reset) clears the count and
+  says what it did; it works whether or not rate limiting is switched on in that process.
+- Storage that is down fails open: the attempt is allowed and the failure is logged, as
+  Flask-Limiter does with RATELIMIT_SWALLOW_ERRORS.
 """
 
 from __future__ import annotations
 
+import enum
 import logging
 import time
 
-from flask import current_app
+from flask import current_app, has_request_context
 from limits import RateLimitItem, parse
-
-from app.extensions import limiter
+from limits.storage import MemoryStorage, Storage, storage_from_string
 
 logger = logging.getLogger(__name__)
 NAMESPACE = "login-account"
+
+
+class Unlocked(enum.Enum):
+    CLEARED = "cleared"  # the account was locked (or had failures) and now has none
+    NOT_LOCKED = "not locked"  # nothing to clear
+    NOT_SHARED = "not shared"  # counts live in each server process's memory: out of reach here
+    UNREACHABLE = "unreachable"  # the storage (Redis) did not answer
 
 
 def _limit() -> RateLimitItem:
     return parse(current_app.config["LOGIN_ACCOUNT_RATE_LIMIT"])
 
 
-def _identifiers(key: str) -> tuple[str, str, str]:
-    return (current_app.config["RATELIMIT_KEY_PREFIX"], NAMESPACE, key)
+def _storage() -> Storage:
+    storage = current_app.extensions.get("inkwell_throttle_storage")
+    if storage is None:
+        uri = current_app.config["RATELIMIT_STORAGE_URI"]
+        options = {} if uri.startswith("memory") else {"socket_timeout": 0.5}
+        storage = storage_from_string(uri, **options)
+        current_app.extensions["inkwell_throttle_storage"] = storage
+    return storage  # type: ignore[no-any-return]
+
+
+def _key(account: str) -> str:
+    return "/".join((current_app.config["RATELIMIT_KEY_PREFIX"], NAMESPACE, account))
 
 
 def _active() -> bool:
     return bool(current_app.config["RATELIMIT_ENABLED"])
 
 
-def seconds_locked(key: str) -> int:
-    """Seconds until ``key`` may try again; 0 when it is not locked (or storage is down)."""
+def begin_attempt(account: str) -> int:
+    """Count a sign-in attempt at ``account``; 0 if it may go on, else seconds until it may."""
     if not _active():
         return 0
+    limit = _limit()
     try:
-        if limiter.limiter.test(_limit(), *_identifiers(key)):
+        storage = _storage()
+        count = storage.incr(_key(account), limit.get_expiry())
+        if count <= limit.amount:
             return 0
-        reset = limiter.limiter.get_window_stats(_limit(), *_identifiers(key)).reset_time
-    except Exception:  # storage unreachable: fail open, like RATELIMIT_SWALLOW_ERRORS
-        logger.exception("sign-in throttle storage failed")
+        wait = storage.get_expiry(_key(account)) - time.time()
+    except Exception:  # storage unreachable: fail open, logged
+        logger.exception("sign-in throttle storage failed; attempt allowed")
         return 0
-    return max(1, int(reset - time.time()) + 1)
+    return max(1, int(wait) + 1)
 
 
-def record_failure(key: str) -> None:
+def forgive(account: str) -> None:
+    """The attempt succeeded: take back its count (only failures lock an account)."""
     if not _active():
         return
     try:
-        limiter.limiter.hit(_limit(), *_identifiers(key))
+        storage = _storage()
+        if storage.get(_key(account)) > 0:
+            storage.incr(_key(account), _limit().get_expiry(), amount=-1)
     except Exception:
         logger.exception("sign-in throttle storage failed")
 
 
-def unlock(key: str) -> None:
-    """Forget ``key``'s failures (an admin's "unlock")."""
-    if _active():
-        limiter.limiter.clear(_limit(), *_identifiers(key))
+def unlock(account: str) -> Unlocked:
+    """Forget ``account``'s failures; the answer says honestly what happened."""
+    try:
+        storage = _storage()
+        if isinstance(storage, MemoryStorage) and not has_request_context():
+            return Unlocked.NOT_SHARED  # a CLI process cannot reach the servers' memory
+        had = storage.get(_key(account))
+        storage.clear(_key(account))
+    except Exception:
+        logger.exception("sign-in throttle storage failed; nothing unlocked")
+        return Unlocked.UNREACHABLE
+    return Unlocked.CLEARED if had > 0 else Unlocked.NOT_LOCKED

@@ -125,23 +125,6 @@ def test_pages_have_no_inline_script_or_style(
         assert "<style" not in html
 
 
-def test_healthz_reports_database(client: FlaskClient) -> None:
-    response = client.get("/healthz")
-    assert response.status_code == 200
-    assert response.json == {"status": "ok", "database": "ok"}
-
-
-def test_healthz_reports_an_unreachable_database(tmp_path: Path) -> None:
-    app = create_app(
-        {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'missing-dir' / 'x.db'}"},
-        env="testing",
-        instance_path=str(tmp_path),
-    )
-    response = app.test_client().get("/healthz")
-    assert response.status_code == 503
-    assert response.json == {"status": "error", "database": "unreachable"}
-
-
 def test_sqlite_runs_with_foreign_keys_and_wal(tmp_path: Path) -> None:
     app = create_app(
         {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'pragmas.db'}"},
