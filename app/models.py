@@ -309,10 +309,11 @@ class FormSubmission(db.Model):
 
     __tablename__ = "form_submissions"
 
-    token: so.Mapped[str] = so.mapped_column(sa.String(64), primary_key=True)
+    # Each member's tokens are their own: another member sending the same text creates anew.
     user_id: so.Mapped[int] = so.mapped_column(
-        sa.ForeignKey("users.id", ondelete="CASCADE"), index=True
+        sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
     )
+    token: so.Mapped[str] = so.mapped_column(sa.String(64), primary_key=True)
     # Where the first submission led (a path on this site), for the replay to go too.
     location: so.Mapped[str] = so.mapped_column(sa.String(300))
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow, index=True)

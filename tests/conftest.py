@@ -62,6 +62,9 @@ def make_app(database_url: str, tmp_path: Path) -> Iterator[AppFactory]:
 
     yield factory
     for app in apps:
+        redis_client = getattr(app.extensions.get("inkwell_page_cache"), "client", None)
+        if redis_client is not None:
+            redis_client.close()
         with app.app_context():
             db.session.remove()
             if db.engine.dialect.name == "postgresql":

@@ -163,10 +163,10 @@ class HttpSession:
 
 
 def run_flask(
-    database_url: str, *args: str, stdin: str | None = None
+    database_url: str, *args: str, stdin: str | None = None, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
     """``flask --app wsgi ARGS`` as a shell runs it (testing config, on ``database_url``)."""
-    env = {**os.environ, "APP_ENV": "testing", "DATABASE_URL": database_url}
+    env = {**os.environ, "APP_ENV": "testing", "DATABASE_URL": database_url, **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "flask", "--app", "wsgi", *args],
         cwd=ROOT,

@@ -622,6 +622,7 @@ class ProductionServer(GunicornServer):
       reads: under a fault the error log grows fast, and a full pipe would block the workers;
     - ``start()`` waits only until gunicorn answers ``/healthz`` with any HTTP status (it may
       be 503 while the database is down, which is the point of some tests);
+    - gunicorn's control socket is off (``--no-control-socket``; see ``__init__``);
     - ``worker_pids()``, ``kill_worker(pid)``, ``wait_for_workers(n)`` and ``stop()``.
     """
 
@@ -629,6 +630,9 @@ class ProductionServer(GunicornServer):
         self, env: Mapping[str, str], workers: int = 2, *, log_path: Path | None = None
     ) -> None:
         super().__init__(dict(env), workers)
+        # gunicorn 27 opens a control socket at one fixed path (~/.gunicorn/gunicorn.ctl) unless
+        # told not to: two servers at once (two tests, or a developer's own) would share it.
+        self.command.insert(self.command.index("wsgi:app"), "--no-control-socket")
         defaults = {
             "APP_ENV": "production",
             "SECRET_KEY": SECRET_KEY,
@@ -707,10 +711,11 @@ class ProductionServer(GunicornServer):
     def close(self) -> None:
         workers = self._children()
         self.stop()
-        # Workers orphaned by a master that a test killed: ours, so ours to end.
+        # Workers that outlived a graceful stop (they get 5 s): ours, so ours to end.
         for pid in workers:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
+            if _is_alive(pid) and b"gunicorn" in _cmdline(pid):
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
         if self._own_log:
             self.log_path.unlink(missing_ok=True)
 
@@ -764,6 +769,13 @@ class ProductionServer(GunicornServer):
             return self.log_path.read_text(errors="replace")
         except OSError:
             return ""
+
+
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
 
 
 def _is_alive(pid: int) -> bool:

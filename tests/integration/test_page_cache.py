@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import uuid
+from collections.abc import Callable
 
 import pytest
 import sqlalchemy as sa
 from flask import Flask
+from flask import session as flask_session
 from flask.testing import FlaskClient
+from flask_wtf.csrf import generate_csrf
 
 from app.extensions import db
 from app.models import Comment, Post, User
@@ -175,3 +179,105 @@ def test_pages_and_invalidation_are_shared_through_redis(make_app: AppFactory) -
     fresh = first.test_client().get("/")
     assert fresh.headers["X-Cache"] == "MISS"
     assert "Another one" in fresh.text
+
+
+# Correct by construction (issue: reliability) ---------------------------------------------------
+
+
+def _wrap_view(app: Flask, endpoint: str, after: Callable[[], None]) -> None:
+    """Make ``endpoint`` run ``after`` once its page is rendered, like a write landing meanwhile."""
+    original = app.view_functions[endpoint]
+
+    @functools.wraps(original)
+    def view(**kwargs: object) -> object:
+        page = original(**kwargs)
+        after()
+        return page
+
+    app.view_functions[endpoint] = view
+
+
+@pytest.mark.usefixtures("site")
+def test_a_page_rendered_before_a_publish_is_not_filed_under_the_new_version(app: Flask) -> None:
+    def publish_meanwhile() -> None:
+        author = db.session.scalar(sa.select(User))
+        posts.create_post(
+            author, title="Published meanwhile", body="x", tags=[], status="published"
+        )
+
+    _wrap_view(app, "main.index", publish_meanwhile)
+    stale = app.test_client().get("/")
+    assert "Published meanwhile" not in stale.text  # rendered before the publish
+    app.view_functions["main.index"] = app.view_functions["main.index"].__wrapped__
+    fresh = app.test_client().get("/")
+    assert fresh.headers["X-Cache"] == "MISS"
+    assert "Published meanwhile" in fresh.text
+
+
+@pytest.mark.usefixtures("site")
+def test_moderation_landing_during_a_render_takes_effect_at_once(app: Flask) -> None:
+    def unpublish_meanwhile() -> None:
+        post = db.session.scalar(sa.select(Post))
+        post.status = "draft"
+        db.session.commit()
+
+    _wrap_view(app, "posts.show", unpublish_meanwhile)
+    assert app.test_client().get("/posts/first").status_code == 200
+    app.view_functions["posts.show"] = app.view_functions["posts.show"].__wrapped__
+    assert app.test_client().get("/posts/first").status_code == 404
+
+
+@pytest.mark.usefixtures("site")
+def test_only_the_parameters_a_page_reads_are_in_the_key(app: Flask) -> None:
+    assert app.test_client().get("/").headers["X-Cache"] == "MISS"
+    tracked = app.test_client().get("/?utm_source=news&fbclid=abc&ref=x")
+    assert tracked.headers["X-Cache"] == "HIT"
+    assert app.test_client().get("/?page=1").headers["X-Cache"] == "MISS"
+    assert app.test_client().get("/?page=1&utm_medium=mail").headers["X-Cache"] == "HIT"
+    assert app.test_client().get("/posts/first?page=7").headers["X-Cache"] == "MISS"
+    assert app.test_client().get("/posts/first").headers["X-Cache"] == "HIT"
+
+
+@pytest.mark.usefixtures("site")
+def test_a_page_that_read_a_session_secret_is_never_shared(app: Flask) -> None:
+    """A visitor's CSRF token (already in their session, so nothing is written and no cookie is
+    set) must not end up in a page that another visitor is served."""
+    _wrap_view(app, "posts.show", lambda: None)
+    original = app.view_functions["posts.show"].__wrapped__
+
+    def show_with_a_form(slug: str) -> str:
+        return original(slug=slug) + f"<!-- {generate_csrf()} -->"
+
+    app.view_functions["posts.show"] = show_with_a_form
+    visitor = app.test_client()
+    visitor.get("/auth/login")  # puts a CSRF token in this visitor's session
+    visitor.get("/auth/login")  # (and Flask-Login's one-time "_fresh" mark)
+    mine = visitor.get("/posts/first")
+    assert "Set-Cookie" not in mine.headers
+    assert "X-Cache" not in mine.headers
+    theirs = app.test_client().get("/posts/first")
+    assert theirs.headers.get("X-Cache") != "HIT"
+    my_token = re.search(r"<!-- (\S+) -->", mine.text).group(1)
+    assert my_token not in theirs.text
+
+
+@pytest.mark.usefixtures("site")
+def test_a_page_that_wrote_the_session_is_never_stored(app: Flask) -> None:
+    def remember_something() -> None:
+        flask_session["seen"] = True
+
+    _wrap_view(app, "main.index", remember_something)
+    first = app.test_client().get("/")
+    assert "Set-Cookie" in first.headers
+    assert app.test_client().get("/").headers.get("X-Cache") != "HIT"
+
+
+def test_a_missing_redis_version_is_created_never_defaulted(make_app: AppFactory) -> None:
+    require(bool(TEST_REDIS_URL), "Redis (TEST_REDIS_URL, started by make test)")
+    prefix = f"inkwell-test:{uuid.uuid4().hex}"
+    app = make_app({"REDIS_URL": TEST_REDIS_URL, "PAGE_CACHE_PREFIX": prefix})
+    store = app.extensions["inkwell_page_cache"]
+    first = store.version()
+    assert first not in ("", "0")
+    store.client.delete(f"{prefix}:version")  # evicted, or lost
+    assert store.version() not in ("", "0", first)

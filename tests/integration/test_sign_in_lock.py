@@ -1,0 +1,148 @@
+"""The per-account sign-in lock: atomic under parallel guesses, lifted by a password reset,
+``unlock`` honest about what it did, and open (logged) when its storage is down."""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+import uuid
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+
+from app.extensions import db
+from app.models import EventType, SecurityEvent, User
+from tests.conftest import AppFactory, Inbox, serve
+from tests.factories import create_user
+from tests.helpers import (
+    AuthActions,
+    HttpSession,
+    csrf_token,
+    free_port,
+    require,
+    run_flask,
+    submit,
+)
+
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "")
+NEW_PASSWORD = "a brand new passphrase for inkwell"
+PARALLEL = 40
+
+
+def _settings(storage: str) -> dict[str, object]:
+    return {
+        "RATELIMIT_ENABLED": True,
+        "RATELIMIT_STORAGE_URI": storage,
+        "RATELIMIT_KEY_PREFIX": uuid.uuid4().hex,
+        "LOGIN_RATE_LIMIT": "1000 per minute",  # only the per-account lock is under test
+        "LOGIN_ACCOUNT_RATE_LIMIT": "10 per 15 minutes",
+    }
+
+
+def _count(app: Flask, kind: EventType) -> int:
+    with app.app_context():
+        return int(
+            db.session.scalar(sa.select(sa.func.count()).where(SecurityEvent.type == kind)) or 0
+        )
+
+
+@pytest.mark.parametrize("storage", ["memory", "redis"])
+def test_forty_parallel_guesses_get_exactly_ten_password_checks(
+    make_app: AppFactory, storage: str
+) -> None:
+    if storage == "redis":
+        require(bool(TEST_REDIS_URL), "Redis (TEST_REDIS_URL, started by make test)")
+    app = make_app(_settings(TEST_REDIS_URL if storage == "redis" else "memory://"))
+    with app.app_context():
+        create_user("target")
+    statuses: list[int] = []
+    with serve(app) as base:
+        sessions = [HttpSession(base) for _ in range(PARALLEL)]
+        tokens = [csrf_token(s.request("GET", "/auth/login").text) for s in sessions]
+        start = threading.Barrier(PARALLEL)
+
+        def guess(index: int) -> None:
+            start.wait()
+            form = {"csrf_token": tokens[index], "username": "target", "password": f"guess {index}"}
+            statuses.append(sessions[index].request("POST", "/auth/login", form).status)
+
+        threads = [threading.Thread(target=guess, args=(i,)) for i in range(PARALLEL)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert sorted(statuses) == [422] * 10 + [429] * 30
+    assert _count(app, EventType.LOGIN_FAILURE) == 10, "exactly ten passwords were checked"
+
+
+def test_a_completed_password_reset_lifts_the_lock(
+    make_app: AppFactory, smtp_server: tuple[Inbox, int]
+) -> None:
+    inbox, port = smtp_server
+    app = make_app(
+        {**_settings("memory://"), "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": port}
+        | {"MAIL_USE_TLS": False}
+    )
+    inbox.app = app
+    with app.app_context():
+        create_user("reader", email="reader@example.com")
+    auth = AuthActions(app.test_client())
+    for _ in range(10):
+        assert auth.login(password="wrong guess").status_code == 422
+    assert auth.login().status_code == 429, "locked, even for the right password"
+
+    submit(app.test_client(), "/auth/reset", {"email": "reader@example.com"})
+    inbox.deliver()
+    [message] = inbox.to("reader@example.com")
+    link = re.search(
+        r"http://localhost(/auth/reset/\S+)", message.get_body(("plain",)).get_content()
+    )
+    done = submit(
+        app.test_client(), link.group(1), {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
+    )
+    assert done.status_code == 302
+    assert AuthActions(app.test_client()).login(password=NEW_PASSWORD).status_code == 302
+
+
+def test_cli_unlock_clears_the_shared_lock_even_with_limits_off_in_its_environment(
+    make_app: AppFactory, database_url: str
+) -> None:
+    require(bool(TEST_REDIS_URL), "Redis (TEST_REDIS_URL, started by make test)")
+    settings = _settings(TEST_REDIS_URL)
+    app = make_app(settings)
+    with app.app_context():
+        create_user("reader")
+    auth = AuthActions(app.test_client())
+    for _ in range(10):
+        auth.login(password="wrong guess")
+    assert auth.login().status_code == 429
+
+    # The CLI's environment has rate limiting off (the testing default), the storage on Redis.
+    env = {
+        "REDIS_URL": TEST_REDIS_URL,
+        "FLASK_RATELIMIT_KEY_PREFIX": settings["RATELIMIT_KEY_PREFIX"],
+    }
+    unlocked = run_flask(database_url, "users", "unlock", "reader", env=env)
+    assert unlocked.returncode == 0, unlocked.stderr
+    assert "(cleared)" in unlocked.stdout
+    assert AuthActions(app.test_client()).login().status_code == 302
+    again = run_flask(database_url, "users", "unlock", "reader", env=env)
+    assert "(not locked)" in again.stdout
+
+
+def test_with_redis_down_sign_in_fails_open_and_unlock_says_why(make_app: AppFactory) -> None:
+    down = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens there
+    app = make_app(_settings(down))
+    with app.app_context():
+        create_user("reader")
+        create_user("boss", is_admin=True)
+    assert AuthActions(app.test_client()).login().status_code == 302
+    admin = app.test_client()
+    AuthActions(admin).login("boss")
+    with app.app_context():
+        reader_id = db.session.scalar(sa.select(User.id).where(User.username == "reader"))
+    refused = submit(admin, f"/admin/users/{reader_id}/unlock", {}, form_url="/admin/users")
+    assert refused.status_code == 409
+    assert "is not answering, so nothing was unlocked" in refused.text
