@@ -98,17 +98,25 @@ log "Lint: ruff check and ruff format --check"
 
 status=0
 log "Test suite on SQLite"
-TEST_DATABASE_URL="" "$PY" -m pytest --junitxml="$WORK/sqlite.xml" "$@" || status=1
+TEST_DATABASE_URL="" "$PY" -m pytest -m "not faults" --junitxml="$WORK/sqlite.xml" "$@" || status=1
 
 if [ -n "${TEST_POSTGRES_URL:-}" ]; then
   log "Test suite on PostgreSQL"
-  TEST_DATABASE_URL="$TEST_POSTGRES_URL" "$PY" -m pytest --junitxml="$WORK/postgresql.xml" "$@" || status=1
+  TEST_DATABASE_URL="$TEST_POSTGRES_URL" "$PY" -m pytest -m "not faults" \
+    --junitxml="$WORK/postgresql.xml" "$@" || status=1
 elif [ "${CI:-}" = "true" ]; then
   echo "PostgreSQL is required in CI (CI=true) but could not be found or started." >&2
   status=1
 else
   echo "PostgreSQL not available: the suite ran on SQLite only." >&2
 fi
+
+# The fault suite starts and stops its own PostgreSQL, Redis, SMTP and gunicorn: run once.
+log "Fault suite (tests/faults)"
+"$PY" -m pytest -m faults tests/faults --junitxml="$WORK/faults.xml" "$@" || {
+  code=$?
+  [ "$code" -eq 5 ] && [ $# -gt 0 ] || status=1  # 5: arguments (-k …) selected no fault test
+}
 
 "$PY" scripts/summarize_junit.py "$WORK"/*.xml || status=1
 exit "$status"
