@@ -4,6 +4,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${VENV:-.venv}/bin
+# Links in mail and feeds point at this server unless SITE_URL is set (here or in .env).
+if [ -z "${SITE_URL:-}" ] && ! grep -qs '^SITE_URL=' .env; then
+  export SITE_URL="http://${HOST:-127.0.0.1}:${PORT:-5000}"
+fi
 "$BIN/flask" --app wsgi mail worker &
 worker=$!
 trap 'kill "$worker" 2>/dev/null || true; wait "$worker" 2>/dev/null || true' EXIT INT TERM
