@@ -28,7 +28,7 @@ from app.auth.decorators import admin_required
 from app.extensions import db, login_manager
 from app.models import Comment, EventType, OutboxMessage, Post, PostStatus, SecurityEvent, User
 from app.pagination import paginate
-from app.services import admin, mail, mail_delivery
+from app.services import admin, mail, mail_delivery, throttle
 
 bp = Blueprint("admin", __name__)
 Found = TypeVar("Found", User, Post, Comment, OutboxMessage)
@@ -139,10 +139,13 @@ USER_ACTION = "any(deactivate, activate, 'make-admin', 'remove-admin', unlock, '
 def user_action(user_id: int, action: str) -> BaseResponse:
     target = _get_or_404(User, user_id)
     try:
-        admin.USER_ACTIONS[action](current_user._get_current_object(), target)
+        outcome = admin.USER_ACTIONS[action](current_user._get_current_object(), target)
     except admin.AdminActionRefused as refused:
         abort(409, str(refused))
-    flash(DONE[action].format(name=target.username), "success")
+    message = DONE[action].format(name=target.username)
+    if outcome is throttle.Unlocked.CLEARED_HERE:
+        message += " (In this server process only: without REDIS_URL each keeps its own count.)"
+    flash(message, "success")
     return redirect(url_for("admin.users"))
 
 

@@ -84,7 +84,8 @@ SUBJECTS = {
 
 
 def _absolute(endpoint: str, **values: object) -> str:
-    return current_app.config["SITE_URL"].rstrip("/") + url_for(endpoint, **values)
+    # The worker composes inside a request context built on SITE_URL (path prefix included).
+    return url_for(endpoint, _external=True, **values)
 
 
 def _message(row: OutboxMessage, to: str, **context: object) -> EmailMultiAlternatives:

@@ -5,8 +5,10 @@ many. Each pass *claims* a batch of due rows (``FOR UPDATE SKIP LOCKED`` on Post
 workers never wait for or take the same row; on SQLite a claim token written by a conditional
 UPDATE does the same), commits the claim, then sends each row and records the outcome with one
 commit per row. A claim is a lease: a worker that dies mid-send leaves its rows ``sending`` until
-``next_attempt_at``, after which another worker takes them. Delivery is therefore at least once:
-a crash between the SMTP server's "250 OK" and the commit can send one message twice, never none.
+``next_attempt_at``, after which another worker takes them; the lease is renewed just before each
+send, and a worker records an outcome only while its claim still holds. Delivery is therefore at
+least once: a crash between the SMTP server's "250 OK" and the commit can send one message twice,
+never none.
 
 A failed attempt is retried with exponential backoff (30 s, 1 min, 2 min … capped at an hour)
 until ``MAIL_RETRY_HOURS`` after the message was queued; then it is ``failed``, with the error,
@@ -73,8 +75,8 @@ def _due() -> sa.ColumnElement[bool]:
     )
 
 
-def claim(limit: int = BATCH) -> list[int]:
-    """Take up to ``limit`` due rows for this worker and commit the claim; their ids."""
+def claim(limit: int = BATCH) -> tuple[str, list[int]]:
+    """Take up to ``limit`` due rows for this worker and commit the claim: (claim token, ids)."""
     token = secrets.token_hex(16)
     candidates = (
         sa.select(OutboxMessage.id)
@@ -86,7 +88,7 @@ def claim(limit: int = BATCH) -> list[int]:
     ids = list(db.session.scalars(candidates))
     if not ids:
         db.session.rollback()
-        return []
+        return token, []
     db.session.execute(
         sa.update(OutboxMessage)
         .where(OutboxMessage.id.in_(ids), _due())  # still due: no other worker took it meanwhile
@@ -99,7 +101,7 @@ def claim(limit: int = BATCH) -> list[int]:
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
-    return list(
+    return token, list(
         db.session.scalars(
             sa.select(OutboxMessage.id)
             .where(OutboxMessage.claim == token, OutboxMessage.status == MailStatus.SENDING)
@@ -108,9 +110,36 @@ def claim(limit: int = BATCH) -> list[int]:
     )
 
 
-def _outcome(message_id: int, status: MailStatus, error: str | None = None) -> MailStatus:
-    row = db.session.get(OutboxMessage, message_id)
-    assert row is not None
+def _held(message_id: int, token: str) -> OutboxMessage | None:
+    """The row, if this worker's claim on it still holds (no other worker took it over)."""
+    return db.session.scalar(
+        sa.select(OutboxMessage).where(
+            OutboxMessage.id == message_id,
+            OutboxMessage.claim == token,
+            OutboxMessage.status == MailStatus.SENDING,
+        )
+    )
+
+
+def _renew(message_id: int, token: str) -> bool:
+    """Extend the claim's lease just before sending: a batch's last row is never taken over."""
+    renewed = db.session.execute(
+        sa.update(OutboxMessage)
+        .where(OutboxMessage.id == message_id, OutboxMessage.claim == token)
+        .values(next_attempt_at=utcnow() + _lease())
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return bool(renewed.rowcount)
+
+
+def _outcome(
+    message_id: int, token: str, status: MailStatus, error: str | None = None
+) -> MailStatus:
+    row = _held(message_id, token)
+    if row is None:  # the lease ran out and another worker has it: its outcome counts
+        db.session.rollback()
+        return MailStatus.SENDING
     now = utcnow()
     if status == MailStatus.PENDING:
         give_up = row.created_at + timedelta(hours=current_app.config["MAIL_RETRY_HOURS"])
@@ -126,23 +155,22 @@ def _outcome(message_id: int, status: MailStatus, error: str | None = None) -> M
     return status
 
 
-def deliver(message_id: int) -> MailStatus:
-    """Compose and send one claimed row, then record what happened (one commit)."""
-    row = db.session.get(OutboxMessage, message_id)
-    if row is None or row.status != MailStatus.SENDING:
-        return MailStatus.SKIPPED
+def deliver(message_id: int, token: str) -> MailStatus:
+    """Compose and send one row this worker claimed, then record what happened (one commit)."""
+    if not _renew(message_id, token) or (row := _held(message_id, token)) is None:
+        return MailStatus.SENDING  # taken over by another worker meanwhile
     try:
         message = mail.compose(row)
         if message is None:
-            return _outcome(message_id, MailStatus.SKIPPED)
+            return _outcome(message_id, token, MailStatus.SKIPPED)
         message.send()
     except SQLAlchemyError:
         raise  # the database itself failed: leave the claim to expire, the row is retried
     except Exception as error:
         db.session.rollback()  # nothing composed for this attempt is kept (e.g. its event row)
         logger.warning("mail %s to %s failed: %s", message_id, row.recipient, error)
-        return _outcome(message_id, MailStatus.PENDING, f"{type(error).__name__}: {error}")
-    return _outcome(message_id, MailStatus.SENT)
+        return _outcome(message_id, token, MailStatus.PENDING, f"{type(error).__name__}: {error}")
+    return _outcome(message_id, token, MailStatus.SENT)
 
 
 def deliver_due(app: Flask, limit: int = BATCH) -> PassReport:
@@ -150,8 +178,9 @@ def deliver_due(app: Flask, limit: int = BATCH) -> PassReport:
     report = PassReport()
     # Links in mail are built on SITE_URL, as if the reader's browser had asked.
     with app.test_request_context("/", base_url=app.config["SITE_URL"]):
-        for message_id in claim(limit):
-            report.counts[str(deliver(message_id))] += 1
+        token, message_ids = claim(limit)
+        for message_id in message_ids:
+            report.counts[str(deliver(message_id, token))] += 1
         db.session.remove()
     return report
 

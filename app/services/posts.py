@@ -103,8 +103,8 @@ def create_post(
         post = Post(author_id=author.id, slug=slug, created_at=utcnow())
         db.session.add(post)
         _apply(post, title=title, body=body, tags=tags, status=status)
-        submissions.record(author, submission, f"/posts/{slug}")
         try:
+            submissions.record(author, submission, f"/posts/{slug}")
             db.session.commit()
         except IntegrityError:  # a twin submission, or another post took the slug meanwhile
             db.session.rollback()

@@ -61,7 +61,10 @@ def record(user: User, token: str | None, location: str) -> None:
     """Add the token to the session (the creating service commits it with what it created)."""
     if not token:
         return
-    db.session.execute(sa.delete(FormSubmission).where(FormSubmission.created_at < utcnow() - KEEP))
+    with db.session.no_autoflush:  # what the caller created is flushed by its own commit
+        db.session.execute(
+            sa.delete(FormSubmission).where(FormSubmission.created_at < utcnow() - KEEP)
+        )
     db.session.add(FormSubmission(token=token, user_id=user.id, location=location))
 
 

@@ -6,7 +6,7 @@ server; else this process's memory), but driven explicitly:
 - ``begin_attempt`` counts an attempt *before* its password is checked, with one atomic
   increment, and refuses it when the count passes the limit. So parallel guesses cannot all pass
   a check made before any of them is counted: at most the limit's number of passwords is ever
-  checked per window. A successful attempt is forgiven (``forgive``): only failures count.
+  checked per window. A successful sign-in clears the count (``forgive``): only failures lock.
 - ``unlock`` (an admin, ``flask users unlock``, a completed password reset) clears the count and
   says what it did; it works whether or not rate limiting is switched on in that process.
 - Storage that is down fails open: the attempt is allowed and the failure is logged, as
@@ -29,6 +29,7 @@ NAMESPACE = "login-account"
 
 class Unlocked(enum.Enum):
     CLEARED = "cleared"  # the account was locked (or had failures) and now has none
+    CLEARED_HERE = "cleared in this process only"  # memory storage: other processes keep theirs
     NOT_LOCKED = "not locked"  # nothing to clear
     NOT_SHARED = "not shared"  # counts live in each server process's memory: out of reach here
     UNREACHABLE = "unreachable"  # the storage (Redis) did not answer
@@ -74,13 +75,11 @@ def begin_attempt(account: str) -> int:
 
 
 def forgive(account: str) -> None:
-    """The attempt succeeded: take back its count (only failures lock an account)."""
+    """The attempt succeeded: the owner is in, so the count starts again (one atomic delete)."""
     if not _active():
         return
     try:
-        storage = _storage()
-        if storage.get(_key(account)) > 0:
-            storage.incr(_key(account), _limit().get_expiry(), amount=-1)
+        _storage().clear(_key(account))
     except Exception:
         logger.exception("sign-in throttle storage failed")
 
@@ -96,4 +95,6 @@ def unlock(account: str) -> Unlocked:
     except Exception:
         logger.exception("sign-in throttle storage failed; nothing unlocked")
         return Unlocked.UNREACHABLE
+    if isinstance(storage, MemoryStorage):
+        return Unlocked.CLEARED_HERE  # without REDIS_URL each worker process counts on its own
     return Unlocked.CLEARED if had > 0 else Unlocked.NOT_LOCKED

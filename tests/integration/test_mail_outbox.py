@@ -239,9 +239,9 @@ def test_two_workers_never_claim_the_same_message_and_a_dead_ones_claim_expires(
     for _ in range(3):
         submit(app.test_client(), "/auth/reset", {"email": "reader@example.com"})
     with app.app_context():
-        first = mail_delivery.claim(limit=2)
-        second = mail_delivery.claim(limit=5)
-        third = mail_delivery.claim(limit=5)
+        token, first = mail_delivery.claim(limit=2)
+        _second_token, second = mail_delivery.claim(limit=5)
+        _third_token, third = mail_delivery.claim(limit=5)
     assert len(first) == 2
     assert len(second) == 1
     assert set(first).isdisjoint(second)
@@ -253,7 +253,14 @@ def test_two_workers_never_claim_the_same_message_and_a_dead_ones_claim_expires(
             .values(next_attempt_at=utcnow() - timedelta(seconds=1))
         )
         db.session.commit()
-        assert sorted(mail_delivery.claim(limit=5)) == sorted(first)
+        new_token, taken_over = mail_delivery.claim(limit=5)
+        assert sorted(taken_over) == sorted(first)
+    with app.test_request_context("/", base_url=app.config["SITE_URL"]):
+        # The first worker comes back to life: its claim is gone, so it neither sends nor records.
+        assert mail_delivery.deliver(first[0], token) == MailStatus.SENDING
+        assert mail_delivery.deliver(first[0], new_token) == MailStatus.PENDING  # SMTP refuses
+        [row] = db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.id == first[0]))
+        assert "ConnectionRefusedError" in (row.last_error or "")
 
 
 def test_nothing_is_queued_when_the_change_itself_is_rolled_back(make_app: AppFactory) -> None:
