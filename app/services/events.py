@@ -29,8 +29,7 @@ def record(
     (the mail worker), ``ip_address`` and ``user_agent`` say where the act came from.
     """
     if ip_address is None and user_agent is None and has_request_context():
-        ip_address = request.remote_addr
-        user_agent = request.user_agent.string
+        ip_address, user_agent = request_origin()
     row = SecurityEvent(
         type=event.value,
         user_id=user.id if user is not None else None,

@@ -108,7 +108,7 @@ def create_post(
             db.session.commit()
         except IntegrityError:  # a twin submission, or another post took the slug meanwhile
             db.session.rollback()
-            submissions.settle(author, submission)
+            submissions.check(author, submission)  # a twin saved it meanwhile?
             continue
         return post
     raise RuntimeError(f"no free slug for {base!r} after {SLUG_ATTEMPTS} attempts")
@@ -137,7 +137,7 @@ def add_comment(post: Post, author: User, body: str, *, submission: str | None =
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        submissions.settle(author, submission)
+        submissions.check(author, submission)  # a twin saved it meanwhile?
         raise
     return comment
 

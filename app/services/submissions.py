@@ -4,7 +4,7 @@ A double click, a browser retry after a lost answer (a worker killed after its c
 back button sends the same token again; ``check`` then raises ``AlreadySubmitted`` with where
 the first submission led, and the view redirects there instead of creating a second copy. Two
 copies racing each other are settled by the token's primary key: the loser's commit fails, and
-``settle`` tells it where the winner's result is.
+``check`` (called again after its rollback) tells it where the winner's result is.
 """
 
 from __future__ import annotations
@@ -66,8 +66,3 @@ def record(user: User, token: str | None, location: str) -> None:
             sa.delete(FormSubmission).where(FormSubmission.created_at < utcnow() - KEEP)
         )
     db.session.add(FormSubmission(token=token, user_id=user.id, location=location))
-
-
-def settle(user: User, token: str | None) -> None:
-    """After a failed commit (rolled back): if a twin request saved this token, go there."""
-    check(user, token)

@@ -612,7 +612,7 @@ class SmtpInbox(_Managed):
 # The app: gunicorn and the mail worker
 
 
-class ProductionServer(GunicornServer):
+class ProductionServer(_Managed, GunicornServer):
     """``tests.helpers.GunicornServer`` (gunicorn ``wsgi:app``, gunicorn.conf.py) for faults.
 
     Differences from the base class:
@@ -652,22 +652,6 @@ class ProductionServer(GunicornServer):
             log_path = Path(name)
         self.log_path = log_path
         self._log_file: IO[bytes] | None = None
-
-    def __enter__(self) -> Self:
-        try:
-            self.start()
-        except BaseException:
-            self.close()
-            raise
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def start(self, timeout: float = 30) -> None:
         """Start gunicorn; return once ``/healthz`` answers (any status) and all workers run."""
