@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 from collections.abc import Mapping
@@ -10,6 +11,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import config_class, settings_from_environment
@@ -111,6 +113,7 @@ def register_extensions(app: Flask) -> None:
     from app.services.sessions import load_user
 
     db.init_app(app)
+    app.teardown_appcontext(_release_session)  # runs before Flask-SQLAlchemy's own remove()
     migrate.init_app(app, db)
     csrf.init_app(app)
     limiter.init_app(app)
@@ -131,6 +134,22 @@ def register_extensions(app: Flask) -> None:
     x_for, x_proto = app.config["PROXY_FIX_X_FOR"], app.config["PROXY_FIX_X_PROTO"]
     if x_for or x_proto:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=x_for, x_proto=x_proto)  # type: ignore[method-assign]
+
+
+def _release_session(_error: BaseException | None) -> None:
+    """End the request's session; a database lost after the view ran must not become a 500.
+
+    Releasing a connection rolls it back; when the server died meanwhile that rollback fails
+    after the answer is ready. The dead connection is discarded either way (the pool's
+    pre-ping and SQLAlchemy's disconnect handling), so the failure is only logged.
+    """
+    from app.extensions import db
+
+    try:
+        db.session.remove()
+    except SQLAlchemyError:
+        logging.getLogger(__name__).warning("could not release a database session", exc_info=True)
+        db.session.registry.clear()
 
 
 def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:

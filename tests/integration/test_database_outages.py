@@ -154,3 +154,28 @@ def test_read_only_database_serves_reads_and_refuses_writes_in_words(member_app:
         writer, "/posts/new", {"title": "After", "body": "Saved now.", "status": "published"}
     )
     assert done.status_code == 302
+
+
+def test_a_connection_lost_after_the_view_is_not_a_500(app: Flask) -> None:
+    """The database goes away between the view's last query and the end of the request: the
+    rollback that releases the connection fails, and the answer must not turn into a 500."""
+    with app.app_context():
+        create_user("writer")
+    original = app.view_functions["main.index"]
+
+    def index_then_lose_the_connection() -> object:
+        page = original()
+        connection = db.session.connection()
+        if connection.dialect.name == "postgresql":
+            pid = connection.execute(sa.text("SELECT pg_backend_pid()")).scalar_one()
+            with db.engine.connect() as other:
+                other.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        else:
+            connection.connection.dbapi_connection.close()
+        return page
+
+    app.view_functions["main.index"] = index_then_lose_the_connection
+    client = app.test_client()
+    assert client.get("/?page=1").status_code == 200
+    app.view_functions["main.index"] = original
+    assert client.get("/?page=1").status_code == 200, "the next request gets a fresh connection"
