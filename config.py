@@ -53,6 +53,10 @@ class Config:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = False
     REMEMBER_COOKIE_REFRESH_EACH_REQUEST = False
+    # A browser that signed in to an account before keeps its own sign-in budget for it
+    # (OWASP device cookies, app/services/device_cookies.py). Secure whenever the session is.
+    DEVICE_COOKIE_NAME = "inkwell_device"
+    DEVICE_COOKIE_DAYS = 365
 
     # Server-side session registry (app/services/sessions.py).
     SESSION_IDLE_MINUTES = 30

@@ -70,6 +70,7 @@ def configure(app: Flask, env_name: str, overrides: Mapping[str, Any] | None) ->
         }
     if not app.config.get("MAIL_SERVER") and app.config["MAIL_BACKEND"] == "smtp":
         app.config["MAIL_BACKEND"] = "app.services.mail.TerminalEmailBackend"
+    _name_cookies(app)
     if app.config["REMEMBER_DAYS"] > MAX_REMEMBER_DAYS:
         raise RuntimeError(f"REMEMBER_DAYS may be at most {MAX_REMEMBER_DAYS} (SECURITY.md).")
     if env == "production":
@@ -78,6 +79,32 @@ def configure(app: Flask, env_name: str, overrides: Mapping[str, Any] | None) ->
         # The interactive debugger runs code sent by the browser: never outside development.
         app.config["DEBUG"] = False
         app.debug = False
+
+
+HOST_PREFIX = "__Host-"
+# Each cookie's name setting, and the setting that makes it Secure.
+COOKIES = (
+    ("SESSION_COOKIE_NAME", "SESSION_COOKIE_SECURE"),
+    ("REMEMBER_COOKIE_NAME", "REMEMBER_COOKIE_SECURE"),
+    ("DEVICE_COOKIE_NAME", "SESSION_COOKIE_SECURE"),
+)
+
+
+def _name_cookies(app: Flask) -> None:
+    """Secure cookies are named ``__Host-…`` (ASVS V3.3.1); over http (development) stay plain.
+
+    A browser accepts a ``__Host-`` cookie only over https, with Path=/ and no Domain: a sibling
+    subdomain or a plain-http page can neither plant nor overwrite it.
+    """
+    for name_key, secure_key in COOKIES:
+        name = app.config[name_key]
+        if app.config[secure_key] and not name.startswith(HOST_PREFIX):
+            app.config[name_key] = HOST_PREFIX + name
+    if app.config["SESSION_COOKIE_SECURE"]:
+        app.config["SESSION_COOKIE_PATH"] = "/"  # not APPLICATION_ROOT: the prefix needs Path=/
+    for key in ("SESSION_COOKIE_DOMAIN", "REMEMBER_COOKIE_DOMAIN"):
+        if app.config.get(key):
+            raise RuntimeError(f"{key} must not be set: Inkwell's cookies are for this host only.")
 
 
 # The OWASP floor for argon2id (SECURITY.md "Passwords"): production may not go below it.

@@ -14,6 +14,7 @@ import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from email.message import Message
+from html.parser import HTMLParser
 from http.cookiejar import CookieJar
 from http.cookies import SimpleCookie
 from pathlib import Path
@@ -21,6 +22,7 @@ from types import TracebackType
 
 import pytest
 from flask.testing import FlaskClient
+from werkzeug.datastructures import MultiDict
 from werkzeug.test import TestResponse
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -67,6 +69,38 @@ def submit(
     if token := submission_token(page.text):
         hidden["submission_token"] = token
     return client.post(url, data={**hidden, **data}, headers=headers)
+
+
+class _Forms(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.forms: list[tuple[str, list[tuple[str, str]]]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = {name: value or "" for name, value in attrs}
+        if tag == "form":
+            self.forms.append((found.get("action", ""), []))
+        elif tag in {"input", "button"} and self.forms and "name" in found:
+            unticked = found.get("type") in {"checkbox", "radio"} and "checked" not in found
+            if not unticked:
+                self.forms[-1][1].append((found["name"], found.get("value", "")))
+
+
+def page_forms(html: str) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Each ``<form>`` of a page as (action, [(name, value) of its inputs and buttons])."""
+    parser = _Forms()
+    parser.feed(html)
+    return parser.forms
+
+
+def send_form(client: FlaskClient, page: TestResponse, action: str, **typed: str) -> TestResponse:
+    """Press the button of the form on ``page`` whose action contains ``action``, as a browser
+    would: its hidden fields as they are, ``typed`` filled in."""
+    url, fields = next(form for form in page_forms(page.text) if action in form[0])
+    data = [(name, typed.get(name, value)) for name, value in fields]
+    data += [(name, value) for name, value in typed.items() if name not in dict(fields)]
+    target = url or page.request.full_path
+    return client.post(target, data=MultiDict(data), headers={"Referer": page.request.url})
 
 
 def set_cookie_headers(response: TestResponse) -> dict[str, SimpleCookie]:

@@ -120,6 +120,9 @@ class ChangeEmailForm(Form):
         "New email address",
         validators=[DataRequired(message="Enter your new email address.")],
     )
+    current_password = PasswordField(
+        "Current password", validators=[InputRequired(message="Enter your current password.")]
+    )
     submit = SubmitField("Send confirmation link")
 
     def validate_email(self, field: StringField) -> None:

@@ -10,10 +10,11 @@ from flask import (
     request,
     url_for,
 )
-from flask_login import confirm_login, current_user, login_required, login_url
+from flask_login import current_user, login_required, login_url
 from werkzeug import Response
 from werkzeug.exceptions import TooManyRequests
 
+from app.auth import replay
 from app.auth.forms import (
     LoginForm,
     ReauthenticateForm,
@@ -30,7 +31,7 @@ from app.forms import (
     typed_fields,
 )
 from app.redirects import safe_redirect_target
-from app.services import accounts, sessions, throttle, tokens
+from app.services import accounts, device_cookies, sessions, throttle, tokens
 
 bp = Blueprint("auth", __name__)
 
@@ -81,6 +82,25 @@ def unauthorized() -> Response:
     return redirect(login_url(login_manager.login_view, next_url=request.url))
 
 
+@login_manager.needs_refresh_handler
+def needs_refresh() -> Response:
+    """A sign-in restored by "remember me" confirms the password before a sensitive action.
+
+    A page (GET) is reached again after the confirmation. A POST is not turned into a GET: the
+    password page is shown in its place and carries it (see ``app/auth/replay.py``).
+    """
+    if request.method not in SUBMIT_METHODS:
+        flash(login_manager.needs_refresh_message, login_manager.needs_refresh_message_category)
+        return redirect(login_url(login_manager.refresh_view, next_url=request.url))
+    page = render_template(
+        "auth/reauthenticate.html",
+        form=ReauthenticateForm(formdata=None),
+        action=url_for("auth.reauthenticate", next=request.full_path.removesuffix("?")),
+        pending=replay.carry(request.form),
+    )
+    return make_response(page, 401)
+
+
 def _log_throttled(_limit: object) -> None:
     """Record a refused sign-in in the event log (and on the account's history if it exists)."""
     identifier = request.form.get("username", "")
@@ -100,12 +120,13 @@ def login() -> Response | tuple[str, int]:
     if form.validate_on_submit():
         target = accounts.find_by_login(form.username.data)  # one lookup serves both below
         account = accounts.throttle_key(form.username.data, target)
-        if wait := throttle.begin_attempt(account):  # counted before the password is checked
+        budget = device_cookies.budget_key(target, account)  # a known browser has its own
+        if wait := throttle.begin_attempt(budget):  # counted before the password is checked
             _log_throttled(None)
             raise TooManyRequests(retry_after=wait)
         user = accounts.authenticate(form.username.data, form.password.data, target)
         if user is not None:
-            throttle.forgive(account)
+            throttle.forgive(budget)
             sessions.sign_in(user, remember=form.remember.data)
             flash(f"Signed in as {user.username}.", "success")
             return redirect(next_url)
@@ -141,15 +162,25 @@ limit_password_checks = limiter.shared_limit(
 @limit_password_checks
 @rerender_on_csrf_error
 def reauthenticate() -> Response | tuple[str, int]:
-    """Ask a signed-in member (e.g. restored from "remember me") for the password only."""
+    """Ask a signed-in member (e.g. restored from "remember me") for the password only.
+
+    Success steps the sign-in up (a new session token) and goes on to ``next``, or, when the
+    page carries a POST that was waiting for it, to a page that sends that POST.
+    """
     next_url = safe_redirect_target(request.args.get("next"))
     form = ReauthenticateForm()
+    pending = replay.carried(request.form)
     if form.validate_on_submit():
-        if accounts.reauthenticate(current_user, form.password.data):
-            confirm_login()
-            return redirect(next_url)
+        if accounts.reauthenticate(current_user._get_current_object(), form.password.data):
+            if pending is None:
+                return redirect(next_url)
+            return render_template(
+                "auth/continue.html", action=next_url, fields=pending, label=replay.label(pending)
+            ), 200
         form.password.errors.append("That password is not correct.")
-    return render_template("auth/reauthenticate.html", form=form), form_status(form)
+    action = url_for("auth.reauthenticate", next=next_url)
+    page = render_template("auth/reauthenticate.html", form=form, pending=pending, action=action)
+    return page, form_status(form)
 
 
 @bp.route("/reset", methods=["GET", "POST"])

@@ -172,14 +172,14 @@ def record_throttled(identifier: str, user: User | None) -> None:
 
 
 def reauthenticate(user: User, password: str) -> bool:
-    """Confirm the signed-in member's password; the answer is logged either way."""
-    confirmed = check_password(user, password)
-    if confirmed:
-        events.record(EventType.REAUTHENTICATED, user=user, actor=user)
-    else:
+    """Confirm the signed-in member's password; logged either way. On success this sign-in
+    steps up: a new session token, fresh again (``sessions.step_up``)."""
+    if not check_password(user, password):
         events.record(EventType.LOGIN_FAILURE, user=user, identifier=user.username)
-    db.session.commit()
-    return confirmed
+        db.session.commit()
+        return False
+    sessions.step_up(user)
+    return True
 
 
 def check_password(user: User, password: str) -> bool:

@@ -64,8 +64,9 @@ def enqueue_email_changed(user: User, old_email: str) -> None:
 
 
 def enqueue_email_confirmation(user: User, new_email: str) -> None:
-    """The worker mails a confirmation link to ``new_email`` unless the address is taken by then."""
-    _enqueue("email_confirm", new_email, **_person(user))
+    """The worker mails a confirmation link to ``new_email`` unless the address is taken by then
+    or the account has changed its password or email since (``tokens.account_state``)."""
+    _enqueue("email_confirm", new_email, state=tokens.account_state(user), **_person(user))
 
 
 def enqueue_password_reset(email: str, *, ip_address: str | None, user_agent: str | None) -> None:
@@ -114,9 +115,13 @@ def _email_confirm(row: OutboxMessage) -> EmailMultiAlternatives | None:
     taken = db.session.scalar(
         sa.select(sa.func.count()).where(User.email_key == email_key(row.recipient))
     )
-    if user is None or not user.is_active or taken:
-        return None  # the account is gone, or the address is (or has become) someone else's
-    url = _absolute("account.confirm_email", token=tokens.make_email_token(user, row.recipient))
+    state = row.payload.get("state")
+    if user is None or not user.is_active or taken or state != tokens.account_state(user):
+        # The account is gone, the address is (or has become) someone else's, or the password
+        # or email changed since the request (a reset after a hijack must kill it).
+        return None
+    token = tokens.make_email_token(user.id, state, row.recipient)
+    url = _absolute("account.confirm_email", token=token)
     return _message(row, row.recipient, user=user, url=url)
 
 

@@ -20,7 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app.extensions import db
 from app.models import EventType, User, UserSession, utcnow
-from app.services import events
+from app.services import device_cookies, events
 from app.services.events import printable
 
 logger = logging.getLogger(__name__)
@@ -48,7 +48,8 @@ def sign_in(user: User, *, remember: bool) -> UserSession:
     """Start a new sign-in for ``user`` in this browser and commit it.
 
     The old session content is dropped first, so nothing from before the sign-in (a planted
-    session, a stale flag) survives it.
+    session, a stale flag) survives it. The browser gets a device cookie for the account, so it
+    keeps a sign-in budget of its own (``device_cookies``).
     """
     now = utcnow()
     token = secrets.token_urlsafe(TOKEN_BYTES)
@@ -73,7 +74,31 @@ def sign_in(user: User, *, remember: bool) -> UserSession:
     session.clear()
     user.attach_session_token(token)
     login_user(user, remember=remember, duration=_lifetime(remember) if remember else None)
+    device_cookies.trust_this_browser(user)
     return row
+
+
+def step_up(user: User) -> None:
+    """The member confirmed the password: this sign-in gets a new token, and is fresh again.
+
+    A step up in privilege issues a new session identifier (ASVS V7.2.4): the row keeps its
+    lifetime and "remember me" but its token changes, so a copy of the cookies taken before the
+    confirmation is anonymous afterwards. The session content is dropped, as at sign-in (a new
+    CSRF token is made on the next form). Logged and committed here.
+    """
+    record = current_session_record()
+    if record is None:
+        raise RuntimeError("step_up needs a signed-in request")
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    record.token_hash = hash_token(token)
+    events.record(EventType.REAUTHENTICATED, user=user, actor=user)
+    db.session.commit()
+
+    session.clear()
+    g.pop(current_app.config["WTF_CSRF_FIELD_NAME"], None)  # Flask-WTF's copy for this request
+    user.attach_session_token(token)
+    remaining = record.expires_at - utcnow()
+    login_user(user, remember=record.remembered, duration=remaining if record.remembered else None)
 
 
 def load_user(token: str) -> User | None:

@@ -11,12 +11,16 @@ server; else this process's memory), but driven explicitly:
   says what it did; it works whether or not rate limiting is switched on in that process.
 - Storage that is down fails open: the attempt is allowed and the failure is logged, as
   Flask-Limiter does with RATELIMIT_SWALLOW_ERRORS.
+
+Which budget an attempt spends is the caller's choice of ``account`` key: the account's budget
+for unknown clients, or a trusted browser's own (``app/services/device_cookies.py``).
 """
 
 from __future__ import annotations
 
 import enum
 import logging
+import threading
 import time
 
 from flask import current_app, has_request_context
@@ -35,6 +39,19 @@ class Unlocked(enum.Enum):
     UNREACHABLE = "unreachable"  # the storage (Redis) did not answer
 
 
+# limits' MemoryStorage makes its per-key locks without a lock of its own, and forgets a new key
+# that another thread reads before its expiry is set: parallel first attempts could lose counts.
+# One lock per process serializes its increments (and guards making the storage).
+_MEMORY_LOCK = threading.Lock()
+
+
+def _increment(storage: Storage, key: str, expiry: int) -> int:
+    if isinstance(storage, MemoryStorage):
+        with _MEMORY_LOCK:
+            return storage.incr(key, expiry)
+    return storage.incr(key, expiry)
+
+
 def _limit() -> RateLimitItem:
     return parse(current_app.config["LOGIN_ACCOUNT_RATE_LIMIT"])
 
@@ -42,10 +59,13 @@ def _limit() -> RateLimitItem:
 def _storage() -> Storage:
     storage = current_app.extensions.get("inkwell_throttle_storage")
     if storage is None:
-        uri = current_app.config["RATELIMIT_STORAGE_URI"]
-        options = {} if uri.startswith("memory") else {"socket_timeout": 0.5}
-        storage = storage_from_string(uri, **options)
-        current_app.extensions["inkwell_throttle_storage"] = storage
+        with _MEMORY_LOCK:  # parallel first requests must share one storage, not make one each
+            storage = current_app.extensions.get("inkwell_throttle_storage")
+            if storage is None:
+                uri = current_app.config["RATELIMIT_STORAGE_URI"]
+                options = {} if uri.startswith("memory") else {"socket_timeout": 0.5}
+                storage = storage_from_string(uri, **options)
+                current_app.extensions["inkwell_throttle_storage"] = storage
     return storage  # type: ignore[no-any-return]
 
 
@@ -64,7 +84,7 @@ def begin_attempt(account: str) -> int:
     limit = _limit()
     try:
         storage = _storage()
-        count = storage.incr(_key(account), limit.get_expiry())
+        count = _increment(storage, _key(account), limit.get_expiry())
         if count <= limit.amount:
             return 0
         wait = storage.get_expiry(_key(account)) - time.time()

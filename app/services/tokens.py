@@ -1,8 +1,11 @@
 """Signed, expiring, single-use links (password reset, email change).
 
-A token carries the user id and a fingerprint of the current password hash, signed with
-SECRET_KEY (HMAC-SHA256, so it cannot be guessed or forged: far more than 128 bits). Setting a
-password changes the hash, so a used token, and every older one, stops working.
+A token carries the user id and a fingerprint of the account's state (its password hash and
+its email address), signed with SECRET_KEY (HMAC-SHA256, so it cannot be guessed or forged: far
+more than 128 bits). Setting a password or changing the email changes the state, so a used
+token, and every other one made before, stops working: a password reset kills a pending email
+change (which a hijacked session may have asked for), and an email change kills reset links.
+Django's ``contrib.auth.tokens`` binds its tokens the same way.
 """
 
 from __future__ import annotations
@@ -44,33 +47,39 @@ def _load(token: str, salt: str, max_age: int) -> dict[str, object] | None:
     return payload
 
 
-def _fingerprint(user: User) -> str:
-    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:32]
+def account_state(user: User) -> str:
+    """A fingerprint of what a link must not outlive: the password hash and the email address."""
+    material = f"{user.password_hash}\x00{user.email_key}".encode()
+    return hashlib.sha256(material).hexdigest()[:32]
 
 
 def make_reset_token(user: User) -> str:
-    return _serializer().dumps({"user": user.id, "password": _fingerprint(user)})
+    return _serializer().dumps({"user": user.id, "state": account_state(user)})
 
 
-def user_for_reset_token(token: str) -> User | None:
-    """The active account a valid, unexpired, unused token was made for; else None."""
-    payload = _load(token, RESET_SALT, RESET_MAX_AGE_SECONDS)
+def _current_user_for(payload: dict[str, object] | None) -> User | None:
+    """The active account ``payload`` was made for, if its state has not changed since."""
     user = db.session.get(User, payload["user"]) if payload else None
-    if user is None or not user.is_active or payload.get("password") != _fingerprint(user):
+    if user is None or not user.is_active or payload.get("state") != account_state(user):
         return None
     return user
 
 
-def make_email_token(user: User, new_email: str) -> str:
-    """A link proving ``new_email`` is reachable; it dies once the account's email changes."""
-    return _serializer(EMAIL_SALT).dumps({"user": user.id, "old": user.email_key, "new": new_email})
+def user_for_reset_token(token: str) -> User | None:
+    """The active account a valid, unexpired, unused token was made for; else None."""
+    return _current_user_for(_load(token, RESET_SALT, RESET_MAX_AGE_SECONDS))
+
+
+def make_email_token(user_id: int, state: str, new_email: str) -> str:
+    """A link proving ``new_email`` is reachable, for the account as it was (``state``) when the
+    change was asked for: it dies once the password or the email changes."""
+    payload = {"user": user_id, "state": state, "new": new_email}
+    return _serializer(EMAIL_SALT).dumps(payload)
 
 
 def email_change_for_token(token: str) -> tuple[User, str] | None:
     """(account, new address) for a valid, unexpired, unused email-change token; else None."""
     payload = _load(token, EMAIL_SALT, EMAIL_MAX_AGE_SECONDS)
-    user = db.session.get(User, payload["user"]) if payload else None
-    if user is None or not user.is_active or payload.get("old") != user.email_key:
-        return None
-    new_email = payload.get("new")
-    return (user, new_email) if isinstance(new_email, str) else None
+    user = _current_user_for(payload)
+    new_email = payload.get("new") if payload else None
+    return (user, new_email) if user is not None and isinstance(new_email, str) else None

@@ -17,7 +17,7 @@ from app.models import EventType, SecurityEvent, UserSession
 from app.services import tokens
 from tests.conftest import AppFactory, Inbox
 from tests.factories import create_user
-from tests.helpers import PASSWORD, AuthActions, run_flask, submit
+from tests.helpers import PASSWORD, AuthActions, run_flask, send_form, submit
 
 NEW_PASSWORD = "a brand new passphrase for inkwell"
 RESET_LINK = re.compile(r"http://localhost/auth/reset/[A-Za-z0-9_.\-]+")
@@ -136,7 +136,7 @@ def test_reset_token_expires_after_an_hour(mail_app: Flask) -> None:
             salt=tokens.RESET_SALT,
             signer_kwargs={"digest_method": tokens.hashlib.sha256},
         )
-        payload = {"user": user.id, "password": tokens._fingerprint(user)}
+        payload = {"user": user.id, "state": tokens.account_state(user)}
         signer = serializer.make_signer(tokens.RESET_SALT)
         signer.get_timestamp = lambda: int(time.time()) - 3601  # type: ignore[method-assign]
         old = signer.sign(serializer.dump_payload(payload)).decode()
@@ -270,33 +270,41 @@ def test_change_password_keeps_this_session_and_revokes_the_others(
 
 
 @pytest.mark.usefixtures("member")
-def test_remembered_session_must_reauthenticate_for_sensitive_pages(mail_app: Flask) -> None:
+def test_remembered_session_must_confirm_the_password_for_sensitive_actions(
+    mail_app: Flask,
+) -> None:
     first = mail_app.test_client()
     AuthActions(first).login(remember=True)
     restored = mail_app.test_client()
     restored.set_cookie("inkwell_remember", first.get_cookie("inkwell_remember").value)
     assert _signed_in_as(restored) == "reader"
+    elsewhere = mail_app.test_client()
+    AuthActions(elsewhere).login()
 
-    for method, path in (
-        ("GET", "/account/password"),
-        ("GET", "/account/email"),
-        ("POST", "/account/sessions/revoke-others"),
-        ("POST", "/account/delete"),
-    ):
-        response = (
-            submit(restored, path, {}, form_url="/account/sessions")
-            if method == "POST"
-            else (restored.get(path))
-        )
-        assert response.status_code == 302, path
-        assert response.headers["Location"].startswith("/auth/reauthenticate?next=")
+    # These forms ask for the current password themselves: that is the confirmation.
+    for path in ("/account/password", "/account/email"):
+        page = restored.get(path)
+        assert page.status_code == 200, path
+        assert 'name="current_password"' in page.text
+    assert 'name="password"' in restored.get("/account/sessions").text, "deletion asks too"
 
-    wrong = submit(restored, "/auth/reauthenticate?next=/account/password", {"password": "nope"})
+    everywhere = "/account/sessions/revoke-others"
+    asked = send_form(restored, restored.get("/account/sessions"), everywhere)
+    assert asked.status_code == 401
+    assert "Confirm your password" in asked.text
+    assert _sessions(mail_app) == 2, "nothing done yet"
+    wrong = send_form(restored, asked, "/auth/reauthenticate", password="nope")
     assert wrong.status_code == 422
     assert "That password is not correct." in wrong.text
-    ok = submit(restored, "/auth/reauthenticate?next=/account/password", {"password": PASSWORD})
-    assert ok.headers["Location"] == "/account/password"
-    assert restored.get("/account/password").status_code == 200
+    confirmed = send_form(restored, wrong, "/auth/reauthenticate", password=PASSWORD)
+    assert confirmed.status_code == 200
+    assert ">Sign out everywhere else</button>" in confirmed.text
+    done = send_form(restored, confirmed, everywhere)
+    assert done.headers["Location"] == "/account/sessions"
+    assert _signed_in_as(elsewhere) is None
+    assert _signed_in_as(first) is None, "the cookies from before the confirmation are dead"
+    assert _signed_in_as(restored) == "reader"
+
     evil = submit(restored, "/auth/reauthenticate?next=//evil.com", {"password": PASSWORD})
     assert evil.headers["Location"] == "/"
 
@@ -403,7 +411,9 @@ CONFIRM_LINK = re.compile(r"http://localhost/account/email/confirm/[A-Za-z0-9_.\
 def test_email_change_is_confirmed_from_the_new_address(mail_app: Flask, inbox: Inbox) -> None:
     client = mail_app.test_client()
     AuthActions(client).login()
-    response = submit(client, "/account/email", {"email": "New.Address@Example.com"})
+    response = submit(
+        client, "/account/email", {"email": "New.Address@Example.com", "current_password": PASSWORD}
+    )
     assert response.status_code == 302
     assert "a confirmation link is on its way" in client.get(response.headers["Location"]).text
     inbox.deliver()
@@ -432,11 +442,111 @@ def test_email_change_to_a_taken_address_reveals_nothing(mail_app: Flask, inbox:
         create_user("other", email="taken@example.com")
     client = mail_app.test_client()
     AuthActions(client).login()
-    free = submit(client, "/account/email", {"email": "free@example.com"})
-    taken = submit(client, "/account/email", {"email": "TAKEN@example.com"})
+    free = submit(
+        client, "/account/email", {"email": "free@example.com", "current_password": PASSWORD}
+    )
+    taken = submit(
+        client, "/account/email", {"email": "TAKEN@example.com", "current_password": PASSWORD}
+    )
     assert free.status_code == taken.status_code == 302
     inbox.deliver()
     assert [m["To"] for m in inbox.messages] == ["free@example.com"]
+
+
+def _ask_email_change(client: FlaskClient, email: str, password: str = PASSWORD) -> int:
+    response = submit(client, "/account/email", {"email": email, "current_password": password})
+    return response.status_code
+
+
+def _confirm_path(inbox: Inbox, address: str) -> str:
+    [confirm] = inbox.to(address)
+    text = confirm.get_body(preferencelist=("plain",)).get_content()
+    return CONFIRM_LINK.search(text).group(0).removeprefix("http://localhost")
+
+
+def _reset_by_mail(app: Flask, inbox: Inbox, address: str) -> None:
+    anonymous = app.test_client()
+    _request_reset(anonymous, address)
+    inbox.deliver()
+    link = RESET_LINK.search(inbox.to(address)[-1].get_body(("plain",)).get_content()).group(0)
+    path = link.removeprefix("http://localhost")
+    done = submit(anonymous, path, {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+    assert done.status_code == 302
+
+
+@pytest.mark.usefixtures("member")
+def test_a_password_reset_kills_an_email_change_asked_for_before_it(
+    mail_app: Flask, inbox: Inbox
+) -> None:
+    """A hijacked session asks for the attacker's address; the owner resets the password; the
+    confirmation link (already mailed) is dead and the next reset mail goes to the owner."""
+    hijacked = mail_app.test_client()
+    AuthActions(hijacked).login()
+    assert _ask_email_change(hijacked, "attacker@example.com") == 302
+    inbox.deliver()
+    path = _confirm_path(inbox, "attacker@example.com")
+
+    _reset_by_mail(mail_app, inbox, "reader@example.com")
+    attacker = mail_app.test_client()
+    assert attacker.get(path).status_code == 400
+    assert submit(attacker, path, {}, form_url="/auth/login").status_code == 400
+    with mail_app.app_context():
+        assert _reader(mail_app).email == "reader@example.com"
+    _request_reset(mail_app.test_client(), "reader@example.com")
+    inbox.deliver()
+    assert inbox.to("reader@example.com")[-1]["Subject"] == "[Inkwell] Reset your password"
+    assert len(inbox.to("attacker@example.com")) == 1, "only the dead confirmation link"
+
+
+@pytest.mark.usefixtures("member")
+def test_an_email_change_still_queued_when_the_password_changes_is_never_sent(
+    mail_app: Flask, inbox: Inbox
+) -> None:
+    client = mail_app.test_client()
+    AuthActions(client).login()
+    assert _ask_email_change(client, "attacker@example.com") == 302
+    changed = submit(
+        client,
+        "/account/password",
+        {"current_password": PASSWORD, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
+    )
+    assert changed.status_code == 302
+    inbox.deliver()
+    assert inbox.to("attacker@example.com") == []
+    assert inbox.to("reader@example.com")[-1]["Subject"] == "[Inkwell] Your password was changed"
+
+
+@pytest.mark.usefixtures("member")
+def test_reset_links_die_when_the_email_changes(mail_app: Flask, inbox: Inbox) -> None:
+    client = mail_app.test_client()
+    _request_reset(mail_app.test_client(), "reader@example.com")
+    inbox.deliver()
+    reset = RESET_LINK.search(inbox.to("reader@example.com")[-1].get_body(("plain",)).get_content())
+    AuthActions(client).login()
+    assert _ask_email_change(client, "moved@example.com") == 302
+    inbox.deliver()
+    assert submit(client, _confirm_path(inbox, "moved@example.com"), {}).status_code == 302
+    assert client.get(reset.group(0).removeprefix("http://localhost")).status_code == 400
+
+
+@pytest.mark.usefixtures("member")
+@pytest.mark.parametrize("password", ["", "not my password"])
+def test_email_change_asks_for_the_current_password(
+    mail_app: Flask, inbox: Inbox, password: str
+) -> None:
+    client = mail_app.test_client()
+    AuthActions(client).login()
+    assert 'name="current_password"' in client.get("/account/email").text
+    response = submit(
+        client, "/account/email", {"email": "new@example.com", "current_password": password}
+    )
+    assert response.status_code == 422
+    assert "current password" in response.text
+    inbox.deliver()
+    assert inbox.messages == []
+    with mail_app.app_context():
+        assert not _events(mail_app, EventType.EMAIL_CHANGE_REQUESTED)
+    assert _ask_email_change(client, "new@example.com") == 302
 
 
 @pytest.mark.usefixtures("member")
@@ -452,7 +562,7 @@ def test_email_change_to_a_taken_address_reveals_nothing(mail_app: Flask, inbox:
 def test_bad_new_email_is_a_form_error(mail_app: Flask, email: str, message: str) -> None:
     client = mail_app.test_client()
     AuthActions(client).login()
-    response = submit(client, "/account/email", {"email": email})
+    response = submit(client, "/account/email", {"email": email, "current_password": PASSWORD})
     assert response.status_code == 422
     assert message in response.text
 
@@ -527,8 +637,15 @@ def test_email_change_requests_are_rate_limited(make_app: AppFactory) -> None:
     AuthActions(client).login()
     for number in range(2):
         assert (
-            submit(client, "/account/email", {"email": f"n{number}@example.com"}).status_code == 302
+            submit(
+                client,
+                "/account/email",
+                {"email": f"n{number}@example.com", "current_password": PASSWORD},
+            ).status_code
+            == 302
         )
-    limited = submit(client, "/account/email", {"email": "n3@example.com"})
+    limited = submit(
+        client, "/account/email", {"email": "n3@example.com", "current_password": PASSWORD}
+    )
     assert limited.status_code == 429
     assert "Retry-After" in limited.headers

@@ -15,7 +15,7 @@ from app.extensions import db
 from app.models import Comment, EventType, Post, SecurityEvent, User, UserSession
 from app.services import posts
 from tests.factories import create_post, create_user
-from tests.helpers import PASSWORD, AuthActions, csrf_token
+from tests.helpers import PASSWORD, AuthActions, csrf_token, page_forms, send_form
 
 
 @pytest.fixture
@@ -244,9 +244,56 @@ def test_admin_actions_need_a_fresh_sign_in(app: Flask, site: dict[str, int]) ->
     restored.set_cookie("inkwell_remember", first.get_cookie("inkwell_remember").value)
     assert restored.get("/admin/users").status_code == 200, "reading needs no password"
     response = _post(restored, f"/admin/users/{site['member']}/deactivate")
-    assert response.status_code == 302
-    assert response.headers["Location"].startswith("/auth/reauthenticate?next=")
+    assert response.status_code == 401
+    assert "Confirm your password" in response.text
     assert _user(app, "member").is_active
+
+
+def test_a_remembered_admin_confirms_the_password_and_the_hide_is_not_lost(
+    app: Flask, site: dict[str, int]
+) -> None:
+    """From a session restored by "remember me", "Hide" asks for the password, then the same
+    POST is one press away (with a new CSRF token), and the sign-in gets a new session token."""
+    first = app.test_client()
+    AuthActions(first).login("boss", remember=True)
+    captured = first.get_cookie("inkwell_remember").value
+    restored = app.test_client()
+    restored.set_cookie("inkwell_remember", captured)
+    hide = f"/admin/comments/{site['comment']}/hide"
+
+    asked = send_form(restored, restored.get("/admin/comments"), hide)
+    assert asked.status_code == 401
+    assert "What you asked for has not been done yet" in asked.text
+    assert not _comment(app, site["comment"]).is_hidden
+    wrong = send_form(restored, asked, "/auth/reauthenticate", password="not it")
+    assert wrong.status_code == 422
+    assert 'name="pending.do" value="Hide"' in wrong.text, "the action survives a typo"
+    old_session = restored.get_cookie("inkwell_session").value
+
+    confirmed = send_form(restored, wrong, "/auth/reauthenticate", password=PASSWORD)
+    assert confirmed.status_code == 200
+    assert not _comment(app, site["comment"]).is_hidden, "nothing is done without a press"
+    [(_, fields)] = [form for form in page_forms(confirmed.text) if hide in form[0]]
+    assert ("do", "Hide") in fields
+    assert dict(fields)["csrf_token"] != csrf_token(asked.text), "a new CSRF token"
+
+    done = send_form(restored, confirmed, hide)
+    assert done.status_code == 302
+    assert done.headers["Location"] == "/admin/comments"
+    assert _comment(app, site["comment"]).is_hidden
+
+    # A new session identifier: copies of the cookies from before the step up are anonymous.
+    for name, value in (("inkwell_remember", captured), ("inkwell_session", old_session)):
+        replay = app.test_client()
+        replay.set_cookie(name, value)
+        assert replay.get("/admin/").status_code == 302, name
+    assert restored.get("/admin/").status_code == 200
+    assert restored.get_cookie("inkwell_remember").value != captured, "still remembered"
+
+
+def _comment(app: Flask, comment_id: int) -> Comment:
+    with app.app_context():
+        return db.session.get(Comment, comment_id)
 
 
 def test_audit_log_filters_and_csv_export(

@@ -98,7 +98,14 @@ def test_with_smtp_refusing_every_change_is_done_and_its_mail_follows_later(
     )
     assert changed.status_code == 302
     assert "Password changed." in client.get(changed.headers["Location"]).text
-    assert submit(client, "/account/email", {"email": "new@example.com"}).status_code == 302
+    assert (
+        submit(
+            client,
+            "/account/email",
+            {"email": "new@example.com", "current_password": NEW_PASSWORD},
+        ).status_code
+        == 302
+    )
     reset = submit(app.test_client(), "/auth/reset", {"email": "reader@example.com"})
     assert reset.status_code == 302
     assert AuthActions(app.test_client()).login(password=NEW_PASSWORD).status_code == 302
@@ -269,10 +276,12 @@ def test_nothing_is_queued_when_the_change_itself_is_rolled_back(make_app: AppFa
     app = _mail_app(make_app, free_port())
     client = app.test_client()
     AuthActions(client).login()
-    submit(client, "/account/email", {"email": "wanted@example.com"})
+    submit(client, "/account/email", {"email": "wanted@example.com", "current_password": PASSWORD})
     with app.app_context():
         reader = db.session.scalar(sa.select(User).where(User.username == "reader"))
-        token = tokens.make_email_token(reader, "wanted@example.com")
+        token = tokens.make_email_token(
+            reader.id, tokens.account_state(reader), "wanted@example.com"
+        )
         create_user("squatter", email="wanted@example.com")
     path = f"/account/email/confirm/{token}"
     assert submit(client, path, {}).status_code == 409

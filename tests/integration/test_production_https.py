@@ -39,6 +39,9 @@ class HTTPSClient(FlaskClient):
         return super().open(*args, **kwargs)
 
 
+HOST_COOKIES = ("__Host-inkwell_session", "__Host-inkwell_remember", "__Host-inkwell_device")
+
+
 @pytest.fixture
 def https_client(production_app: Flask) -> FlaskClient:
     production_app.test_client_class = HTTPSClient
@@ -49,11 +52,27 @@ def test_cookies_are_secure_over_https(https_client: FlaskClient) -> None:
     response = AuthActions(https_client).login(remember=True)
     assert response.status_code == 302
     cookies = set_cookie_headers(response)
-    for name in ("inkwell_session", "inkwell_remember"):
+    assert set(cookies) == set(HOST_COOKIES), "every cookie is __Host- over https"
+    for name in HOST_COOKIES:
         morsel = cookies[name][name]
         assert morsel["secure"]
         assert morsel["httponly"]
         assert morsel["samesite"] == "Lax"
+        # What a browser demands of a __Host- cookie (else it drops it): Path=/ and no Domain.
+        assert morsel["path"] == "/"
+        assert not morsel["domain"]
+
+
+def test_cookie_names_are_plain_over_http_in_development(make_app: AppFactory) -> None:
+    app = make_app(env="development")
+    with app.app_context():
+        create_user("reader")
+    response = AuthActions(app.test_client()).login(remember=True)
+    assert set(set_cookie_headers(response)) == {
+        "inkwell_session",
+        "inkwell_remember",
+        "inkwell_device",
+    }
 
 
 def test_hsts_for_a_year_over_https(https_client: FlaskClient) -> None:

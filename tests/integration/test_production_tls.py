@@ -80,11 +80,13 @@ def test_security_headers_and_cookie_flags_over_https(
 
     assert _login(session, remember=True) == 302
     cookies = {c.name: c for c in session.cookies}
-    for name in ("inkwell_session", "inkwell_remember"):
+    for name in ("__Host-inkwell_session", "__Host-inkwell_remember", "__Host-inkwell_device"):
         assert cookies[name].secure, name
+        assert cookies[name].path == "/", name
+        assert not cookies[name].domain_specified, name
         assert cookies[name].has_nonstandard_attr("HttpOnly"), name
         assert cookies[name].get_nonstandard_attr("SameSite") == "Lax", name
-    assert cookies["inkwell_session"].expires is None
+    assert cookies["__Host-inkwell_session"].expires is None
     assert _signed_in(session)
     assert session.request("GET", "/account/sessions").headers["Cache-Control"] == "no-store"
 
@@ -95,7 +97,8 @@ def test_logout_revokes_captured_cookies_across_workers(
     url, context = https_server
     session = HttpSession(url, context)
     assert _login(session, remember=True) == 302
-    captured = {name: session.cookie(name) for name in ("inkwell_session", "inkwell_remember")}
+    names = ("__Host-inkwell_session", "__Host-inkwell_remember")
+    captured = {name: session.cookie(name) for name in names}
     page = session.request("GET", "/")
     token = re.search(r'type="hidden" name="csrf_token" value="([^"]+)"', page.text).group(1)
     assert session.request("POST", "/auth/logout", {"csrf_token": token}).status == 302

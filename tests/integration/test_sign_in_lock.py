@@ -146,3 +146,82 @@ def test_with_redis_down_sign_in_fails_open_and_unlock_says_why(make_app: AppFac
     refused = submit(admin, f"/admin/users/{reader_id}/unlock", {}, form_url="/admin/users")
     assert refused.status_code == 409
     assert "is not answering, so nothing was unlocked" in refused.text
+
+
+# Device cookies: a stranger's guesses cannot lock the owner out of a browser they have used ----
+
+
+def _browser(app: Flask) -> AuthActions:
+    return AuthActions(app.test_client())
+
+
+def _lock_out_unknown_clients(app: Flask, username: str) -> None:
+    for _ in range(10):
+        assert _browser(app).login(username, "wrong").status_code == 422
+    assert _browser(app).login(username).status_code == 429, "locked for unknown clients"
+
+
+@pytest.mark.parametrize("storage", ["memory", "redis"])
+def test_a_locked_account_still_lets_its_owner_in_from_a_browser_they_used_before(
+    make_app: AppFactory, storage: str
+) -> None:
+    if storage == "redis":
+        require(bool(TEST_REDIS_URL), "Redis (TEST_REDIS_URL, started by make test)")
+    app = make_app(_settings(TEST_REDIS_URL if storage == "redis" else "memory://"))
+    with app.app_context():
+        create_user("owner")
+    laptop = _browser(app)
+    assert laptop.login("owner").status_code == 302
+    laptop.logout()
+
+    _lock_out_unknown_clients(app, "owner")
+    assert laptop.login("owner").status_code == 302, "the owner's browser is not locked out"
+    laptop.logout()
+    assert _browser(app).login("owner").status_code == 429, "strangers still are"
+
+
+def test_failures_from_a_known_browser_count_against_that_browser_only(
+    make_app: AppFactory,
+) -> None:
+    app = make_app(_settings("memory://"))
+    with app.app_context():
+        create_user("owner")
+    laptop = _browser(app)
+    assert laptop.login("owner").status_code == 302
+    laptop.logout()
+    for _ in range(10):
+        assert laptop.login("owner", "wrong").status_code == 422
+    assert laptop.login("owner").status_code == 429, "the browser's own budget is spent"
+    assert _browser(app).login("owner").status_code == 302, "the account's budget is untouched"
+
+
+def test_a_device_cookie_counts_only_for_its_account_and_only_when_signed(
+    make_app: AppFactory,
+) -> None:
+    app = make_app(_settings("memory://"))
+    with app.app_context():
+        create_user("owner")
+        create_user("neighbour")
+    laptop = _browser(app)
+    assert laptop.login("neighbour").status_code == 302
+    laptop.logout()
+    _lock_out_unknown_clients(app, "owner")
+    assert laptop.login("owner").status_code == 429, "a cookie for another account is no key"
+
+    forged = _browser(app)
+    value = laptop.client.get_cookie("inkwell_device").value
+    payload, rest = value.split(".", 1)
+    forged.client.set_cookie("inkwell_device", payload[:-2] + "xx." + rest)
+    assert forged.login("owner").status_code == 429, "a tampered cookie is no key"
+
+
+def test_the_device_cookie_is_httponly_lax_and_long_lived(make_app: AppFactory) -> None:
+    app = make_app(_settings("memory://"))
+    with app.app_context():
+        create_user("owner")
+    response = _browser(app).login("owner")
+    [header] = [h for h in response.headers.getlist("Set-Cookie") if "inkwell_device=" in h]
+    attributes = {part.strip().split("=")[0].lower() for part in header.split(";")}
+    assert {"httponly", "path", "max-age"} <= attributes
+    assert "SameSite=Lax" in header
+    assert "Max-Age=31536000" in header
