@@ -26,7 +26,6 @@ from app.forms import (
     INVALID_FORM,
     SUBMIT_METHODS,
     form_status,
-    rerender_on_csrf_error,
     typed_fields,
 )
 from app.redirects import safe_redirect_target
@@ -47,7 +46,6 @@ RESET_SENT = (
 
 @bp.route("/register", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["REGISTER_RATE_LIMIT"], methods=["POST"])
-@rerender_on_csrf_error
 def register() -> Response | tuple[str, int]:
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
@@ -91,7 +89,6 @@ def _log_throttled(_limit: object) -> None:
 @limiter.limit(
     lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"], on_breach=_log_throttled
 )
-@rerender_on_csrf_error
 def login() -> Response | tuple[str, int]:
     next_url = safe_redirect_target(request.args.get("next"))
     if current_user.is_authenticated:
@@ -139,7 +136,6 @@ limit_password_checks = limiter.shared_limit(
 @bp.route("/reauthenticate", methods=["GET", "POST"])
 @login_required
 @limit_password_checks
-@rerender_on_csrf_error
 def reauthenticate() -> Response | tuple[str, int]:
     """Ask a signed-in member (e.g. restored from "remember me") for the password only."""
     next_url = safe_redirect_target(request.args.get("next"))
@@ -154,7 +150,6 @@ def reauthenticate() -> Response | tuple[str, int]:
 
 @bp.route("/reset", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["RESET_RATE_LIMIT"], methods=["POST"])
-@rerender_on_csrf_error
 def reset_request() -> Response | tuple[str, int]:
     form = ResetRequestForm()
     if form.validate_on_submit():
@@ -166,7 +161,6 @@ def reset_request() -> Response | tuple[str, int]:
 
 @bp.route("/reset/<token>", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["RESET_RATE_LIMIT"], methods=["POST"])
-@rerender_on_csrf_error
 def reset_with_token(token: str) -> Response | tuple[str, int]:
     user = tokens.user_for_reset_token(token)
     if user is None:

@@ -13,11 +13,18 @@ from flask.testing import FlaskClient
 from itsdangerous import URLSafeTimedSerializer
 
 from app.extensions import db
-from app.models import EventType, SecurityEvent, UserSession
+from app.models import EventType, OutboxMessage, SecurityEvent, UserSession
 from app.services import tokens
 from tests.conftest import AppFactory, Inbox
 from tests.factories import create_user
-from tests.helpers import PASSWORD, AuthActions, run_flask, submit
+from tests.helpers import (
+    FOREIGN_REFERER,
+    PASSWORD,
+    AuthActions,
+    assert_nothing_to_send,
+    run_flask,
+    submit,
+)
 
 NEW_PASSWORD = "a brand new passphrase for inkwell"
 RESET_LINK = re.compile(r"http://localhost/auth/reset/[A-Za-z0-9_.\-]+")
@@ -424,6 +431,23 @@ def test_email_change_is_confirmed_from_the_new_address(mail_app: Flask, inbox: 
     assert notice["Subject"] == "[Inkwell] Your email address was changed"
     assert client.get(path).status_code == 400, "the link works once"
     assert AuthActions(mail_app.test_client()).login("new.address@example.com").status_code == 302
+
+
+@pytest.mark.usefixtures("member")
+def test_a_cross_site_email_change_queues_nothing_and_offers_no_form(mail_app: Flask) -> None:
+    client = mail_app.test_client()
+    AuthActions(client).login()
+    forged = {"email": "attacker@example.net"}
+    response = client.post("/account/email", data=forged, headers=FOREIGN_REFERER)
+    assert response.status_code == 400
+    assert ">attacker@example.net</textarea>" in response.text
+    assert_nothing_to_send(response.text)
+    assert '<a href="/account/email">Open the form again</a>' in response.text
+    assert _events(mail_app, EventType.EMAIL_CHANGE_REQUESTED) == []
+    with mail_app.app_context():
+        to_attacker = sa.select(OutboxMessage).where(OutboxMessage.recipient == forged["email"])
+        assert db.session.scalar(to_attacker) is None
+    assert "attacker@example.net" not in client.get("/account/email").text
 
 
 @pytest.mark.usefixtures("member")
