@@ -23,13 +23,12 @@ from app.auth.forms import (
 )
 from app.extensions import limiter, login_manager
 from app.forms import (
-    INVALID_FORM,
     SUBMIT_METHODS,
     form_status,
     typed_fields,
 )
 from app.redirects import safe_redirect_target
-from app.services import accounts, sessions, throttle, tokens
+from app.services import accounts, password_checks, sessions, throttle, tokens
 
 bp = Blueprint("auth", __name__)
 
@@ -123,13 +122,13 @@ def _reauth_key() -> str:
 
 
 # Every form that checks a signed-in member's password shares one budget of wrong answers, so a
-# stolen session cannot be used to guess the password.
+# stolen session cannot be used to guess the password (app/services/password_checks.py).
 limit_password_checks = limiter.shared_limit(
     lambda: current_app.config["REAUTH_RATE_LIMIT"],
     scope="password-check",
     key_func=_reauth_key,
     methods=["POST"],
-    deduct_when=lambda response: response.status_code == INVALID_FORM,
+    deduct_when=lambda _response: password_checks.wrong_password_noted(),
 )
 
 

@@ -543,6 +543,28 @@ def test_password_guesses_through_account_forms_share_one_limit(make_app: AppFac
     assert submit(client, "/account/password", right).status_code == 429
 
 
+def test_only_wrong_passwords_count_against_the_shared_budget(make_app: AppFactory) -> None:
+    """A mismatched confirmation, a weak new password or an empty field is no password guess."""
+    app = make_app({"RATELIMIT_ENABLED": True, "REAUTH_RATE_LIMIT": "3 per hour"})
+    with app.app_context():
+        create_user("reader")
+    client = app.test_client()
+    AuthActions(client).login()
+    right = {"current_password": PASSWORD, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
+    mistakes = [
+        ("/account/password", {**right, "confirm": "a different new passphrase"}),
+        ("/account/password", {**right, "password": "password", "confirm": "password"}),
+        ("/account/password", {**right, "password": "reader2024!", "confirm": "reader2024!"}),
+        ("/account/password", {**right, "current_password": ""}),
+        ("/account/delete", {"password": ""}),
+        ("/auth/reauthenticate", {"password": ""}),
+    ]
+    for url, data in mistakes * 2:
+        form_url = "/account/sessions" if url == "/account/delete" else url
+        assert submit(client, url, data, form_url=form_url).status_code == 422, (url, data)
+    assert submit(client, "/account/password", right).status_code == 302
+
+
 def test_email_change_requests_are_rate_limited(make_app: AppFactory) -> None:
     app = make_app({"RATELIMIT_ENABLED": True, "RESET_RATE_LIMIT": "2 per hour"})
     with app.app_context():
