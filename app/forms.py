@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TypeVar
-
-from flask import g, request
+from flask import request
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 from wtforms import Field, HiddenField
@@ -13,12 +10,12 @@ from wtforms.validators import ValidationError
 
 from app.services import submissions
 
-View = TypeVar("View", bound=Callable[..., object])
-
-
 SUBMIT_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-# Never shown back, even on the pages that rescue a form's text.
-SECRET_FIELDS = frozenset({"csrf_token", "password", "confirm", "current_password"})
+# Never shown back, even on the pages that rescue a form's text (the one-time submission code
+# is no secret, but means nothing to a reader).
+SECRET_FIELDS = frozenset(
+    {"csrf_token", "password", "confirm", "current_password", "submission_token"}
+)
 # The status of a form shown again with errors: the request was understood but not accepted.
 INVALID_FORM = 422
 
@@ -27,18 +24,14 @@ class Form(FlaskForm):
     """The base of every form.
 
     It reads only ordinary form fields: an uploaded file or a JSON body under a field's name is
-    ignored rather than handed to validators that expect text. And after a failed CSRF check
-    (see ``rerender_on_csrf_error``) it never validates, so a re-shown form cannot act.
+    ignored rather than handed to validators that expect text. (A failed CSRF check never
+    reaches a view: ``app/errors`` answers it with a page that shows what was sent, read-only.)
     """
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         if not args and "formdata" not in kwargs and request.method in SUBMIT_METHODS:
             kwargs["formdata"] = request.form
         super().__init__(*args, **kwargs)
-
-    def validate_on_submit(self, extra_validators: object = None) -> bool:
-        valid = super().validate_on_submit(extra_validators)  # type: ignore[arg-type]
-        return bool(valid) and not g.get("csrf_failed", False)
 
 
 def typed_fields(form: MultiDict[str, str]) -> list[tuple[str, str]]:
@@ -75,17 +68,6 @@ class CreateForm(Form):
 def form_status(form: FlaskForm) -> int:
     """200 for a blank form, INVALID_FORM for one that was sent and is shown again."""
     return INVALID_FORM if form.is_submitted() else 200
-
-
-def rerender_on_csrf_error(view: View) -> View:
-    """Mark a form view to be shown again, with the user's input kept, when its CSRF check fails.
-
-    The CSRF error handler (app/errors) sets ``g.csrf_failed`` and calls the view once more; its
-    ``Form`` then refuses to validate, so nothing is saved and the page comes back with the input,
-    a message and a 400 status.
-    """
-    view.rerender_on_csrf_error = True  # type: ignore[attr-defined]
-    return view
 
 
 _CONTROL = {chr(code) for code in range(32) if chr(code) not in "\t\n\r"} | {"\x7f"}

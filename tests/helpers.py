@@ -58,6 +58,20 @@ def csrf_token(html: str) -> str:
     return match.group(1) or match.group(2)
 
 
+FOREIGN_REFERER = {"Referer": "https://evil.example.net/"}
+TEXTAREA = re.compile(r"<textarea\b[^>]*>")
+
+
+def assert_nothing_to_send(html: str) -> None:
+    """The page holds no form, field or button that could send anything, and no fresh token:
+    text shown back sits only in read-only, unnamed text areas outside any form."""
+    for markup in ("<form", "<input", "<button", "<select", "csrf_token", "submission_token"):
+        assert markup not in html, markup
+    for textarea in TEXTAREA.findall(html):
+        assert " readonly" in textarea, textarea
+        assert " name=" not in textarea, textarea
+
+
 def submit(
     client: FlaskClient, url: str, data: dict[str, str], form_url: str | None = None
 ) -> TestResponse:

@@ -7,7 +7,7 @@ from werkzeug import Response
 from app.auth.forms import ChangeEmailForm, ChangePasswordForm, DeleteAccountForm
 from app.auth.routes import limit_password_checks
 from app.extensions import limiter
-from app.forms import INVALID_FORM, Form, form_status, rerender_on_csrf_error
+from app.forms import INVALID_FORM, Form, form_status
 from app.models import EventType
 from app.services import accounts, devices, events, sessions, tokens
 
@@ -27,7 +27,6 @@ def index() -> Response:
 @bp.route("/password", methods=["GET", "POST"])
 @login_required
 @limit_password_checks
-@rerender_on_csrf_error
 def password() -> Response | tuple[str, int]:
     form = ChangePasswordForm()
     form.user = current_user
@@ -91,7 +90,6 @@ EMAIL_SENT = (
 @limit_password_checks
 # Each request mails a chosen address: limited like reset requests, so it relays no spam.
 @limiter.limit(lambda: current_app.config["RESET_RATE_LIMIT"], methods=["POST"])
-@rerender_on_csrf_error
 def email() -> Response | tuple[str, int]:
     form = ChangeEmailForm()
     if form.validate_on_submit():
@@ -104,7 +102,6 @@ def email() -> Response | tuple[str, int]:
 
 
 @bp.route("/email/confirm/<token>", methods=["GET", "POST"])
-@rerender_on_csrf_error
 def confirm_email(token: str) -> Response | tuple[str, int]:
     """GET shows the change; only the POST (with CSRF) applies it."""
     change = tokens.email_change_for_token(token)
@@ -127,7 +124,6 @@ def confirm_email(token: str) -> Response | tuple[str, int]:
 @bp.post("/delete")
 @login_required
 @limit_password_checks
-@rerender_on_csrf_error
 def delete() -> Response | tuple[str, int]:
     form = DeleteAccountForm()
     if form.validate_on_submit():

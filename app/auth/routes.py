@@ -24,14 +24,12 @@ from app.auth.forms import (
 )
 from app.extensions import limiter, login_manager
 from app.forms import (
-    INVALID_FORM,
     SUBMIT_METHODS,
     form_status,
-    rerender_on_csrf_error,
     typed_fields,
 )
 from app.redirects import safe_redirect_target
-from app.services import accounts, device_cookies, sessions, throttle, tokens
+from app.services import accounts, device_cookies, password_checks, sessions, throttle, tokens
 
 bp = Blueprint("auth", __name__)
 
@@ -48,7 +46,6 @@ RESET_SENT = (
 
 @bp.route("/register", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["REGISTER_RATE_LIMIT"], methods=["POST"])
-@rerender_on_csrf_error
 def register() -> Response | tuple[str, int]:
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
@@ -111,7 +108,6 @@ def _log_throttled(_limit: object) -> None:
 @limiter.limit(
     lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"], on_breach=_log_throttled
 )
-@rerender_on_csrf_error
 def login() -> Response | tuple[str, int]:
     next_url = safe_redirect_target(request.args.get("next"))
     if current_user.is_authenticated:
@@ -147,20 +143,19 @@ def _reauth_key() -> str:
 
 
 # Every form that checks a signed-in member's password shares one budget of wrong answers, so a
-# stolen session cannot be used to guess the password.
+# stolen session cannot be used to guess the password (app/services/password_checks.py).
 limit_password_checks = limiter.shared_limit(
     lambda: current_app.config["REAUTH_RATE_LIMIT"],
     scope="password-check",
     key_func=_reauth_key,
     methods=["POST"],
-    deduct_when=lambda response: response.status_code == INVALID_FORM,
+    deduct_when=lambda _response: password_checks.wrong_password_noted(),
 )
 
 
 @bp.route("/reauthenticate", methods=["GET", "POST"])
 @login_required
 @limit_password_checks
-@rerender_on_csrf_error
 def reauthenticate() -> Response | tuple[str, int]:
     """Ask a signed-in member (e.g. restored from "remember me") for the password only.
 
@@ -185,7 +180,6 @@ def reauthenticate() -> Response | tuple[str, int]:
 
 @bp.route("/reset", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["RESET_RATE_LIMIT"], methods=["POST"])
-@rerender_on_csrf_error
 def reset_request() -> Response | tuple[str, int]:
     form = ResetRequestForm()
     if form.validate_on_submit():
@@ -197,7 +191,6 @@ def reset_request() -> Response | tuple[str, int]:
 
 @bp.route("/reset/<token>", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["RESET_RATE_LIMIT"], methods=["POST"])
-@rerender_on_csrf_error
 def reset_with_token(token: str) -> Response | tuple[str, int]:
     user = tokens.user_for_reset_token(token)
     if user is None:

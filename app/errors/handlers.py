@@ -1,12 +1,12 @@
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import (
     Blueprint,
     Response,
     current_app,
-    flash,
     g,
-    get_flashed_messages,
     make_response,
     render_template,
     request,
@@ -18,7 +18,8 @@ from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
 
 from app.extensions import db
-from app.forms import INVALID_FORM, SUBMIT_METHODS, typed_fields
+from app.forms import SUBMIT_METHODS, typed_fields
+from app.redirects import is_safe_redirect
 
 bp = Blueprint("errors", __name__)
 
@@ -55,9 +56,7 @@ DATABASE_OUTAGES = (
     sa_exc.PendingRollbackError,
 )
 RETRY_AFTER_SECONDS = "30"
-CSRF_EXPIRED = (
-    "Your form expired before it was sent, so nothing was saved. Check it and send it again."
-)
+CSRF_FAILED = "This form had expired or did not come from this site; nothing was saved."
 BARE_PAGE = (
     '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{title}</title></head>'
     "<body><main><h1>{title}</h1><p>{message}</p><p>Error {code}</p></main></body></html>"
@@ -103,20 +102,40 @@ def http_error(error: HTTPException) -> Response:
 
 @bp.app_errorhandler(CSRFError)
 def csrf_error(error: CSRFError) -> Response:
-    """Re-show a form whose token expired, with the user's input, instead of losing it."""
-    view = current_app.view_functions.get(request.endpoint or "")
-    if getattr(view, "rerender_on_csrf_error", False):
-        g.csrf_failed = True
-        flash(CSRF_EXPIRED, "error")
-        try:
-            response = make_response(view(**(request.view_args or {})))  # type: ignore[misc]
-        except HTTPException as refused:  # e.g. the rate limit, checked as the view runs
-            get_flashed_messages()  # the form is not shown, so neither is its message
-            return http_error(refused)
-        if response.status_code in {200, INVALID_FORM}:  # the form shown again, not a refusal
-            response.status_code = 400
-        return response
-    return make_response(render_error(400, CSRF_EXPIRED))
+    """A form that failed its CSRF check: a 400 page in words, what was sent shown read-only.
+
+    The view is never called, so nothing it does can run. The page holds no form and no fresh
+    token: the request may have come from another site, so its text is shown back to be read or
+    copied, never to be sent with one click. The link opens the form's page by a GET.
+    """
+    if request_ctx.url_adapter is None:
+        return make_response(render_error(400, CSRF_FAILED))
+    page = render_template(
+        "errors/csrf_failed.html",
+        message=CSRF_FAILED,
+        kept=typed_fields(request.form),
+        form_page=_form_page(),
+    )
+    response = make_response(page, 400)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _form_page() -> str | None:
+    """Where the refused form can be opened again by a GET, if that is known.
+
+    The address itself when it answers a GET; else the page the form was on, from a Referer
+    of this very site (a POST-only action such as a comment); else None.
+    """
+    rule = request.url_rule
+    if rule is not None and "GET" in (rule.methods or ()):
+        candidates = [request.full_path.removesuffix("?"), request.path]
+    else:
+        referrer = urlsplit(request.referrer or "")
+        same_site = f"{referrer.scheme}://{referrer.netloc}/" == request.host_url
+        query = f"?{referrer.query}" if referrer.query else ""
+        candidates = [referrer.path + query] if same_site else []
+    return next((target for target in candidates if is_safe_redirect(target)), None)
 
 
 def database_unavailable(error: Exception) -> Response:

@@ -5,7 +5,7 @@ from flask_login import current_user, login_required
 from werkzeug import Response
 
 from app.extensions import db
-from app.forms import INVALID_FORM, form_status, rerender_on_csrf_error
+from app.forms import INVALID_FORM, form_status
 from app.models import Comment, Post, User
 from app.posts.forms import CommentForm, NewPostForm, PostForm
 from app.services import posts
@@ -38,7 +38,6 @@ def _editable_post_or_404(slug: str) -> Post:
 
 @bp.route("/posts/new", methods=["GET", "POST"])
 @login_required
-@rerender_on_csrf_error
 def new() -> Response | tuple[str, int]:
     form = NewPostForm()
     if form.validate_on_submit():
@@ -78,7 +77,6 @@ def _post_page(post: Post, comment_form: CommentForm | None) -> str:
 
 @bp.route("/posts/<slug>/edit", methods=["GET", "POST"])
 @login_required
-@rerender_on_csrf_error
 def edit(slug: str) -> Response | tuple[str, int]:
     post = _editable_post_or_404(slug)
     form = PostForm(obj=post if request.method == "GET" else None)
@@ -109,7 +107,6 @@ def delete(slug: str) -> Response:
 
 @bp.post("/posts/<slug>/comments")
 @login_required
-@rerender_on_csrf_error
 def comment(slug: str) -> Response | tuple[str, int]:
     post = _post_or_404(slug)
     form = CommentForm()

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.models import EventType, User
-from app.services import events, mail, passwords, sessions, throttle
+from app.services import events, mail, password_checks, passwords, sessions, throttle
 
 USERNAME_MIN = 3
 USERNAME_MAX = 32
@@ -183,8 +183,14 @@ def reauthenticate(user: User, password: str) -> bool:
 
 
 def check_password(user: User, password: str) -> bool:
-    """Re-check the signed-in member's password (re-authentication, sensitive changes)."""
-    return passwords.verify_password(user.password_hash, password)
+    """Re-check the signed-in member's password (re-authentication, sensitive changes).
+
+    A wrong one is noted for the shared budget of password checks (``password_checks``).
+    """
+    if passwords.verify_password(user.password_hash, password):
+        return True
+    password_checks.note_wrong_password()
+    return False
 
 
 def change_password(user: User, new_password: str) -> None:

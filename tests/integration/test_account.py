@@ -13,11 +13,19 @@ from flask.testing import FlaskClient
 from itsdangerous import URLSafeTimedSerializer
 
 from app.extensions import db
-from app.models import EventType, SecurityEvent, UserSession
+from app.models import EventType, OutboxMessage, SecurityEvent, UserSession
 from app.services import tokens
 from tests.conftest import AppFactory, Inbox
 from tests.factories import create_user
-from tests.helpers import PASSWORD, AuthActions, run_flask, send_form, submit
+from tests.helpers import (
+    FOREIGN_REFERER,
+    PASSWORD,
+    AuthActions,
+    assert_nothing_to_send,
+    run_flask,
+    send_form,
+    submit,
+)
 
 NEW_PASSWORD = "a brand new passphrase for inkwell"
 RESET_LINK = re.compile(r"http://localhost/auth/reset/[A-Za-z0-9_.\-]+")
@@ -437,6 +445,23 @@ def test_email_change_is_confirmed_from_the_new_address(mail_app: Flask, inbox: 
 
 
 @pytest.mark.usefixtures("member")
+def test_a_cross_site_email_change_queues_nothing_and_offers_no_form(mail_app: Flask) -> None:
+    client = mail_app.test_client()
+    AuthActions(client).login()
+    forged = {"email": "attacker@example.net"}
+    response = client.post("/account/email", data=forged, headers=FOREIGN_REFERER)
+    assert response.status_code == 400
+    assert ">attacker@example.net</textarea>" in response.text
+    assert_nothing_to_send(response.text)
+    assert '<a href="/account/email">Open the form again</a>' in response.text
+    assert _events(mail_app, EventType.EMAIL_CHANGE_REQUESTED) == []
+    with mail_app.app_context():
+        to_attacker = sa.select(OutboxMessage).where(OutboxMessage.recipient == forged["email"])
+        assert db.session.scalar(to_attacker) is None
+    assert "attacker@example.net" not in client.get("/account/email").text
+
+
+@pytest.mark.usefixtures("member")
 def test_email_change_to_a_taken_address_reveals_nothing(mail_app: Flask, inbox: Inbox) -> None:
     with mail_app.app_context():
         create_user("other", email="taken@example.com")
@@ -627,6 +652,28 @@ def test_password_guesses_through_account_forms_share_one_limit(make_app: AppFac
         assert submit(client, url, data, form_url=form_url).status_code == 422, url
     right = {"current_password": PASSWORD, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
     assert submit(client, "/account/password", right).status_code == 429
+
+
+def test_only_wrong_passwords_count_against_the_shared_budget(make_app: AppFactory) -> None:
+    """A mismatched confirmation, a weak new password or an empty field is no password guess."""
+    app = make_app({"RATELIMIT_ENABLED": True, "REAUTH_RATE_LIMIT": "3 per hour"})
+    with app.app_context():
+        create_user("reader")
+    client = app.test_client()
+    AuthActions(client).login()
+    right = {"current_password": PASSWORD, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
+    mistakes = [
+        ("/account/password", {**right, "confirm": "a different new passphrase"}),
+        ("/account/password", {**right, "password": "password", "confirm": "password"}),
+        ("/account/password", {**right, "password": "reader2024!", "confirm": "reader2024!"}),
+        ("/account/password", {**right, "current_password": ""}),
+        ("/account/delete", {"password": ""}),
+        ("/auth/reauthenticate", {"password": ""}),
+    ]
+    for url, data in mistakes * 2:
+        form_url = "/account/sessions" if url == "/account/delete" else url
+        assert submit(client, url, data, form_url=form_url).status_code == 422, (url, data)
+    assert submit(client, "/account/password", right).status_code == 302
 
 
 def test_email_change_requests_are_rate_limited(make_app: AppFactory) -> None:

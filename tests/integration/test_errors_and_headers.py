@@ -6,12 +6,13 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
+from werkzeug.routing import AnyConverter, IntegerConverter, Rule
 
 from app import create_app
 from app.extensions import db
 from app.models import User
-from tests.factories import create_user
-from tests.helpers import PASSWORD, AuthActions
+from tests.factories import create_post, create_user
+from tests.helpers import FOREIGN_REFERER, PASSWORD, AuthActions, assert_nothing_to_send
 
 INTERNALS = ("Traceback", "sqlalchemy", "werkzeug", "jinja2", 'File "', "SELECT ", "Exception")
 
@@ -43,12 +44,55 @@ def test_oversized_body_gets_the_413_page(client: FlaskClient) -> None:
     _assert_friendly(response.text)
 
 
+CSRF_FAILED = "This form had expired or did not come from this site; nothing was saved."
+
+
 def test_post_without_csrf_token_is_a_friendly_400(client: FlaskClient) -> None:
     response = client.post("/auth/login", data={"username": "a", "password": "b"})
     assert response.status_code == 400
-    assert "Your form expired" in response.text
-    assert 'name="username"' in response.text
-    assert 'value="a"' in response.text
+    assert CSRF_FAILED in response.text
+    assert "Here is what was sent" in response.text
+    assert ">a</textarea>" in response.text
+    assert '<a href="/auth/login">Open the form again</a>' in response.text
+    assert_nothing_to_send(response.text)
+    _assert_friendly(response.text)
+
+
+def _example_url(app: Flask, rule: Rule) -> str:
+    """``rule``'s URL with made-up values for its variables."""
+    values: dict[str, object] = {}
+    for name, converter in rule._converters.items():
+        if isinstance(converter, AnyConverter):
+            values[name] = sorted(converter.items)[0]
+        elif isinstance(converter, IntegerConverter):
+            values[name] = 1
+        else:
+            values[name] = "a-post"
+    return app.url_map.bind("localhost").build(rule.endpoint, values)
+
+
+def test_a_forged_post_to_any_form_gets_the_read_only_page(app: Flask, auth: AuthActions) -> None:
+    """Every POST address: a cross-site request is shown back as text, never as a form to send."""
+    with app.app_context():
+        create_user("boss", is_admin=True)
+        author = create_user("author")
+        create_post(author, title="A post")
+    auth.login("boss")
+    forged = {"title": "Injected <b>title</b>", "email": "attacker@example.net"}
+    rules = [rule for rule in app.url_map.iter_rules() if "POST" in (rule.methods or ())]
+    assert len(rules) > 15
+    for rule in rules:
+        url = _example_url(app, rule)
+        response = auth.client.post(url, data=forged, headers=FOREIGN_REFERER)
+        assert response.status_code == 400, url
+        assert CSRF_FAILED in response.text, url
+        assert "Injected &lt;b&gt;title&lt;/b&gt;</textarea>" in response.text, url
+        assert_nothing_to_send(response.text)
+        if "GET" in (rule.methods or ()):
+            assert f'<a href="{url}">Open the form again</a>' in response.text, url
+        else:
+            assert "Open the form again" not in response.text, url
+    assert "boss" in auth.client.get("/").text, "still signed in"
 
 
 def test_unexpected_error_gets_the_500_page_without_internals(app: Flask) -> None:

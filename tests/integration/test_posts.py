@@ -11,7 +11,13 @@ from app.extensions import db
 from app.models import Comment, Post, Tag, User, UserSession
 from app.services import posts
 from tests.factories import create_post, create_user
-from tests.helpers import AuthActions, csrf_token, submit
+from tests.helpers import (
+    FOREIGN_REFERER,
+    AuthActions,
+    assert_nothing_to_send,
+    csrf_token,
+    submit,
+)
 
 
 def _post(app: Flask, slug: str) -> Post | None:
@@ -300,7 +306,9 @@ def test_anonymous_readers_get_a_sign_in_link_not_a_form(app: Flask, client: Fla
     page = client.get("/posts/talk")
     assert 'href="/auth/login?next=/posts/talk"' in page.text
     assert 'name="body"' not in page.text
-    response = client.post("/posts/talk/comments", data={"body": "x"})
+    assert client.post("/posts/talk/comments", data={"body": "x"}).status_code == 400, "no CSRF"
+    token = csrf_token(client.get("/auth/login").text)
+    response = client.post("/posts/talk/comments", data={"csrf_token": token, "body": "x"})
     assert response.status_code == 401
     assert "Please sign in again" in response.text
     with app.app_context():
@@ -389,6 +397,39 @@ def test_text_written_while_the_session_expired_is_shown_not_lost(
     assert data["csrf_token"] not in response.text
     assert 'href="/auth/login?next=/posts/new"' in response.text
     assert _post(app, "long-essay") is None
+
+
+@pytest.mark.usefixtures("writer")
+def test_a_cross_site_post_creates_nothing_and_offers_no_form(
+    app: Flask, client: FlaskClient
+) -> None:
+    forged = {"title": "Buy cheap pills", "body": "Spam <b>here</b>", "status": "published"}
+    response = client.post("/posts/new", data=forged, headers=FOREIGN_REFERER)
+    assert response.status_code == 400
+    assert "did not come from this site; nothing was saved" in response.text
+    assert ">Spam &lt;b&gt;here&lt;/b&gt;</textarea>" in response.text
+    assert_nothing_to_send(response.text)
+    assert '<a href="/posts/new">Open the form again</a>' in response.text
+    assert _post(app, "buy-cheap-pills") is None
+    assert "Buy cheap pills" not in client.get("/posts/new").text
+
+
+@pytest.mark.usefixtures("writer")
+def test_an_expired_comment_form_links_back_to_its_post(app: Flask, client: FlaskClient) -> None:
+    with app.app_context():
+        create_post(create_user("author"), title="Open thread")
+    page = client.get("/posts/open-thread")
+    response = client.post(
+        "/posts/open-thread/comments",
+        data={"csrf_token": "expired", "body": "My careful reply"},
+        headers={"Referer": page.request.url},
+    )
+    assert response.status_code == 400
+    assert ">My careful reply</textarea>" in response.text
+    assert_nothing_to_send(response.text)
+    assert '<a href="/posts/open-thread">Open the form again</a>' in response.text
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Comment)) == 0
 
 
 def test_markdown_is_rendered_once_on_save_not_per_view(app: Flask, client: FlaskClient) -> None:

@@ -12,7 +12,13 @@ from app.extensions import db
 from app.models import User
 from tests.conftest import AppFactory
 from tests.factories import create_user
-from tests.helpers import PASSWORD, AuthActions, csrf_token, set_cookie_headers
+from tests.helpers import (
+    PASSWORD,
+    AuthActions,
+    assert_nothing_to_send,
+    csrf_token,
+    set_cookie_headers,
+)
 
 
 @pytest.fixture
@@ -104,14 +110,15 @@ def test_errors_never_show_a_debugger(production_app: Flask, https_client: Flask
 def test_missing_or_foreign_referer_over_https_never_signs_in(
     production_app: Flask, https_client: FlaskClient
 ) -> None:
-    """Flask-WTF's https Referer check fails: the form comes back, and nothing happens."""
+    """Flask-WTF's https Referer check fails: the text is shown back read-only, nothing happens."""
     page = https_client.get("/auth/login")
     token = csrf_token(page.text)
     form = {"csrf_token": token, "username": "reader", "password": PASSWORD}
     for headers in ({}, {"Referer": "https://evil.example.net/"}):
         response = https_client.post("/auth/login", data=form, headers=headers)
         assert response.status_code == 400
-        assert 'value="reader"' in response.text
+        assert ">reader</textarea>" in response.text
+        assert_nothing_to_send(response.text)
         assert "current-user" not in https_client.get("/").text
 
     page = https_client.get("/auth/register")

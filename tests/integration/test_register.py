@@ -10,8 +10,9 @@ from flask.testing import FlaskClient
 
 from app.extensions import db
 from app.models import User
+from tests.conftest import AppFactory
 from tests.factories import create_user
-from tests.helpers import PASSWORD, AuthActions, csrf_token, submit
+from tests.helpers import PASSWORD, AuthActions, assert_nothing_to_send, csrf_token, submit
 
 
 def _users(app: Flask) -> list[User]:
@@ -156,7 +157,7 @@ def test_signed_in_member_visiting_register_goes_home(
     assert response.headers["Location"] == "/"
 
 
-def test_expired_csrf_token_rerenders_the_form_with_input_kept(
+def test_expired_csrf_token_shows_the_input_read_only_and_saves_nothing(
     app: Flask, client: FlaskClient
 ) -> None:
     client.get("/auth/register")
@@ -169,14 +170,31 @@ def test_expired_csrf_token_rerenders_the_form_with_input_kept(
     }
     response = client.post("/auth/register", data=data)
     assert response.status_code == 400
-    assert "Your form expired before it was sent" in response.text
-    assert 'value="keepme"' in response.text
-    assert 'value="keepme@example.com"' in response.text
+    assert "This form had expired or did not come from this site; nothing was saved" in (
+        response.text
+    )
+    assert ">keepme</textarea>" in response.text
+    assert ">keepme@example.com</textarea>" in response.text
     assert PASSWORD not in response.text
+    assert_nothing_to_send(response.text)
+    assert response.headers["Cache-Control"] == "no-store"
     assert _users(app) == []
-    # The page carries a fresh token, so sending it again works.
-    data["csrf_token"] = csrf_token(response.text)
-    assert client.post("/auth/register", data=data).status_code == 302
+    # The link leads to the form by a GET: a fresh, empty form.
+    assert 'href="/auth/register"' in response.text
+    again = client.get("/auth/register")
+    assert "keepme" not in again.text
+    assert csrf_token(again.text)
+
+
+def test_a_csrf_failure_never_runs_the_view(make_app: AppFactory) -> None:
+    """Not even its rate limit: failed CSRF checks cost none of the registration budget."""
+    app = make_app({"RATELIMIT_ENABLED": True, "REGISTER_RATE_LIMIT": "2 per hour"})
+    client = app.test_client()
+    for number in range(3):
+        data = {"username": f"forged{number}", "email": f"f{number}@example.com"}
+        assert client.post("/auth/register", data=data).status_code == 400
+    assert AuthActions(client).register("genuine").status_code == 302
+    assert [user.username for user in _users(app)] == ["genuine"]
 
 
 @pytest.mark.parametrize("field", ["username", "email", "password"])

@@ -95,7 +95,7 @@ def test_logout_without_csrf_token_is_refused(client: FlaskClient, auth: AuthAct
     auth.login()
     response = client.post("/auth/logout")
     assert response.status_code == 400
-    assert "Your form expired" in response.text
+    assert "nothing was saved" in response.text
     assert _signed_in_as(client) == "reader"
 
 
