@@ -10,13 +10,15 @@ from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.models import EventType, User
-from app.services import events, mail, passwords, sessions, throttle
+from app.services import confusables, events, mail, passwords, sessions, throttle
 
 USERNAME_MIN = 3
 USERNAME_MAX = 32
 EMAIL_MAX = 254
 EMAIL_KEY_MAX = 320  # the email_key column
 USERNAME_KEY_MAX = 96  # the username_key column
+# The username_skeleton column: TR39 turns one character into 7 at most (a Hangul syllable).
+USERNAME_SKELETON_MAX = 255
 # Letters and digits of any script (with their combining marks, as in "हिन्दी"), plus _ - . ;
 # it must start with a letter or digit so that "." or ".." never appear as a path segment.
 USERNAME_PUNCTUATION = frozenset("_-.")
@@ -46,7 +48,11 @@ def normalize_username(raw: str) -> str:
         raise InvalidAccountData(
             "username", f"Use {USERNAME_MIN} to {USERNAME_MAX} characters for your username."
         )
-    if not _is_username_text(username) or len(username_key(username)) > USERNAME_KEY_MAX:
+    if (
+        not _is_username_text(username)
+        or len(username_key(username)) > USERNAME_KEY_MAX
+        or len(username_skeleton(username)) > USERNAME_SKELETON_MAX
+    ):
         raise InvalidAccountData(
             "username",
             "Use letters, digits, and _ - . only, starting with a letter or digit.",
@@ -87,6 +93,17 @@ def username_key(username: str) -> str:
     return unicodedata.normalize("NFKC", username).casefold()
 
 
+def username_skeleton(username: str) -> str:
+    """What ``username`` looks like: equal for look-alikes such as "unit\u0435st" (a Cyrillic
+    e), "adm\u0131n" (a dotless i) or "paypa1" (a digit one), as TR39 defines them.
+
+    The TR39 skeleton of the name as shown, then case-folded (names are case-insensitive) and
+    mapped again, so "PaypaI" (capital I) matches "paypal" and "Unit\u0435st" "unitest". A
+    capital I looks like l, not i: "UNIT\u0415ST" is a look-alike of "UNlTEST", not "unitest".
+    """
+    return confusables.skeleton(confusables.skeleton(username).casefold())
+
+
 def email_key(email: str) -> str:
     return unicodedata.normalize("NFKC", email).casefold()
 
@@ -95,11 +112,18 @@ def register_user(username: str, email: str, password: str, *, is_admin: bool = 
     """Create an account and commit it. Inputs must already pass the rules of this module.
 
     Uniqueness is left to the database's constraints, so concurrent registrations of one name
-    yield exactly one account and AccountExists for the others.
+    yield exactly one account and AccountExists for the others. A name that looks like another
+    member's (same ``username_skeleton``) is refused the same way. That check is not a
+    constraint (databases from before it may hold look-alikes), so two look-alike names sent at
+    the same instant could both be created: accepted, as neither impersonates an existing member.
     """
+    skeleton = username_skeleton(username)
+    if db.session.scalar(sa.select(User.id).where(User.username_skeleton == skeleton).limit(1)):
+        raise AccountExists("username")
     user = User(
         username=username,
         username_key=username_key(username),
+        username_skeleton=skeleton,
         email=email,
         email_key=email_key(email),
         password_hash=passwords.hash_password(password),
