@@ -10,6 +10,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_limiter import RequestLimit
 from flask_login import confirm_login, current_user, login_required, login_url
 from werkzeug import Response
 from werkzeug.exceptions import TooManyRequests
@@ -30,7 +31,7 @@ from app.forms import (
     typed_fields,
 )
 from app.redirects import safe_redirect_target
-from app.services import accounts, sessions, throttle, tokens
+from app.services import accounts, rate_limits, sessions, throttle, tokens
 
 bp = Blueprint("auth", __name__)
 
@@ -81,10 +82,16 @@ def unauthorized() -> Response:
     return redirect(login_url(login_manager.login_view, next_url=request.url))
 
 
-def _log_throttled(_limit: object) -> None:
-    """Record a refused sign-in in the event log (and on the account's history if it exists)."""
-    identifier = request.form.get("username", "")
-    accounts.record_throttled(identifier, accounts.find_by_login(identifier))
+def _log_throttled(breached: RequestLimit | None) -> None:
+    """Record a refused sign-in, once per window: per address when the address's limit refused
+    it (``breached``), else (the account's lock) per account. The identifier is cut first."""
+    identifier = request.form.get("username", "")[: accounts.IDENTIFIER_MAX]
+    if breached is not None:
+        scope, window = f"address:{request.remote_addr}", breached.limit.get_expiry()
+    else:
+        scope = accounts.throttle_key(identifier, accounts.find_by_login(identifier))
+        window = rate_limits.window_seconds("LOGIN_ACCOUNT_RATE_LIMIT")
+    accounts.record_throttled(identifier, scope=scope, window_seconds=window)
 
 
 @bp.route("/login", methods=["GET", "POST"])

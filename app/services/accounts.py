@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.models import EventType, User
-from app.services import confusables, events, mail, passwords, sessions, throttle
+from app.services import confusables, events, mail, passwords, rate_limits, sessions, throttle
 
 USERNAME_MIN = 3
 USERNAME_MAX = 32
@@ -19,6 +19,9 @@ EMAIL_KEY_MAX = 320  # the email_key column
 USERNAME_KEY_MAX = 96  # the username_key column
 # The username_skeleton column: TR39 turns one character into 7 at most (a Hangul syllable).
 USERNAME_SKELETON_MAX = 255
+# What a sign-in form's identifier is cut to before any normalization: NFKC can lengthen text
+# 18 times, so a long identifier must never be normalized whole (a refused sign-in stays cheap).
+IDENTIFIER_MAX = EMAIL_KEY_MAX
 # Letters and digits of any script (with their combining marks, as in "हिन्दी"), plus _ - . ;
 # it must start with a letter or digit so that "." or ".." never appear as a path segment.
 USERNAME_PUNCTUATION = frozenset("_-.")
@@ -42,8 +45,17 @@ class AccountExists(Exception):
 
 
 def normalize_username(raw: str) -> str:
-    """The canonical (NFKC) form of a username, or InvalidAccountData."""
-    username = unicodedata.normalize("NFKC", raw.strip())
+    """The canonical (NFKC) form of a username, or InvalidAccountData.
+
+    Text far longer than any username is refused before it is normalized (NFKC never shortens
+    a username to a quarter of its length).
+    """
+    stripped = raw.strip()
+    if len(stripped) > 4 * USERNAME_MAX:
+        raise InvalidAccountData(
+            "username", f"Use {USERNAME_MIN} to {USERNAME_MAX} characters for your username."
+        )
+    username = unicodedata.normalize("NFKC", stripped)
     if not USERNAME_MIN <= len(username) <= USERNAME_MAX:
         raise InvalidAccountData(
             "username", f"Use {USERNAME_MIN} to {USERNAME_MAX} characters for your username."
@@ -142,7 +154,9 @@ def register_user(username: str, email: str, password: str, *, is_admin: bool = 
 
 
 def find_by_login(identifier: str) -> User | None:
-    """The account whose username or email is ``identifier``."""
+    """The account whose username or email is ``identifier`` (too long: none, at no cost)."""
+    if len(identifier) > IDENTIFIER_MAX:
+        return None
     if "@" in identifier:
         try:
             key = email_key(normalize_email(identifier))
@@ -164,7 +178,8 @@ def throttle_key(identifier: str, user: User | None) -> str:
     """
     if user is not None:
         return f"account:{user.id}"
-    return "name:" + unicodedata.normalize("NFKC", identifier).casefold()[:EMAIL_KEY_MAX]
+    capped = identifier[:IDENTIFIER_MAX]  # cut before normalizing, never after
+    return "name:" + unicodedata.normalize("NFKC", capped).casefold()[:EMAIL_KEY_MAX]
 
 
 def authenticate(identifier: str, password: str, user: User | None) -> User | None:
@@ -189,9 +204,15 @@ def authenticate(identifier: str, password: str, user: User | None) -> User | No
     return user
 
 
-def record_throttled(identifier: str, user: User | None) -> None:
-    """Log a sign-in refused by a rate limit (on the account's history if it exists)."""
-    events.record(EventType.THROTTLED, user=user, identifier=identifier)
+def record_throttled(identifier: str, *, scope: str, window_seconds: int) -> None:
+    """Log a sign-in refused by a rate limit, once per ``scope`` (an address, an account) and
+    window: the first refusal writes a row (on the account's history if it exists), the
+    following ones in the same window write nothing, so a refusal costs less than an attempt.
+    """
+    if not rate_limits.first_in_window(f"throttled:{scope}", window_seconds):
+        return
+    identifier = identifier[:IDENTIFIER_MAX]
+    events.record(EventType.THROTTLED, user=find_by_login(identifier), identifier=identifier)
     db.session.commit()
 
 
