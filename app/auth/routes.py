@@ -47,7 +47,14 @@ RESET_SENT = (
 
 
 @bp.route("/register", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["REGISTER_RATE_LIMIT"], methods=["POST"])
+# Accounts created per address; a form sent back with errors costs nothing here, but every
+# attempt counts against the generous ceiling below.
+@limiter.limit(
+    lambda: current_app.config["REGISTER_RATE_LIMIT"],
+    methods=["POST"],
+    deduct_when=rate_limits.created,
+)
+@limiter.limit(lambda: current_app.config["REGISTER_ATTEMPT_LIMIT"], methods=["POST"])
 @rerender_on_csrf_error
 def register() -> Response | tuple[str, int]:
     if current_user.is_authenticated:
