@@ -85,9 +85,13 @@ class Config:
 
     LOGIN_RATE_LIMIT = "5 per minute"  # per client address
     LOGIN_ACCOUNT_RATE_LIMIT = "10 per 15 minutes"  # failed attempts per account, from anywhere
-    REGISTER_RATE_LIMIT = "10 per hour"
+    REGISTER_RATE_LIMIT = "10 per hour"  # accounts created per client address
+    REGISTER_ATTEMPT_LIMIT = "50 per hour"  # registration form posts per address, failed or not
     RESET_RATE_LIMIT = "5 per hour"  # reset requests and reset-link submissions, per address
     REAUTH_RATE_LIMIT = "10 per 15 minutes"  # failed password confirmations, per account
+    # Writing, per member (drafts count; edits do not): generous for a person, not for a script.
+    POST_RATE_LIMIT = "30 per hour"
+    COMMENT_RATE_LIMIT = "20 per 10 minutes"
     PROXY_FIX_X_FOR = 0
     PROXY_FIX_X_PROTO = 0
 

@@ -85,7 +85,7 @@ VISIBLE_USER_COLUMNS = frozenset({"username", "is_active"})
 # What public pages never show (tests/unit/test_cache_rules.py holds every model to one list).
 PRIVATE_MODELS = (UserSession, SecurityEvent, OutboxMessage, FormSubmission)
 PRIVATE_USER_COLUMNS = frozenset(
-    {"id", "username_key", "email", "email_key", "password_hash", "is_admin"}
+    {"id", "username_key", "username_skeleton", "email", "email_key", "password_hash", "is_admin"}
     | {"created_at", "last_login_at"}
 )
 # Session keys Flask-Login and the flash check read on every request: nothing personal for a

@@ -11,11 +11,10 @@ from wtforms.validators import ValidationError
 from app.services import submissions
 
 SUBMIT_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-# Never shown back, even on the pages that rescue a form's text (the one-time submission code
-# is no secret, but means nothing to a reader).
-SECRET_FIELDS = frozenset(
-    {"csrf_token", "password", "confirm", "current_password", "submission_token"}
-)
+# Never shown back, even on the pages that rescue a form's text.
+SECRET_FIELDS = frozenset({"csrf_token", "password", "confirm", "current_password"})
+# Sent by the form itself, not typed: not worth showing back.
+FORM_MACHINERY = frozenset({"submission_token", "submit"})
 # The status of a form shown again with errors: the request was understood but not accepted.
 INVALID_FORM = 422
 
@@ -39,7 +38,7 @@ def typed_fields(form: MultiDict[str, str]) -> list[tuple[str, str]]:
     return [
         (name, value)
         for name, value in form.items(multi=True)
-        if name not in SECRET_FIELDS and value.strip()
+        if name not in SECRET_FIELDS | FORM_MACHINERY and value.strip()
     ]
 
 

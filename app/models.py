@@ -43,13 +43,15 @@ class UTCDateTime(sa.TypeDecorator[datetime]):
 
 
 class User(UserMixin, db.Model):
-    """A member. ``username_key`` and ``email_key`` carry the case-insensitive uniqueness."""
+    """A member. ``username_key`` and ``email_key`` carry the case-insensitive uniqueness;
+    ``username_skeleton`` (what the name looks like) finds look-alikes, without a constraint."""
 
     __tablename__ = "users"
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     username: so.Mapped[str] = so.mapped_column(sa.String(32))
     username_key: so.Mapped[str] = so.mapped_column(sa.String(96), unique=True)
+    username_skeleton: so.Mapped[str] = so.mapped_column(sa.String(255), index=True)
     email: so.Mapped[str] = so.mapped_column(sa.String(254))
     email_key: so.Mapped[str] = so.mapped_column(sa.String(320), unique=True)
     password_hash: so.Mapped[str] = so.mapped_column(sa.String(255))

@@ -10,6 +10,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_limiter import RequestLimit
 from flask_login import current_user, login_required, login_url
 from werkzeug import Response
 from werkzeug.exceptions import TooManyRequests
@@ -29,7 +30,15 @@ from app.forms import (
     typed_fields,
 )
 from app.redirects import safe_redirect_target
-from app.services import accounts, device_cookies, password_checks, sessions, throttle, tokens
+from app.services import (
+    accounts,
+    device_cookies,
+    password_checks,
+    rate_limits,
+    sessions,
+    throttle,
+    tokens,
+)
 
 bp = Blueprint("auth", __name__)
 
@@ -45,7 +54,14 @@ RESET_SENT = (
 
 
 @bp.route("/register", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["REGISTER_RATE_LIMIT"], methods=["POST"])
+# Accounts created per address; a form sent back with errors costs nothing here, but every
+# attempt counts against the generous ceiling below.
+@limiter.limit(
+    lambda: current_app.config["REGISTER_RATE_LIMIT"],
+    methods=["POST"],
+    deduct_when=rate_limits.created,
+)
+@limiter.limit(lambda: current_app.config["REGISTER_ATTEMPT_LIMIT"], methods=["POST"])
 def register() -> Response | tuple[str, int]:
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
@@ -98,10 +114,16 @@ def needs_refresh() -> Response:
     return make_response(page, 401)
 
 
-def _log_throttled(_limit: object) -> None:
-    """Record a refused sign-in in the event log (and on the account's history if it exists)."""
-    identifier = request.form.get("username", "")
-    accounts.record_throttled(identifier, accounts.find_by_login(identifier))
+def _log_throttled(breached: RequestLimit | None) -> None:
+    """Record a refused sign-in, once per window: per address when the address's limit refused
+    it (``breached``), else (the account's lock) per account. The identifier is cut first."""
+    identifier = request.form.get("username", "")[: accounts.IDENTIFIER_MAX]
+    if breached is not None:
+        scope, window = f"address:{request.remote_addr}", breached.limit.get_expiry()
+    else:
+        scope = accounts.throttle_key(identifier, accounts.find_by_login(identifier))
+        window = rate_limits.window_seconds("LOGIN_ACCOUNT_RATE_LIMIT")
+    accounts.record_throttled(identifier, scope=scope, window_seconds=window)
 
 
 @bp.route("/login", methods=["GET", "POST"])

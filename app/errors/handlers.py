@@ -15,11 +15,12 @@ from flask.globals import request_ctx
 from flask_login import AnonymousUserMixin
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import exc as sa_exc
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, TooManyRequests
 
 from app.extensions import db
 from app.forms import SUBMIT_METHODS, typed_fields
 from app.redirects import is_safe_redirect
+from app.services import rate_limits
 
 bp = Blueprint("errors", __name__)
 
@@ -88,6 +89,8 @@ def _rollback_quietly() -> None:
 @bp.app_errorhandler(HTTPException)
 def http_error(error: HTTPException) -> Response:
     code = error.code or 500
+    if code == TooManyRequests.code:
+        return too_many_requests(error)
     if code >= 500:
         _rollback_quietly()
     # A message given to abort() is shown; Werkzeug's stock descriptions are not.
@@ -136,6 +139,37 @@ def _form_page() -> str | None:
         query = f"?{referrer.query}" if referrer.query else ""
         candidates = [referrer.path + query] if same_site else []
     return next((target for target in candidates if is_safe_redirect(target)), None)
+
+
+@bp.app_errorhandler(TooManyRequests)
+def too_many_requests(error: HTTPException) -> Response:
+    """A rate limit's refusal in words, with when to retry and what was typed (never secrets).
+
+    Flask-Limiter's own text ("10 per 1 hour") is never shown.
+    """
+    wait = rate_limits.retry_after_seconds(error)
+    kept = typed_fields(request.form) if request.method in SUBMIT_METHODS else []
+    page = render_template("errors/too_many_requests.html", wait=in_words(wait), kept=kept)
+    response = make_response(page, 429)
+    response.headers["Retry-After"] = str(wait)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def in_words(seconds: int) -> str:
+    """A wait as a person says it: "a few seconds", "about 4 minutes", "about an hour"."""
+    if seconds < 10:
+        return "a few seconds"
+    if seconds < 60:
+        return f"about {seconds} seconds"
+    minutes = -(-seconds // 60)  # rounded up: never earlier than the limit allows
+    if minutes == 1:
+        return "about a minute"
+    if minutes < 55:
+        return f"about {minutes} minutes"
+    if minutes < 90:
+        return "about an hour"
+    return f"about {round(minutes / 60)} hours"
 
 
 def database_unavailable(error: Exception) -> Response:

@@ -1,14 +1,14 @@
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug import Response
 
-from app.extensions import db
+from app.extensions import db, limiter
 from app.forms import INVALID_FORM, form_status
 from app.models import Comment, Post, User
 from app.posts.forms import CommentForm, NewPostForm, PostForm
-from app.services import posts
+from app.services import posts, rate_limits
 from app.services.submissions import AlreadySubmitted
 
 bp = Blueprint("posts", __name__)
@@ -36,8 +36,24 @@ def _editable_post_or_404(slug: str) -> Post:
     return post
 
 
+# Per member, counting only what was created (a form shown again with errors costs nothing).
+limit_posts = limiter.limit(
+    lambda: current_app.config["POST_RATE_LIMIT"],
+    key_func=rate_limits.member_key,
+    methods=["POST"],
+    deduct_when=rate_limits.created,
+)
+limit_comments = limiter.limit(
+    lambda: current_app.config["COMMENT_RATE_LIMIT"],
+    key_func=rate_limits.member_key,
+    methods=["POST"],
+    deduct_when=rate_limits.created,
+)
+
+
 @bp.route("/posts/new", methods=["GET", "POST"])
 @login_required
+@limit_posts
 def new() -> Response | tuple[str, int]:
     form = NewPostForm()
     if form.validate_on_submit():
@@ -51,6 +67,7 @@ def new() -> Response | tuple[str, int]:
                 submission=form.submission_token.data,
             )
         except AlreadySubmitted as earlier:
+            rate_limits.nothing_created()
             return redirect(earlier.location)
         flash("Your post is published." if post.is_published else "Draft saved.", "success")
         return redirect(url_for("posts.show", slug=post.slug))
@@ -107,6 +124,7 @@ def delete(slug: str) -> Response:
 
 @bp.post("/posts/<slug>/comments")
 @login_required
+@limit_comments
 def comment(slug: str) -> Response | tuple[str, int]:
     post = _post_or_404(slug)
     form = CommentForm()
@@ -116,6 +134,7 @@ def comment(slug: str) -> Response | tuple[str, int]:
                 post, current_user, form.body.data, submission=form.submission_token.data
             )
         except AlreadySubmitted as earlier:
+            rate_limits.nothing_created()
             return redirect(earlier.location)
         flash("Comment posted.", "success")
         return redirect(url_for("posts.show", slug=post.slug, _anchor=f"comment-{added.id}"))

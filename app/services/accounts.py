@@ -10,13 +10,27 @@ from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.models import EventType, User
-from app.services import events, mail, password_checks, passwords, sessions, throttle
+from app.services import (
+    confusables,
+    events,
+    mail,
+    password_checks,
+    passwords,
+    rate_limits,
+    sessions,
+    throttle,
+)
 
 USERNAME_MIN = 3
 USERNAME_MAX = 32
 EMAIL_MAX = 254
 EMAIL_KEY_MAX = 320  # the email_key column
 USERNAME_KEY_MAX = 96  # the username_key column
+# The username_skeleton column: TR39 turns one character into 7 at most (a Hangul syllable).
+USERNAME_SKELETON_MAX = 255
+# What a sign-in form's identifier is cut to before any normalization: NFKC can lengthen text
+# 18 times, so a long identifier must never be normalized whole (a refused sign-in stays cheap).
+IDENTIFIER_MAX = EMAIL_KEY_MAX
 # Letters and digits of any script (with their combining marks, as in "हिन्दी"), plus _ - . ;
 # it must start with a letter or digit so that "." or ".." never appear as a path segment.
 USERNAME_PUNCTUATION = frozenset("_-.")
@@ -40,13 +54,26 @@ class AccountExists(Exception):
 
 
 def normalize_username(raw: str) -> str:
-    """The canonical (NFKC) form of a username, or InvalidAccountData."""
-    username = unicodedata.normalize("NFKC", raw.strip())
+    """The canonical (NFKC) form of a username, or InvalidAccountData.
+
+    Text far longer than any username is refused before it is normalized (NFKC never shortens
+    a username to a quarter of its length).
+    """
+    stripped = raw.strip()
+    if len(stripped) > 4 * USERNAME_MAX:
+        raise InvalidAccountData(
+            "username", f"Use {USERNAME_MIN} to {USERNAME_MAX} characters for your username."
+        )
+    username = unicodedata.normalize("NFKC", stripped)
     if not USERNAME_MIN <= len(username) <= USERNAME_MAX:
         raise InvalidAccountData(
             "username", f"Use {USERNAME_MIN} to {USERNAME_MAX} characters for your username."
         )
-    if not _is_username_text(username) or len(username_key(username)) > USERNAME_KEY_MAX:
+    if (
+        not _is_username_text(username)
+        or len(username_key(username)) > USERNAME_KEY_MAX
+        or len(username_skeleton(username)) > USERNAME_SKELETON_MAX
+    ):
         raise InvalidAccountData(
             "username",
             "Use letters, digits, and _ - . only, starting with a letter or digit.",
@@ -87,6 +114,17 @@ def username_key(username: str) -> str:
     return unicodedata.normalize("NFKC", username).casefold()
 
 
+def username_skeleton(username: str) -> str:
+    """What ``username`` looks like: equal for look-alikes such as "unit\u0435st" (a Cyrillic
+    e), "adm\u0131n" (a dotless i) or "paypa1" (a digit one), as TR39 defines them.
+
+    The TR39 skeleton of the name as shown, then case-folded (names are case-insensitive) and
+    mapped again, so "PaypaI" (capital I) matches "paypal" and "Unit\u0435st" "unitest". A
+    capital I looks like l, not i: "UNIT\u0415ST" is a look-alike of "UNlTEST", not "unitest".
+    """
+    return confusables.skeleton(confusables.skeleton(username).casefold())
+
+
 def email_key(email: str) -> str:
     return unicodedata.normalize("NFKC", email).casefold()
 
@@ -95,11 +133,18 @@ def register_user(username: str, email: str, password: str, *, is_admin: bool = 
     """Create an account and commit it. Inputs must already pass the rules of this module.
 
     Uniqueness is left to the database's constraints, so concurrent registrations of one name
-    yield exactly one account and AccountExists for the others.
+    yield exactly one account and AccountExists for the others. A name that looks like another
+    member's (same ``username_skeleton``) is refused the same way. That check is not a
+    constraint (databases from before it may hold look-alikes), so two look-alike names sent at
+    the same instant could both be created: accepted, as neither impersonates an existing member.
     """
+    skeleton = username_skeleton(username)
+    if db.session.scalar(sa.select(User.id).where(User.username_skeleton == skeleton).limit(1)):
+        raise AccountExists("username")
     user = User(
         username=username,
         username_key=username_key(username),
+        username_skeleton=skeleton,
         email=email,
         email_key=email_key(email),
         password_hash=passwords.hash_password(password),
@@ -118,7 +163,9 @@ def register_user(username: str, email: str, password: str, *, is_admin: bool = 
 
 
 def find_by_login(identifier: str) -> User | None:
-    """The account whose username or email is ``identifier``."""
+    """The account whose username or email is ``identifier`` (too long: none, at no cost)."""
+    if len(identifier) > IDENTIFIER_MAX:
+        return None
     if "@" in identifier:
         try:
             key = email_key(normalize_email(identifier))
@@ -140,7 +187,8 @@ def throttle_key(identifier: str, user: User | None) -> str:
     """
     if user is not None:
         return f"account:{user.id}"
-    return "name:" + unicodedata.normalize("NFKC", identifier).casefold()[:EMAIL_KEY_MAX]
+    capped = identifier[:IDENTIFIER_MAX]  # cut before normalizing, never after
+    return "name:" + unicodedata.normalize("NFKC", capped).casefold()[:EMAIL_KEY_MAX]
 
 
 def authenticate(identifier: str, password: str, user: User | None) -> User | None:
@@ -165,9 +213,15 @@ def authenticate(identifier: str, password: str, user: User | None) -> User | No
     return user
 
 
-def record_throttled(identifier: str, user: User | None) -> None:
-    """Log a sign-in refused by a rate limit (on the account's history if it exists)."""
-    events.record(EventType.THROTTLED, user=user, identifier=identifier)
+def record_throttled(identifier: str, *, scope: str, window_seconds: int) -> None:
+    """Log a sign-in refused by a rate limit, once per ``scope`` (an address, an account) and
+    window: the first refusal writes a row (on the account's history if it exists), the
+    following ones in the same window write nothing, so a refusal costs less than an attempt.
+    """
+    if not rate_limits.first_in_window(f"throttled:{scope}", window_seconds):
+        return
+    identifier = identifier[:IDENTIFIER_MAX]
+    events.record(EventType.THROTTLED, user=find_by_login(identifier), identifier=identifier)
     db.session.commit()
 
 

@@ -95,3 +95,29 @@ def test_search_structures_come_with_the_migration(empty_database: str) -> None:
             assert "ix_posts_search" in indexes
     finally:
         engine.dispose()
+
+
+def test_username_skeletons_are_computed_for_existing_members(empty_database: str) -> None:
+    """Members from before the look-alike check get their skeleton; look-alikes may coexist."""
+    assert run_flask(empty_database, "db", "upgrade", "b8c09d4fdade").returncode == 0
+    engine = sa.create_engine(empty_database)
+    try:
+        with engine.begin() as connection:
+            for number, name in enumerate(["unitest", "unit\u0435st", "Paypal"]):
+                connection.execute(
+                    sa.text(
+                        "INSERT INTO users (username, username_key, email, email_key, "
+                        "password_hash, is_admin, is_active, created_at) VALUES "
+                        "(:name, :key, :email, :email, 'x', false, true, CURRENT_TIMESTAMP)"
+                    ),
+                    {"name": name, "key": name.casefold(), "email": f"m{number}@example.com"},
+                )
+        upgrade = run_flask(empty_database, "db", "upgrade")
+        assert upgrade.returncode == 0, upgrade.stderr
+        with engine.connect() as connection:
+            rows = connection.execute(
+                sa.text("SELECT username, username_skeleton FROM users ORDER BY id")
+            ).all()
+    finally:
+        engine.dispose()
+    assert rows == [("unitest", "unitest"), ("unit\u0435st", "unitest"), ("Paypal", "paypal")]
