@@ -18,6 +18,7 @@ from limits import parse
 from werkzeug import Response
 
 from app.extensions import limiter
+from app.services import throttle
 
 logger = logging.getLogger(__name__)
 NAMESPACE = "first-in-window"
@@ -56,7 +57,7 @@ def first_in_window(scope: str, seconds: int) -> bool:
     """
     key = "/".join((current_app.config["RATELIMIT_KEY_PREFIX"], NAMESPACE, scope))
     try:
-        return bool(limiter.storage.incr(key, max(1, seconds)) == 1)
+        return throttle.atomic_increment(limiter.storage, key, max(1, seconds)) == 1
     except Exception:  # storage unreachable: treat as first, so nothing goes unrecorded
         logger.exception("rate-limit storage failed in first_in_window")
         return True

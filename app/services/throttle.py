@@ -45,7 +45,8 @@ class Unlocked(enum.Enum):
 _MEMORY_LOCK = threading.Lock()
 
 
-def _increment(storage: Storage, key: str, expiry: int) -> int:
+def atomic_increment(storage: Storage, key: str, expiry: int) -> int:
+    """``storage.incr``, made atomic for limits' memory storage too (see ``_MEMORY_LOCK``)."""
     if isinstance(storage, MemoryStorage):
         with _MEMORY_LOCK:
             return storage.incr(key, expiry)
@@ -84,7 +85,7 @@ def begin_attempt(account: str) -> int:
     limit = _limit()
     try:
         storage = _storage()
-        count = _increment(storage, _key(account), limit.get_expiry())
+        count = atomic_increment(storage, _key(account), limit.get_expiry())
         if count <= limit.amount:
             return 0
         wait = storage.get_expiry(_key(account)) - time.time()
