@@ -12,6 +12,7 @@ from wtforms import Field, HiddenField
 from wtforms.validators import ValidationError
 
 from app.services import submissions
+from app.text import has_invisible_controls
 
 View = TypeVar("View", bound=Callable[..., object])
 
@@ -88,10 +89,10 @@ def rerender_on_csrf_error(view: View) -> View:
     return view
 
 
-_CONTROL = {chr(code) for code in range(32) if chr(code) not in "\t\n\r"} | {"\x7f"}
-
-
 def plain_text(form: object, field: Field) -> None:
-    """WTForms validator: no NUL or other control characters (PostgreSQL cannot store NUL)."""
-    if field.data and any(char in _CONTROL for char in field.data):
+    """WTForms validator: no NUL, control characters or others XML forbids (``app/text.py``).
+
+    PostgreSQL cannot store NUL, and the feed and sitemap must stay well-formed.
+    """
+    if field.data and has_invisible_controls(field.data):
         raise ValidationError("Remove the invisible control characters from this text.")
