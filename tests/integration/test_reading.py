@@ -98,7 +98,7 @@ def test_profile_page(app: Flask, client: FlaskClient) -> None:
     assert "has not published anything yet" in client.get("/users/quiet").text
     assert client.get("/users/WRITER").status_code == 200
     assert client.get("/users/nobody").status_code == 404
-    assert client.get("/users/%00").status_code == 404
+    assert client.get("/users/%00").status_code == 400  # tests/integration/test_nul_bytes.py
     assert client.get("/users/" + "x" * 1000).status_code == 404
 
 
@@ -127,7 +127,7 @@ def test_search_finds_title_and_body_words_and_escapes_input(
     assert "&lt;script&gt;" in hostile.text
     assert client.get("/search").status_code == 200
     assert client.get("/search?q=" + "x" * 10_000).status_code == 200
-    assert client.get("/search?q=%00%01").status_code == 200
+    assert client.get("/search?q=%01%02").status_code == 200
 
 
 def test_feed_is_valid_atom_with_absolute_links(app: Flask, client: FlaskClient) -> None:
@@ -185,7 +185,7 @@ def test_sitemap_and_robots(app: Flask, client: FlaskClient) -> None:
     assert "Sitemap: http://localhost/sitemap.xml" in robots.text
 
 
-@pytest.mark.parametrize("slug", ["nope", "99999999999999999999", "%00", "a" * 500])
+@pytest.mark.parametrize("slug", ["nope", "99999999999999999999", "%01", "a" * 500])
 def test_unknown_posts_are_404(client: FlaskClient, slug: str) -> None:
     assert client.get(f"/posts/{slug}").status_code == 404
 
