@@ -89,7 +89,7 @@ def feed() -> Response:
 def sitemap() -> Response:
     rows = db.session.execute(
         sa.select(Post.slug, Post.updated_at)
-        .where(Post.status == PostStatus.PUBLISHED)
+        .where(posts.visible_to_public())
         .order_by(Post.published_at.desc())
         .limit(50_000)
     ).all()

@@ -215,8 +215,8 @@ def can_edit(user: User | None, post: Post) -> bool:
 
 
 def can_view(user: User | None, post: Post) -> bool:
-    """Drafts are visible to their author and to admins only."""
-    return post.is_published or can_edit(user, post)
+    """Drafts, and the posts of deactivated members, are visible to their author and admins only."""
+    return (post.is_published and post.author.is_active) or can_edit(user, post)
 
 
 def can_delete_comment(user: User | None, comment: Comment) -> bool:
@@ -228,11 +228,20 @@ def can_delete_comment(user: User | None, comment: Comment) -> bool:
 # Reads ----------------------------------------------------------------------------------------
 
 
+def visible_to_public() -> sa.ColumnElement[bool]:
+    """What the public may read: published posts by members who are not deactivated.
+
+    A deactivated member's posts and comments leave every public page (as their profile does)
+    and come back if the account is activated again; the admin area still lists them.
+    """
+    return sa.and_(Post.status == PostStatus.PUBLISHED, Post.author.has(User.is_active))
+
+
 def published_posts() -> sa.Select[tuple[Post]]:
-    """Published posts, newest first, with authors joined and tags loaded in one more query."""
+    """Public posts, newest first, with authors joined and tags loaded in one more query."""
     return (
         sa.select(Post)
-        .where(Post.status == PostStatus.PUBLISHED)
+        .where(visible_to_public())
         .options(so.joinedload(Post.author), so.selectinload(Post.tags))
         .order_by(Post.published_at.desc(), Post.id.desc())
     )
@@ -253,7 +262,11 @@ def visible_comments(post: Post) -> list[Comment]:
     return list(
         db.session.scalars(
             sa.select(Comment)
-            .where(Comment.post_id == post.id, sa.not_(Comment.is_hidden))
+            .where(
+                Comment.post_id == post.id,
+                sa.not_(Comment.is_hidden),
+                Comment.author.has(User.is_active),
+            )
             .options(so.joinedload(Comment.author))
             .order_by(Comment.created_at, Comment.id)
         )

@@ -14,6 +14,7 @@ from flask.testing import FlaskClient
 
 from app.extensions import db
 from app.models import Post, User, utcnow
+from app.services import admin, posts
 from tests.factories import create_post, create_user
 from tests.helpers import AuthActions
 
@@ -106,6 +107,44 @@ def test_inactive_authors_profile_is_gone(app: Flask, client: FlaskClient) -> No
     with app.app_context():
         create_user("gone", is_active=False)
     assert client.get("/users/gone").status_code == 404
+
+
+def test_a_deactivated_members_posts_and_comments_leave_every_public_page(
+    app: Flask, client: FlaskClient
+) -> None:
+    """Until the account is activated again; the cached pages follow at once, admins still see."""
+    with app.app_context():
+        gone, stays = create_user("gone"), create_user("stays")
+        ids = {"gone": gone.id, "boss": create_user("boss", is_admin=True).id}
+        create_post(gone, title="Vanishing act", body="Hidden words.", tags=("magic",))
+        kept = create_post(stays, title="Staying put", tags=("magic",))
+        posts.add_comment(kept, gone, "A vanishing remark")
+    shown = {
+        "/": "Vanishing act",
+        "/tags/magic": "Vanishing act",
+        "/search?q=hidden": "Vanishing act",
+        "/feed.xml": "Vanishing act",
+        "/sitemap.xml": "/posts/vanishing-act",
+        "/posts/staying-put": "A vanishing remark",
+    }
+    boss = app.test_client()
+    AuthActions(boss).login("boss")
+
+    def public_view() -> dict[str, bool]:
+        seen = {path: text in client.get(path).text for path, text in shown.items()}
+        seen["/posts/vanishing-act"] = client.get("/posts/vanishing-act").status_code == 200
+        return seen
+
+    assert all(public_view().values())  # and now in the page cache
+    with app.app_context():
+        admin.deactivate(db.session.get(User, ids["boss"]), db.session.get(User, ids["gone"]))
+    assert not any(public_view().values()), public_view()
+    assert "Vanishing act" in boss.get("/admin/posts").text
+    assert "A vanishing remark" in boss.get("/admin/comments").text
+    assert boss.get("/posts/vanishing-act").status_code == 200
+    with app.app_context():
+        admin.activate(db.session.get(User, ids["boss"]), db.session.get(User, ids["gone"]))
+    assert all(public_view().values())
 
 
 def test_search_finds_title_and_body_words_and_escapes_input(
