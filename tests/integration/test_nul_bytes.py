@@ -61,9 +61,9 @@ def boss(app: Flask) -> FlaskClient:
     ],
 )
 def test_a_nul_in_the_address_is_a_400(boss: FlaskClient, url: str) -> None:
-    response = boss.get(url)
-    assert response.status_code == 400, url
-    assert REFUSED in response.text
+    with boss.get(url) as response:
+        assert response.status_code == 400, url
+        assert REFUSED in response.text
 
 
 @pytest.mark.parametrize(
