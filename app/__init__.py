@@ -32,6 +32,7 @@ def create_app(
     """
     app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
     configure(app, env or os.environ.get("APP_ENV", "development"), overrides)
+    register_request_guard(app)
     register_extensions(app)
     register_blueprints(app)
     register_cli(app)
@@ -131,6 +132,13 @@ def _instance_secret_key(instance: Path) -> str:
         with os.fdopen(descriptor, "w") as handle:
             handle.write(secrets.token_urlsafe(48))
     return path.read_text().strip()
+
+
+def register_request_guard(app: Flask) -> None:
+    """Before the extensions: the NUL check must run before any of their request hooks."""
+    from app import request_guard
+
+    request_guard.init_app(app)
 
 
 def register_extensions(app: Flask) -> None:

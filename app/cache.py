@@ -408,7 +408,9 @@ def _forget_after_rollback(session: so.Session) -> None:
 
 
 # Static files: ``url_for('static', …)`` adds ``?v=<content hash>``, and such URLs may be kept
-# for a year, since a new file content gives a new URL.
+# for a year, since a new file content gives a new URL. Only the file's own hash earns that: any
+# other ``v`` (an old hash, a guess) gets the ordinary short-lived answer, so nobody can plant a
+# year-long copy of a file under an address a future version of the site will use.
 
 STATIC_MAX_AGE = "public, max-age=31536000, immutable"
 
@@ -418,17 +420,30 @@ def _fingerprint(path: Path, mtime_ns: int) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
 
 
+def static_fingerprint(filename: str) -> str | None:
+    """The content hash of a file in the static folder, or None if there is no such file."""
+    folder = Path(current_app.static_folder or "")
+    path = (folder / filename).resolve()
+    if not (path.is_file() and path.is_relative_to(folder.resolve())):
+        return None
+    return _fingerprint(path, path.stat().st_mtime_ns)
+
+
 def add_static_fingerprint(endpoint: str, values: dict[str, Any]) -> None:
     if endpoint != "static" or "filename" not in values or "v" in values:
         return
-    folder = Path(current_app.static_folder or "")
-    path = (folder / values["filename"]).resolve()
-    if path.is_file() and path.is_relative_to(folder.resolve()):
-        values["v"] = _fingerprint(path, path.stat().st_mtime_ns)
+    fingerprint = static_fingerprint(values["filename"])
+    if fingerprint is not None:
+        values["v"] = fingerprint
 
 
 def long_lived_static(response: Response) -> Response:
-    if request.endpoint == "static" and request.args.get("v") and response.status_code == 200:
+    if (
+        request.endpoint == "static"
+        and response.status_code == 200
+        and request.args.get("v")
+        and request.args["v"] == static_fingerprint((request.view_args or {}).get("filename", ""))
+    ):
         response.headers["Cache-Control"] = STATIC_MAX_AGE
     return response
 

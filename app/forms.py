@@ -9,6 +9,7 @@ from wtforms import Field, HiddenField
 from wtforms.validators import ValidationError
 
 from app.services import submissions
+from app.text import has_invisible_controls
 
 SUBMIT_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # Never shown back, even on the pages that rescue a form's text.
@@ -69,10 +70,10 @@ def form_status(form: FlaskForm) -> int:
     return INVALID_FORM if form.is_submitted() else 200
 
 
-_CONTROL = {chr(code) for code in range(32) if chr(code) not in "\t\n\r"} | {"\x7f"}
-
-
 def plain_text(form: object, field: Field) -> None:
-    """WTForms validator: no NUL or other control characters (PostgreSQL cannot store NUL)."""
-    if field.data and any(char in _CONTROL for char in field.data):
+    """WTForms validator: no NUL, control characters or others XML forbids (``app/text.py``).
+
+    PostgreSQL cannot store NUL, and the feed and sitemap must stay well-formed.
+    """
+    if field.data and has_invisible_controls(field.data):
         raise ValidationError("Remove the invisible control characters from this text.")

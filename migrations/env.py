@@ -53,9 +53,22 @@ def run_migrations_online() -> None:
     conf_args.setdefault("include_object", include_in_autogenerate)
 
     with target_db.engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # A batch migration rebuilds a table on SQLite (copy, drop, rename). With foreign keys
+            # on, dropping ``users`` would cascade-delete every post and session. They are off
+            # while migrating (a pragma that cannot change inside a transaction) and checked after.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
         context.configure(connection=connection, target_metadata=target_db.metadata, **conf_args)
         with context.begin_transaction():
             context.run_migrations()
+        if sqlite:
+            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+            connection.commit()
+            if broken:
+                raise RuntimeError(f"the migration left rows with broken references: {broken[:5]}")
 
 
 if context.is_offline_mode():

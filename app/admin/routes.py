@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TypeVar
@@ -24,6 +22,7 @@ from flask import (
 from flask_login import current_user, login_fresh
 from werkzeug import Response as BaseResponse
 
+from app.admin.spreadsheet import csv_lines
 from app.auth.decorators import admin_required
 from app.extensions import db, login_manager
 from app.models import Comment, EventType, OutboxMessage, Post, PostStatus, SecurityEvent, User
@@ -270,32 +269,19 @@ def audit() -> str:
 def audit_csv() -> Response:
     statement, _filters = _audit_query()
 
-    def rows() -> Iterator[str]:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(["time", "event", "user", "actor", "identifier", "ip", "user_agent"])
+    def rows() -> Iterator[list[str]]:
+        yield ["time", "event", "user", "actor", "identifier", "ip", "user_agent"]
         for event in db.session.scalars(statement.limit(CSV_LIMIT)):
-            writer.writerow(
-                [
-                    event.created_at.isoformat(),
-                    event.type,
-                    event.user.username if event.user else "",
-                    event.actor.username if event.actor else "",
-                    _csv_safe(event.identifier or ""),
-                    event.ip_address or "",
-                    _csv_safe(event.user_agent or ""),
-                ]
-            )
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-        yield buffer.getvalue()
+            yield [
+                event.created_at.isoformat(),
+                event.type,
+                event.user.username if event.user else "",
+                event.actor.username if event.actor else "",
+                event.identifier or "",
+                event.ip_address or "",
+                event.user_agent or "",
+            ]
 
-    response = Response(stream_with_context(rows()), mimetype="text/csv")
+    response = Response(stream_with_context(csv_lines(rows())), mimetype="text/csv")
     response.headers["Content-Disposition"] = "attachment; filename=inkwell-audit.csv"
     return response
-
-
-def _csv_safe(text: str) -> str:
-    """Defuse spreadsheet formulas in user-supplied text (CSV injection)."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

@@ -12,6 +12,7 @@ from app.models import Post, PostStatus, Tag, User, utcnow
 from app.pagination import window
 from app.services import health, posts, search
 from app.services.accounts import InvalidAccountData, normalize_username, username_key
+from app.text import xml_safe
 
 bp = Blueprint("main", __name__)
 
@@ -81,20 +82,24 @@ def feed() -> Response:
         db.session.scalars(posts.published_posts().limit(current_app.config["FEED_SIZE"]))
     )
     updated = max((entry.updated_at for entry in entries), default=utcnow())
-    xml = render_template("main/feed.xml", entries=entries, updated=updated)
-    return Response(xml, mimetype="application/atom+xml")
+    return _xml("main/feed.xml", "application/atom+xml", entries=entries, updated=updated)
 
 
 @bp.get("/sitemap.xml")
 def sitemap() -> Response:
     rows = db.session.execute(
         sa.select(Post.slug, Post.updated_at)
-        .where(Post.status == PostStatus.PUBLISHED)
+        .where(posts.visible_to_public())
         .order_by(Post.published_at.desc())
         .limit(50_000)
     ).all()
-    xml = render_template("main/sitemap.xml", rows=rows)
-    return Response(xml, mimetype="application/xml")
+    return _xml("main/sitemap.xml", "application/xml", rows=rows)
+
+
+def _xml(template: str, mimetype: str, **context: object) -> Response:
+    """An XML document, without the characters XML forbids: rows saved before the forms
+    refused them (or written by other means) cannot make it ill-formed for every reader."""
+    return Response(xml_safe(render_template(template, **context)), mimetype=mimetype)
 
 
 @bp.get("/robots.txt")

@@ -13,7 +13,7 @@ from flask.testing import FlaskClient, FlaskCliRunner
 
 from app.extensions import db
 from app.models import Comment, EventType, Post, SecurityEvent, User, UserSession
-from app.services import posts
+from app.services import events, posts
 from tests.factories import create_post, create_user
 from tests.helpers import PASSWORD, AuthActions, csrf_token, page_forms, send_form
 
@@ -352,3 +352,79 @@ def test_cli_lists_and_manages_users_with_the_same_guards(
     [event] = _events(app, EventType.USER_DEACTIVATED)
     assert event.actor_id is None
     assert event.user_id == site["member"]
+
+
+# What a hostile client can put in the audit log: a typed identifier, its user agent, and its
+# address (X-Forwarded-For behind a trusting proxy). Each must reach a spreadsheet as text.
+HOSTILE_CELLS = [
+    "=1+2",
+    "+1+2",
+    "-1+2",
+    "@SUM(A1:A2)",
+    "\t=1+2",
+    "\r=1+2",
+    "\n=1+2",
+    " =1+2",
+    "\u00a0=1+2",
+    '"=1+2',
+    "'=1+2",
+    "\uff1d1+2",
+    "\uff0b1+2",
+    "\uff0d1+2",
+    "\uff20SUM(A1:A2)",
+    "a,=1+2",
+    "a;=1+2",
+    "a; =1+2",
+    "a\t=1+2",
+    "a|=1+2",
+    "a\n=1+2",
+    'a";=1+2',
+    'a","=1+2',
+    "a;\uff1d1+2",
+]
+FORMULA_START = set("=+-@\uff1d\uff0b\uff0d\uff20")
+# What spreadsheets trim or unquote before deciding a cell is a formula (a leading ' is kept:
+# it is what marks a cell as text).
+TRIMMED = ' \t\r\n\u00a0\u3000"'
+
+
+@pytest.mark.parametrize(
+    "delimiter", [",", ";", "\t", "|"], ids=["comma", "semicolon", "tab", "bar"]
+)
+@pytest.mark.parametrize("value", HOSTILE_CELLS)
+def test_audit_csv_cells_are_never_formulas_whatever_the_separator(
+    app: Flask, boss: FlaskClient, value: str, delimiter: str
+) -> None:
+    """OWASP CSV injection: read with any usual separator, no cell starts a formula.
+
+    Each physical line is read on its own, as by a reader that breaks rows at every line break
+    whatever the quotes say: the strictest reading a spreadsheet could make.
+    """
+    with app.app_context():
+        events.record(EventType.LOGIN_FAILURE, identifier=value, ip_address=value, user_agent=value)
+        db.session.commit()
+    export = boss.get("/admin/audit.csv?type=login_failure")
+    assert export.status_code == 200
+    lines = re.split(r"\r\n|\r|\n", export.text)
+    cells = [cell for row in csv.reader(lines, delimiter=delimiter) for cell in row]
+    assert cells, "the export has rows"
+    formulas = [cell for cell in cells if cell.lstrip(TRIMMED)[:1] in FORMULA_START]
+    assert formulas == []
+
+
+def test_audit_csv_quotes_every_field_and_keeps_values_readable(
+    app: Flask, boss: FlaskClient
+) -> None:
+    with app.app_context():
+        events.record(
+            EventType.LOGIN_FAILURE,
+            identifier='=HYPERLINK("x")',
+            ip_address="a;=1",
+            user_agent="Firefox",
+        )
+        db.session.commit()
+    export = boss.get("/admin/audit.csv?type=login_failure").text
+    header, row = list(csv.reader(io.StringIO(export)))
+    assert header[0] == "time"
+    assert row[4:] == ['\'=HYPERLINK("x")', "a;'=1", "Firefox"]
+    assert export.splitlines()[1].count('"') >= 2 * len(row), "every field is quoted"

@@ -1,5 +1,6 @@
 """``flask db upgrade`` from an empty database builds exactly the models' schema (no drift)."""
 
+import re
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -121,3 +122,39 @@ def test_username_skeletons_are_computed_for_existing_members(empty_database: st
     finally:
         engine.dispose()
     assert rows == [("unitest", "unitest"), ("unit\u0435st", "unitest"), ("Paypal", "paypal")]
+
+
+def test_drafts_never_published_move_to_private_slugs(empty_database: str) -> None:
+    assert run_flask(empty_database, "db", "upgrade", "b8c09d4fdade").returncode == 0
+    engine = sa.create_engine(empty_database)
+    rows = [
+        ("secret-plans", "draft", None),
+        ("public-post", "published", "2026-01-01 00:00:00+00:00"),
+        ("taken-down", "draft", "2026-01-01 00:00:00+00:00"),
+    ]
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                sa.text(
+                    "INSERT INTO users (id, username, username_key, email, email_key, "
+                    "password_hash, is_admin, is_active, created_at) VALUES (1, 'w', 'w', "
+                    "'w@example.com', 'w@example.com', 'x', false, true, '2026-01-01 00:00:00')"
+                )
+            )
+            for number, (slug, status, published_at) in enumerate(rows, start=1):
+                connection.execute(
+                    sa.text(
+                        "INSERT INTO posts (id, author_id, title, slug, body_markdown, body_html,"
+                        " excerpt, status, created_at, updated_at, published_at) VALUES (:id, 1,"
+                        " 't', :slug, 'b', 'b', 'b', :status, '2026-01-01 00:00:00',"
+                        " '2026-01-01 00:00:00', :published_at)"
+                    ),
+                    {"id": number, "slug": slug, "status": status, "published_at": published_at},
+                )
+        assert run_flask(empty_database, "db", "upgrade").returncode == 0
+        with engine.connect() as connection:
+            slugs = connection.scalars(sa.text("SELECT slug FROM posts ORDER BY id")).all()
+    finally:
+        engine.dispose()
+    assert re.fullmatch(r"secret-plans-[a-z2-9]{6}", slugs[0])
+    assert slugs[1:] == ["public-post", "taken-down"]

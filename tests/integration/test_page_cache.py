@@ -159,6 +159,14 @@ def test_static_files_are_fingerprinted_and_cached_for_a_year(client: FlaskClien
         assert "immutable" not in plain.headers.get("Cache-Control", "")
 
 
+@pytest.mark.parametrize("version", ["anything", "0" * 12, "1", "%20"])
+def test_only_the_files_own_hash_is_cached_for_a_year(client: FlaskClient, version: str) -> None:
+    with client.get(f"/static/css/inkwell.css?v={version}") as response:
+        assert response.status_code == 200
+        assert "immutable" not in response.headers.get("Cache-Control", "")
+        assert "31536000" not in response.headers.get("Cache-Control", "")
+
+
 def test_pages_and_invalidation_are_shared_through_redis(make_app: AppFactory) -> None:
     """Two app instances on one Redis: one fills the cache, the other hits it; a write in either
     invalidates both."""

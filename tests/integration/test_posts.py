@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import sqlalchemy as sa
 from flask import Flask
@@ -64,12 +66,14 @@ def test_write_a_published_post_with_markdown_and_tags(app: Flask, client: Flask
 
 @pytest.mark.usefixtures("writer")
 def test_drafts_are_visible_only_to_author_and_admin(app: Flask, client: FlaskClient) -> None:
-    assert _write(client, title="Secret plans", status="draft").status_code == 302
-    assert client.get("/posts/secret-plans").status_code == 200
-    assert "Draft" in client.get("/posts/secret-plans").text
+    saved = _write(client, title="Secret plans", status="draft")
+    assert saved.status_code == 302
+    draft = saved.headers["Location"]
+    assert client.get(draft).status_code == 200
+    assert "Draft" in client.get(draft).text
 
     anonymous = app.test_client()
-    assert anonymous.get("/posts/secret-plans").status_code == 404
+    assert anonymous.get(draft).status_code == 404
     for path in ("/", "/users/writer", "/feed.xml", "/sitemap.xml", "/search?q=secret"):
         assert "Secret plans" not in anonymous.get(path).text
         assert "secret-plans" not in anonymous.get(path).text
@@ -79,26 +83,89 @@ def test_drafts_are_visible_only_to_author_and_admin(app: Flask, client: FlaskCl
         create_user("boss", is_admin=True)
     other = app.test_client()
     AuthActions(other).login("other")
-    assert other.get("/posts/secret-plans").status_code == 404
+    assert other.get(draft).status_code == 404
     boss = app.test_client()
     AuthActions(boss).login("boss")
-    assert boss.get("/posts/secret-plans").status_code == 200
+    assert boss.get(draft).status_code == 200
 
 
-def test_slug_clashes_get_suffixes_and_survive_title_edits(app: Flask) -> None:
+PRIVATE_SLUG = r"[a-z2-9]{6}"
+
+
+def test_readable_slugs_for_published_posts_survive_title_edits(app: Flask) -> None:
+    with app.app_context():
+        author = create_user("writer")
+        first = create_post(author, title="Same title")
+        unicode_slug = create_post(author, title="日本語のタイトル — Ünïcödé").slug
+        posts.update_post(first, title="Renamed", body="x", tags=[], status="published")
+    assert unicode_slug == "日本語のタイトル-ünïcödé"
+    assert _post(app, "same-title").title == "Renamed"
+
+
+def test_a_taken_or_reserved_slug_gets_a_random_suffix_never_a_number(app: Flask) -> None:
     with app.app_context():
         author = create_user("writer")
         slugs = [create_post(author, title="Same title").slug for _ in range(3)]
         new_slug = create_post(author, title="New").slug
-        empty_slug = create_post(author, title="!!!").slug
-        unicode_slug = create_post(author, title="日本語のタイトル — Ünïcödé").slug
-        first = db.session.scalar(sa.select(Post).where(Post.slug == "same-title"))
-        posts.update_post(first, title="Renamed", body="x", tags=[], status="published")
-    assert slugs == ["same-title", "same-title-2", "same-title-3"]
-    assert new_slug == "new-2", "'new' is the /posts/new page"
-    assert empty_slug == "post"
-    assert unicode_slug == "日本語のタイトル-ünïcödé"
-    assert _post(app, "same-title").title == "Renamed"
+    assert slugs[0] == "same-title"
+    assert all(re.fullmatch(f"same-title-{PRIVATE_SLUG}", slug) for slug in slugs[1:]), slugs
+    assert len(set(slugs)) == 3
+    assert re.fullmatch(f"new-{PRIVATE_SLUG}", new_slug), "'new' is the /posts/new page"
+
+
+@pytest.mark.usefixtures("writer")
+def test_many_posts_with_one_title_never_fail(app: Flask, client: FlaskClient) -> None:
+    with app.app_context():
+        other = create_user("other")
+        for _ in range(25):
+            create_post(other, title="Hello world")
+    response = _write(client, title="Hello world")
+    assert response.status_code == 302
+    assert re.fullmatch(f"/posts/hello-world-{PRIVATE_SLUG}", response.headers["Location"])
+
+
+def test_titles_without_words_get_their_own_random_slugs(app: Flask) -> None:
+    with app.app_context():
+        author = create_user("writer")
+        slugs = [create_post(author, title=title).slug for title in ("!!!", "???", "!!!", "—")]
+    assert all(re.fullmatch(f"post-{PRIVATE_SLUG}", slug) for slug in slugs), slugs
+    assert len(set(slugs)) == len(slugs)
+
+
+@pytest.mark.parametrize("status", ["published", "draft"])
+def test_a_hidden_draft_never_shows_in_anyone_elses_slug(app: Flask, status: str) -> None:
+    """The slug a member gets is the same whether or not someone has a draft of that title."""
+    with app.app_context():
+        writer, other = create_user("writer"), create_user("other")
+        control = create_post(other, title="Unrelated plans", status=status).slug
+        create_post(writer, title="Secret plans", status="draft")
+        probe = create_post(other, title="Secret plans", status=status).slug
+    if status == "published":
+        assert (control, probe) == ("unrelated-plans", "secret-plans")
+    else:
+        assert re.fullmatch(f"unrelated-plans-{PRIVATE_SLUG}", control)
+        assert re.fullmatch(f"secret-plans-{PRIVATE_SLUG}", probe)
+
+
+@pytest.mark.usefixtures("writer")
+def test_a_draft_takes_its_readable_slug_when_first_published(
+    app: Flask, client: FlaskClient
+) -> None:
+    draft = _write(client, title="Secret plans", status="draft").headers["Location"]
+    assert re.fullmatch(f"/posts/secret-plans-{PRIVATE_SLUG}", draft)
+    fields = {"title": "Secret plans", "body": "Now public.", "status": "published"}
+    published = submit(client, f"{draft}/edit", fields)
+    assert published.headers["Location"] == "/posts/secret-plans"
+    assert app.test_client().get("/posts/secret-plans").status_code == 200
+    assert client.get(draft).status_code == 404
+    # Unpublished and published again, it keeps its address; so does a clash with it.
+    submit(client, "/posts/secret-plans/edit", {**fields, "status": "draft"})
+    again = submit(client, "/posts/secret-plans/edit", fields)
+    assert again.headers["Location"] == "/posts/secret-plans"
+    second = _write(client, title="Secret plans", status="draft").headers["Location"]
+    kept = submit(client, f"{second}/edit", fields)
+    assert kept.status_code == 302
+    assert kept.headers["Location"] == second
 
 
 @pytest.mark.usefixtures("writer")
@@ -118,6 +185,9 @@ def test_unicode_slug_url_works(client: FlaskClient) -> None:
         ({"body": "x" * 100_001}, "Posts are limited to 100,000 characters."),
         ({"body": "nul \x00 byte"}, "invisible control characters"),
         ({"title": "bell \x07"}, "invisible control characters"),
+        ({"title": "not a character \uffff"}, "invisible control characters"),
+        ({"body": "byte-order mark, swapped \ufffe"}, "invisible control characters"),
+        ({"tags": "vertical\x0btab"}, "invisible control characters"),
         ({"status": "archived"}, "Not a valid choice"),
         ({"tags": ",".join(f"t{i}" for i in range(11))}, "Use at most 10 tags."),
     ],
@@ -248,8 +318,10 @@ def test_permission_matrix(
     delete: int,
 ) -> None:
     client = matrix[role]
+    with app.app_context():
+        draft = db.session.scalar(sa.select(Post.slug).where(Post.title == "Draft one"))
     assert client.get("/posts/published-one").status_code == 200
-    assert client.get("/posts/draft-one").status_code == view_draft
+    assert client.get(f"/posts/{draft}").status_code == view_draft
     edit_page = client.get("/posts/published-one/edit")
     assert edit_page.status_code == edit
     if edit == 302:
