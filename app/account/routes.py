@@ -5,7 +5,6 @@ from flask_login import current_user, fresh_login_required, login_required
 from werkzeug import Response
 
 from app.auth.forms import ChangeEmailForm, ChangePasswordForm, DeleteAccountForm
-from app.auth.routes import limit_password_checks
 from app.extensions import limiter
 from app.forms import INVALID_FORM, Form, form_status
 from app.models import EventType
@@ -26,7 +25,6 @@ def index() -> Response:
 # which is the re-authentication: no separate "confirm your password" step before them.
 @bp.route("/password", methods=["GET", "POST"])
 @login_required
-@limit_password_checks
 def password() -> Response | tuple[str, int]:
     form = ChangePasswordForm()
     form.user = current_user
@@ -87,7 +85,6 @@ EMAIL_SENT = (
 
 @bp.route("/email", methods=["GET", "POST"])
 @login_required
-@limit_password_checks
 # Each request mails a chosen address: limited like reset requests, so it relays no spam.
 @limiter.limit(lambda: current_app.config["RESET_RATE_LIMIT"], methods=["POST"])
 def email() -> Response | tuple[str, int]:
@@ -123,7 +120,6 @@ def confirm_email(token: str) -> Response | tuple[str, int]:
 
 @bp.post("/delete")
 @login_required
-@limit_password_checks
 def delete() -> Response | tuple[str, int]:
     form = DeleteAccountForm()
     if form.validate_on_submit():

@@ -33,7 +33,6 @@ from app.redirects import safe_redirect_target
 from app.services import (
     accounts,
     device_cookies,
-    password_checks,
     rate_limits,
     sessions,
     throttle,
@@ -160,24 +159,8 @@ def logout() -> Response:
     return redirect(url_for("main.index"))
 
 
-def _reauth_key() -> str:
-    return f"reauth:{current_user.id if current_user.is_authenticated else 'anonymous'}"
-
-
-# Every form that checks a signed-in member's password shares one budget of wrong answers, so a
-# stolen session cannot be used to guess the password (app/services/password_checks.py).
-limit_password_checks = limiter.shared_limit(
-    lambda: current_app.config["REAUTH_RATE_LIMIT"],
-    scope="password-check",
-    key_func=_reauth_key,
-    methods=["POST"],
-    deduct_when=lambda _response: password_checks.wrong_password_noted(),
-)
-
-
 @bp.route("/reauthenticate", methods=["GET", "POST"])
 @login_required
-@limit_password_checks
 def reauthenticate() -> Response | tuple[str, int]:
     """Ask a signed-in member (e.g. restored from "remember me") for the password only.
 

@@ -7,6 +7,7 @@ import unicodedata
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy.exc import IntegrityError
+from werkzeug.exceptions import TooManyRequests
 
 from app.extensions import db
 from app.models import EventType, User
@@ -14,7 +15,6 @@ from app.services import (
     confusables,
     events,
     mail,
-    password_checks,
     passwords,
     rate_limits,
     sessions,
@@ -239,11 +239,17 @@ def reauthenticate(user: User, password: str) -> bool:
 def check_password(user: User, password: str) -> bool:
     """Re-check the signed-in member's password (re-authentication, sensitive changes).
 
-    A wrong one is noted for the shared budget of password checks (``password_checks``).
+    Every form that asks for it shares one budget of wrong answers per account: the check is
+    counted before the password is verified (so parallel guesses cannot all pass a check made
+    before any is counted) and forgiven when it is right, so only wrong passwords spend it.
+    Past the budget, ``TooManyRequests`` (429) with the wait.
     """
+    budget = f"password-check:{user.id}"
+    if wait := throttle.begin_attempt(budget, "REAUTH_RATE_LIMIT"):
+        raise TooManyRequests(retry_after=wait)
     if passwords.verify_password(user.password_hash, password):
+        throttle.forgive(budget)
         return True
-    password_checks.note_wrong_password()
     return False
 
 

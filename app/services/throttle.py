@@ -1,4 +1,9 @@
-"""Per-account sign-in throttling: failed attempts per account, from any address.
+"""Per-account throttling of password checks: failed attempts per account, from any address.
+
+Two budgets use it: sign-in (``LOGIN_ACCOUNT_RATE_LIMIT``, per account or per trusted browser)
+and the password checks of a signed-in member (``REAUTH_RATE_LIMIT``: re-authentication,
+password change, email change, deletion; ``accounts.check_password``), so a stolen session
+cannot be used to guess the password.
 
 Kept in the rate limiter's storage (Redis when REDIS_URL is set, shared by every worker and
 server; else this process's memory), but driven explicitly:
@@ -53,8 +58,8 @@ def atomic_increment(storage: Storage, key: str, expiry: int) -> int:
     return storage.incr(key, expiry)
 
 
-def _limit() -> RateLimitItem:
-    return parse(current_app.config["LOGIN_ACCOUNT_RATE_LIMIT"])
+def _limit(setting: str) -> RateLimitItem:
+    return parse(current_app.config[setting])
 
 
 def _storage() -> Storage:
@@ -78,11 +83,12 @@ def _active() -> bool:
     return bool(current_app.config["RATELIMIT_ENABLED"])
 
 
-def begin_attempt(account: str) -> int:
-    """Count a sign-in attempt at ``account``; 0 if it may go on, else seconds until it may."""
+def begin_attempt(account: str, setting: str = "LOGIN_ACCOUNT_RATE_LIMIT") -> int:
+    """Count an attempt at ``account`` against the limit in ``setting``; 0 if it may go on,
+    else seconds until it may."""
     if not _active():
         return 0
-    limit = _limit()
+    limit = _limit(setting)
     try:
         storage = _storage()
         count = atomic_increment(storage, _key(account), limit.get_expiry())

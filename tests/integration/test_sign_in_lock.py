@@ -17,6 +17,7 @@ from app.models import EventType, SecurityEvent, User
 from tests.conftest import AppFactory, Inbox, serve
 from tests.factories import create_user
 from tests.helpers import (
+    PASSWORD,
     AuthActions,
     HttpSession,
     csrf_token,
@@ -225,3 +226,44 @@ def test_the_device_cookie_is_httponly_lax_and_long_lived(make_app: AppFactory) 
     assert {"httponly", "path", "max-age"} <= attributes
     assert "SameSite=Lax" in header
     assert "Max-Age=31536000" in header
+
+
+@pytest.mark.parametrize("storage", ["memory", "redis"])
+def test_parallel_wrong_passwords_in_a_signed_in_session_get_exactly_the_budget(
+    make_app: AppFactory, storage: str
+) -> None:
+    """A stolen session guessing the password in parallel (re-authentication): each guess is
+    counted before its password is checked, so no more than the budget is ever checked."""
+    if storage == "redis":
+        require(bool(TEST_REDIS_URL), "Redis (TEST_REDIS_URL, started by make test)")
+    settings = _settings(TEST_REDIS_URL if storage == "redis" else "memory://")
+    app = make_app({**settings, "REAUTH_RATE_LIMIT": "3 per hour"})
+    with app.app_context():
+        create_user("target")
+    statuses: list[int] = []
+    with serve(app) as base:
+        thief = HttpSession(base)
+        token = csrf_token(thief.request("GET", "/auth/login").text)
+        form = {"csrf_token": token, "username": "target", "password": PASSWORD}
+        assert thief.request("POST", "/auth/login", form).status == 302
+        token = csrf_token(thief.request("GET", "/auth/reauthenticate").text)
+        cookie = "; ".join(f"{c.name}={c.value}" for c in thief.cookies)
+        start = threading.Barrier(12)
+
+        def guess(index: int) -> None:
+            guessing = HttpSession(base)
+            start.wait()
+            response = guessing.request(
+                "POST",
+                "/auth/reauthenticate",
+                {"csrf_token": token, "password": f"guess {index}"},
+                headers={"Cookie": cookie},
+            )
+            statuses.append(response.status)
+
+        threads = [threading.Thread(target=guess, args=(i,)) for i in range(12)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert sorted(statuses) == [422] * 3 + [429] * 9
