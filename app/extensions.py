@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import Response, current_app
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -28,7 +29,27 @@ class Base(DeclarativeBase):
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate(render_as_batch=True, compare_type=True)
-login_manager = LoginManager()
+
+
+class InkwellLoginManager(LoginManager):
+    """Flask-Login, with the remember cookie deleted the way it was set.
+
+    Flask-Login 0.6 deletes it without ``Secure``; a browser ignores that for a ``__Host-``
+    cookie (our name over https), so signing out would leave the dead cookie in place.
+    """
+
+    def _clear_cookie(self, response: Response) -> None:
+        config = current_app.config
+        response.delete_cookie(
+            config["REMEMBER_COOKIE_NAME"],
+            path=config.get("REMEMBER_COOKIE_PATH", "/"),
+            secure=config["REMEMBER_COOKIE_SECURE"],
+            httponly=config["REMEMBER_COOKIE_HTTPONLY"],
+            samesite=config["REMEMBER_COOKIE_SAMESITE"],
+        )
+
+
+login_manager = InkwellLoginManager()
 csrf = CSRFProtect()
 mail = Mail()
 # Keyed on the client address as the WSGI server sees it; X-Forwarded-For counts only when

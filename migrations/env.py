@@ -55,20 +55,39 @@ def run_migrations_online() -> None:
     with target_db.engine.connect() as connection:
         sqlite = connection.dialect.name == "sqlite"
         if sqlite:
+            # Python's sqlite3 driver runs DDL outside any transaction, so a failed migration
+            # would leave half its changes. It is told to leave transactions to us, and the
+            # migration runs inside one explicit BEGIN … COMMIT.
+            driver = connection.connection.driver_connection
+            driver_isolation = driver.isolation_level
+            driver.isolation_level = None
             # A batch migration rebuilds a table on SQLite (copy, drop, rename). With foreign keys
             # on, dropping ``users`` would cascade-delete every post and session. They are off
-            # while migrating (a pragma that cannot change inside a transaction) and checked after.
+            # while migrating (a pragma that cannot change inside a transaction); the references
+            # are checked before the migration commits, so a broken one rolls it all back.
             connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
-            connection.commit()
+            connection.commit()  # ends SQLAlchemy's own begin, so Alembic's below is the real one
+            conf_args["transactional_ddl"] = True  # Alembic assumes SQLite has none
         context.configure(connection=connection, target_metadata=target_db.metadata, **conf_args)
-        with context.begin_transaction():
-            context.run_migrations()
-        if sqlite:
-            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
-            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
-            connection.commit()
-            if broken:
-                raise RuntimeError(f"the migration left rows with broken references: {broken[:5]}")
+        try:
+            with context.begin_transaction():
+                if sqlite:
+                    connection.exec_driver_sql("BEGIN")
+                context.run_migrations()
+                if sqlite:
+                    _check_references(connection)
+        finally:
+            if sqlite:
+                connection.rollback()  # nothing is left open after a commit; after a failure, end it
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                connection.commit()
+                driver.isolation_level = driver_isolation
+
+
+def _check_references(connection: Any) -> None:
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+    if broken:
+        raise RuntimeError(f"the migration would leave rows with broken references: {broken[:5]}")
 
 
 if context.is_offline_mode():

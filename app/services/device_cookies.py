@@ -54,10 +54,12 @@ def read() -> Device | None:
         payload = _serializer().loads(raw, max_age=_max_age())
     except BadData:
         return None
-    nonce, accounts = payload.get("d"), payload.get("u") if isinstance(payload, dict) else None
+    if not isinstance(payload, dict):
+        return None
+    nonce, accounts = payload.get("d"), payload.get("u")
     if not isinstance(nonce, str) or not isinstance(accounts, list):
         return None
-    return Device(nonce, tuple(a for a in accounts if isinstance(a, int)))
+    return Device(nonce, tuple(a for a in accounts if type(a) is int))
 
 
 def budget_key(user: User | None, account_key: str) -> str:

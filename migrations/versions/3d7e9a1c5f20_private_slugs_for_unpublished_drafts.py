@@ -27,8 +27,15 @@ SUFFIX_LENGTH = 6
 posts = sa.table(
     "posts",
     sa.column("id", sa.Integer),
+    sa.column("author_id", sa.Integer),
     sa.column("slug", sa.String),
     sa.column("published_at", sa.DateTime),
+)
+# A replayed new-post form leads to where its post now lives.
+form_submissions = sa.table(
+    "form_submissions",
+    sa.column("user_id", sa.Integer),
+    sa.column("location", sa.String),
 )
 
 
@@ -41,11 +48,18 @@ def _private(slug: str) -> str:
 def upgrade() -> None:
     connection = op.get_bind()
     drafts = connection.execute(
-        sa.select(posts.c.id, posts.c.slug).where(posts.c.published_at.is_(None))
+        sa.select(posts.c.id, posts.c.author_id, posts.c.slug).where(posts.c.published_at.is_(None))
     ).all()
-    for post_id, slug in drafts:
+    for post_id, author_id, slug in drafts:
+        private = _private(slug)
+        connection.execute(sa.update(posts).where(posts.c.id == post_id).values(slug=private))
         connection.execute(
-            sa.update(posts).where(posts.c.id == post_id).values(slug=_private(slug))
+            sa.update(form_submissions)
+            .where(
+                form_submissions.c.user_id == author_id,
+                form_submissions.c.location == f"/posts/{slug}",
+            )
+            .values(location=f"/posts/{private}")
         )
 
 

@@ -652,6 +652,14 @@ def test_password_guesses_through_account_forms_share_one_limit(make_app: AppFac
         assert submit(client, url, data, form_url=form_url).status_code == 422, url
     right = {"current_password": PASSWORD, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
     assert submit(client, "/account/password", right).status_code == 429
+    assert (
+        submit(client, "/account/email", {"email": "n@example.com", "current_password": "g4"})
+    ).status_code == 429
+
+    # The owner's own sign-in elsewhere keeps its budget: a thief cannot lock them out of it.
+    owner = app.test_client()
+    AuthActions(owner).login()
+    assert submit(owner, "/account/password", right).status_code == 302
 
 
 def test_only_wrong_passwords_count_against_the_shared_budget(make_app: AppFactory) -> None:

@@ -151,10 +151,63 @@ def test_drafts_never_published_move_to_private_slugs(empty_database: str) -> No
                     ),
                     {"id": number, "slug": slug, "status": status, "published_at": published_at},
                 )
+            connection.execute(
+                sa.text(
+                    "INSERT INTO form_submissions (user_id, token, location, created_at)"
+                    " VALUES (1, :token, '/posts/secret-plans', '2026-01-01 00:00:00')"
+                ),
+                {"token": "t" * 43},
+            )
         assert run_flask(empty_database, "db", "upgrade").returncode == 0
         with engine.connect() as connection:
             slugs = connection.scalars(sa.text("SELECT slug FROM posts ORDER BY id")).all()
+            replay = connection.scalar(sa.text("SELECT location FROM form_submissions"))
     finally:
         engine.dispose()
     assert re.fullmatch(r"secret-plans-[a-z2-9]{6}", slugs[0])
     assert slugs[1:] == ["public-post", "taken-down"]
+    assert replay == f"/posts/{slugs[0]}", "a replayed form leads to the draft's new address"
+
+
+def test_sqlite_migrations_keep_rows_and_refuse_to_commit_broken_references(
+    tmp_path: Path,
+) -> None:
+    """Rebuilding ``users`` (a batch migration) must not cascade into posts, and a migration that
+    would leave a dangling reference is rolled back whole (SQLite runs them with foreign keys off).
+    """
+    database = f"sqlite:///{tmp_path / 'references.db'}"
+    assert run_flask(database, "db", "upgrade", "b8c09d4fdade").returncode == 0
+    engine = sa.create_engine(database)
+    insert_post = (
+        "INSERT INTO posts (id, author_id, title, slug, body_markdown, body_html, excerpt, status,"
+        " created_at, updated_at, published_at) VALUES (:id, :author, 't', :slug, 'b', 'b', 'b',"
+        " 'published', '2026-01-01', '2026-01-01', '2026-01-01')"
+    )
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                sa.text(
+                    "INSERT INTO users (id, username, username_key, email, email_key,"
+                    " password_hash, is_admin, is_active, created_at) VALUES (1, 'w', 'w',"
+                    " 'w@example.com', 'w@example.com', 'x', false, true, '2026-01-01')"
+                )
+            )
+            connection.execute(sa.text(insert_post), {"id": 1, "author": 1, "slug": "kept"})
+        broken = tmp_path / "broken.db"
+        broken.write_bytes((tmp_path / "references.db").read_bytes())
+        assert run_flask(database, "db", "upgrade").returncode == 0
+        with engine.connect() as connection:
+            assert connection.scalars(sa.text("SELECT slug FROM posts")).all() == ["kept"]
+
+        dangling = sa.create_engine(f"sqlite:///{broken}")
+        with dangling.begin() as connection:  # foreign keys are off on a plain connection
+            connection.execute(sa.text(insert_post), {"id": 2, "author": 99, "slug": "orphan"})
+        refused = run_flask(f"sqlite:///{broken}", "db", "upgrade")
+        assert refused.returncode != 0
+        assert "broken references" in refused.stderr
+        with dangling.connect() as connection:
+            version = connection.scalar(sa.text("SELECT version_num FROM alembic_version"))
+        dangling.dispose()
+        assert version == "b8c09d4fdade", "nothing of the refused upgrade was committed"
+    finally:
+        engine.dispose()

@@ -69,6 +69,23 @@ def test_cookies_are_secure_over_https(https_client: FlaskClient) -> None:
         assert not morsel["domain"]
 
 
+def test_signing_out_deletes_the_host_cookies_in_a_way_browsers_accept(
+    https_client: FlaskClient,
+) -> None:
+    """A browser ignores a ``__Host-`` Set-Cookie without Secure, deletions included."""
+    assert AuthActions(https_client).login(remember=True).status_code == 302
+    response = AuthActions(https_client).logout()
+    deleted = {
+        name: cookie[name]
+        for name, cookie in set_cookie_headers(response).items()
+        if cookie[name]["max-age"] == "0"
+    }
+    assert "__Host-inkwell_remember" in deleted
+    for name, morsel in deleted.items():
+        assert morsel["secure"], name
+        assert morsel["path"] == "/", name
+
+
 def test_cookie_names_are_plain_over_http_in_development(make_app: AppFactory) -> None:
     app = make_app(env="development")
     with app.app_context():

@@ -188,7 +188,13 @@ def test_expired_csrf_token_shows_the_input_read_only_and_saves_nothing(
 
 def test_a_csrf_failure_never_runs_the_view(make_app: AppFactory) -> None:
     """Not even its rate limit: failed CSRF checks cost none of the registration budget."""
-    app = make_app({"RATELIMIT_ENABLED": True, "REGISTER_RATE_LIMIT": "2 per hour"})
+    app = make_app(
+        {
+            "RATELIMIT_ENABLED": True,
+            "REGISTER_RATE_LIMIT": "2 per hour",
+            "REGISTER_ATTEMPT_LIMIT": "2 per hour",
+        }
+    )
     client = app.test_client()
     for number in range(3):
         data = {"username": f"forged{number}", "email": f"f{number}@example.com"}

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import threading
@@ -11,9 +12,11 @@ import uuid
 import pytest
 import sqlalchemy as sa
 from flask import Flask
+from itsdangerous import URLSafeTimedSerializer
 
 from app.extensions import db
 from app.models import EventType, SecurityEvent, User
+from app.services import device_cookies
 from tests.conftest import AppFactory, Inbox, serve
 from tests.factories import create_user
 from tests.helpers import (
@@ -203,17 +206,46 @@ def test_a_device_cookie_counts_only_for_its_account_and_only_when_signed(
     with app.app_context():
         create_user("owner")
         create_user("neighbour")
-    laptop = _browser(app)
+    laptop, phone = _browser(app), _browser(app)
     assert laptop.login("neighbour").status_code == 302
+    assert phone.login("owner").status_code == 302
     laptop.logout()
+    phone.logout()
+    genuine = phone.client.get_cookie("inkwell_device").value
     _lock_out_unknown_clients(app, "owner")
     assert laptop.login("owner").status_code == 429, "a cookie for another account is no key"
 
-    forged = _browser(app)
-    value = laptop.client.get_cookie("inkwell_device").value
-    payload, rest = value.split(".", 1)
-    forged.client.set_cookie("inkwell_device", payload[:-2] + "xx." + rest)
-    assert forged.login("owner").status_code == 429, "a tampered cookie is no key"
+    payload, stamp, signature = genuine.split(".")
+    with app.app_context():
+        other_key = URLSafeTimedSerializer(
+            "another-secret-key-0123456789-0123456789",
+            salt=device_cookies.SALT,
+            signer_kwargs={"digest_method": hashlib.sha256},
+        )
+        resigned = other_key.dumps(device_cookies._serializer().loads(genuine))
+    for label, value in (
+        ("tampered signature", f"{payload}.{stamp}.{signature[:-2]}xx"),
+        ("signed with another key", resigned),
+    ):
+        stranger = _browser(app)
+        stranger.client.set_cookie("inkwell_device", value)
+        assert stranger.login("owner").status_code == 429, label
+    holder = _browser(app)
+    holder.client.set_cookie("inkwell_device", genuine)
+    assert holder.login("owner").status_code == 302, "the genuine cookie is the key"
+
+
+def test_a_signed_device_cookie_of_another_shape_is_ignored(make_app: AppFactory) -> None:
+    app = make_app(_settings("memory://"))
+    with app.app_context():
+        create_user("owner")
+        serializer = device_cookies._serializer()
+        shapes = [["d", "u"], {"d": 1, "u": [1]}, {"d": "x", "u": [True]}, "text", None]
+        values = [serializer.dumps(shape) for shape in shapes]
+    for value in values:
+        browser = _browser(app)
+        browser.client.set_cookie("inkwell_device", value)
+        assert browser.login("owner", "wrong").status_code == 422, value
 
 
 def test_the_device_cookie_is_httponly_lax_and_long_lived(make_app: AppFactory) -> None:
