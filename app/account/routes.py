@@ -21,10 +21,8 @@ def index() -> Response:
     return redirect(url_for("account.devices_page"))
 
 
-# Password, email and deletion ask for the current password in the form itself (ASVS V7.5.1),
-# which is the re-authentication: no separate "confirm your password" step before them.
 @bp.route("/password", methods=["GET", "POST"])
-@login_required
+@fresh_login_required
 def password() -> Response | tuple[str, int]:
     form = ChangePasswordForm()
     form.user = current_user
@@ -83,8 +81,9 @@ EMAIL_SENT = (
 )
 
 
+# The form asks for the current password too (ASVS V7.5.1), on top of a fresh sign-in.
 @bp.route("/email", methods=["GET", "POST"])
-@login_required
+@fresh_login_required
 # Each request mails a chosen address: limited like reset requests, so it relays no spam.
 @limiter.limit(lambda: current_app.config["RESET_RATE_LIMIT"], methods=["POST"])
 def email() -> Response | tuple[str, int]:
@@ -119,7 +118,7 @@ def confirm_email(token: str) -> Response | tuple[str, int]:
 
 
 @bp.post("/delete")
-@login_required
+@fresh_login_required
 def delete() -> Response | tuple[str, int]:
     form = DeleteAccountForm()
     if form.validate_on_submit():

@@ -1,12 +1,13 @@
-"""Carrying a POST through re-authentication, so confirming the password does not lose it.
+"""Keeping a POST through re-authentication, so confirming the password does not lose it.
 
 A POST that needs a fresh sign-in (an admin's "Hide", "Sign out everywhere else") from a session
-restored by "remember me" has already passed its CSRF check. A redirect to the password page
-would lose it (and send the member to a GET of a POST-only URL). Instead the password page is
-shown in its place and carries the POST's fields as hidden inputs (never a secret, never the old
-CSRF token). Once the password is confirmed, the sign-in steps up (a new session token and a new
-CSRF token) and a page names the action with one button that sends those fields to the original
-URL.
+restored by "remember me" has already passed its CSRF check. Like a page, it is sent to the
+password page (a redirect with ``next``), but a redirect alone would lose it, and would later
+send the member to a GET of a POST-only URL. So its fields are kept in the session, for that
+address only (never a secret, never the CSRF token; at most ``MAX_BYTES``). Once the password is
+confirmed, the sign-in steps up (a new session token and a new CSRF token, the rest of the
+session dropped) and a page names the action with one button that sends those fields to the
+original address.
 
 That last POST is an ordinary request, with its own CSRF check, through the action's own view and
 validation: there is no second path that runs a view's writes. The member presses the button
@@ -16,33 +17,36 @@ the page says what is about to happen, and no script is needed.
 
 from __future__ import annotations
 
+import json
+
+from flask import session
 from werkzeug.datastructures import MultiDict
 
 from app.forms import SECRET_FIELDS
 
-MARKER = "pending"  # present when the password page carries an action
-PREFIX = "pending."
+SESSION_KEY = "pending_action"
 LABEL_FIELD = "do"  # the action's button names itself with name="do" value="<label>"
-MAX_FIELDS = 50
+MAX_BYTES = 2048  # the session is a cookie: a bigger form is not kept
 
 
-def carry(form: MultiDict[str, str]) -> list[tuple[str, str]]:
-    """The fields of the POST that needs a fresh sign-in, to carry through the password page."""
+def keep(path: str, form: MultiDict[str, str]) -> None:
+    """Remember the POST to ``path`` that waits for the password (replacing any earlier one)."""
     fields = [(name, value) for name, value in form.items(multi=True) if name not in SECRET_FIELDS]
-    return fields[:MAX_FIELDS]
+    if len(json.dumps(fields)) <= MAX_BYTES:
+        session[SESSION_KEY] = {"path": path, "fields": fields}
+    else:
+        session.pop(SESSION_KEY, None)
 
 
-def carried(form: MultiDict[str, str]) -> list[tuple[str, str]] | None:
-    """The fields the password page carried back, or None when it carries no action."""
-    if MARKER not in form:
+def waiting(path: str) -> list[tuple[str, str]] | None:
+    """The fields of the POST to ``path`` waiting for the password, if there is one."""
+    pending = session.get(SESSION_KEY)
+    if not isinstance(pending, dict) or pending.get("path") != path:
         return None
-    return carry(
-        MultiDict(
-            (name.removeprefix(PREFIX), value)
-            for name, value in form.items(multi=True)
-            if name.startswith(PREFIX)
-        )
-    )
+    fields = pending.get("fields")
+    if not isinstance(fields, list):
+        return None
+    return [(str(pair[0]), str(pair[1])) for pair in fields if len(pair) == 2]
 
 
 def label(fields: list[tuple[str, str]]) -> str:

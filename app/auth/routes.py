@@ -98,19 +98,13 @@ def unauthorized() -> Response:
 def needs_refresh() -> Response:
     """A sign-in restored by "remember me" confirms the password before a sensitive action.
 
-    A page (GET) is reached again after the confirmation. A POST is not turned into a GET: the
-    password page is shown in its place and carries it (see ``app/auth/replay.py``).
+    A page is reached again after the confirmation; a POST is kept, to be finished with one
+    press after it (``app/auth/replay.py``) rather than turned into a GET of its address.
     """
-    if request.method not in SUBMIT_METHODS:
-        flash(login_manager.needs_refresh_message, login_manager.needs_refresh_message_category)
-        return redirect(login_url(login_manager.refresh_view, next_url=request.url))
-    page = render_template(
-        "auth/reauthenticate.html",
-        form=ReauthenticateForm(formdata=None),
-        action=url_for("auth.reauthenticate", next=request.full_path.removesuffix("?")),
-        pending=replay.carry(request.form),
-    )
-    return make_response(page, 401)
+    if request.method in SUBMIT_METHODS:
+        replay.keep(request.full_path.removesuffix("?"), request.form)
+    flash(login_manager.needs_refresh_message, login_manager.needs_refresh_message_category)
+    return redirect(login_url(login_manager.refresh_view, next_url=request.url))
 
 
 def _log_throttled(breached: RequestLimit | None) -> None:
@@ -164,12 +158,12 @@ def logout() -> Response:
 def reauthenticate() -> Response | tuple[str, int]:
     """Ask a signed-in member (e.g. restored from "remember me") for the password only.
 
-    Success steps the sign-in up (a new session token) and goes on to ``next``, or, when the
-    page carries a POST that was waiting for it, to a page that sends that POST.
+    Success steps the sign-in up (a new session token) and goes on to ``next``, or, when a POST
+    to ``next`` was waiting for it, to a page that sends that POST with one press.
     """
     next_url = safe_redirect_target(request.args.get("next"))
     form = ReauthenticateForm()
-    pending = replay.carried(request.form)
+    pending = replay.waiting(next_url)  # read before the step up drops the session
     if form.validate_on_submit():
         if accounts.reauthenticate(current_user._get_current_object(), form.password.data):
             if pending is None:

@@ -10,7 +10,9 @@ owner still signs in from any browser they have used before.
 
 The cookie holds a random per-browser nonce and the ids of the (at most five) accounts that
 signed in there, signed with SECRET_KEY and dated: it cannot be forged, and it expires after
-DEVICE_COOKIE_DAYS. Stolen, it is worth no more than one more budget of guesses.
+DEVICE_COOKIE_DAYS. Stolen, it is worth no more than one more budget of guesses. It is kept
+across browser restarts only for a sign-in with "remember me" (without it, nothing persistent is
+set); a password reset lifts the lock for anyone who holds the mailbox.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ MAX_COOKIE_LENGTH = 1024
 class Device:
     nonce: str
     accounts: tuple[int, ...]
+    persistent: bool  # set with "remember me" once: it stays across restarts
 
 
 def _serializer() -> URLSafeTimedSerializer:
@@ -59,7 +62,8 @@ def read() -> Device | None:
     nonce, accounts = payload.get("d"), payload.get("u")
     if not isinstance(nonce, str) or not isinstance(accounts, list):
         return None
-    return Device(nonce, tuple(a for a in accounts if type(a) is int))
+    accounts_ids = tuple(a for a in accounts if type(a) is int)
+    return Device(nonce, accounts_ids, payload.get("p") is True)
 
 
 def budget_key(user: User | None, account_key: str) -> str:
@@ -71,12 +75,20 @@ def budget_key(user: User | None, account_key: str) -> str:
     return f"device:{device.nonce}:{user.id}"
 
 
-def trust_this_browser(user: User) -> None:
-    """``user`` signed in here: this response gives the browser a device cookie for the account."""
+def trust_this_browser(user: User, *, persistent: bool) -> None:
+    """``user`` signed in here: this response gives the browser a device cookie for the account.
+
+    It outlives the browser only once a member asked to be remembered on this device: without
+    "remember me" nothing persistent is set, so the cookie then lasts until the browser closes.
+    """
     device = read()
+    if device is not None and user.id in device.accounts and device.persistent >= persistent:
+        return  # the browser already holds what it needs
+    persistent = persistent or (device is not None and device.persistent)
     nonce = device.nonce if device else secrets.token_urlsafe(16)
     others = [account for account in (device.accounts if device else ()) if account != user.id]
-    value = _serializer().dumps({"d": nonce, "u": [user.id, *others][:MAX_ACCOUNTS]})
+    payload = {"d": nonce, "u": [user.id, *others][:MAX_ACCOUNTS], "p": persistent}
+    value = _serializer().dumps(payload)
     config = current_app.config
 
     @after_this_request
@@ -84,7 +96,7 @@ def trust_this_browser(user: User) -> None:
         response.set_cookie(
             config["DEVICE_COOKIE_NAME"],
             value,
-            max_age=_max_age(),
+            max_age=_max_age() if persistent else None,
             path="/",
             secure=config["SESSION_COOKIE_SECURE"],
             httponly=True,

@@ -74,7 +74,7 @@ def sign_in(user: User, *, remember: bool) -> UserSession:
     session.clear()
     user.attach_session_token(token)
     login_user(user, remember=remember, duration=_lifetime(remember) if remember else None)
-    device_cookies.trust_this_browser(user)
+    device_cookies.trust_this_browser(user, persistent=remember)
     return row
 
 

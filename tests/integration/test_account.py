@@ -289,17 +289,25 @@ def test_remembered_session_must_confirm_the_password_for_sensitive_actions(
     elsewhere = mail_app.test_client()
     AuthActions(elsewhere).login()
 
-    # These forms ask for the current password themselves: that is the confirmation.
-    for path in ("/account/password", "/account/email"):
-        page = restored.get(path)
-        assert page.status_code == 200, path
-        assert 'name="current_password"' in page.text
-    assert 'name="password"' in restored.get("/account/sessions").text, "deletion asks too"
+    for method, path in (
+        ("GET", "/account/password"),
+        ("GET", "/account/email"),
+        ("POST", "/account/delete"),
+    ):
+        response = (
+            submit(restored, path, {}, form_url="/account/sessions")
+            if method == "POST"
+            else restored.get(path)
+        )
+        assert response.status_code == 302, path
+        assert response.headers["Location"].startswith("/auth/reauthenticate?next=")
 
     everywhere = "/account/sessions/revoke-others"
-    asked = send_form(restored, restored.get("/account/sessions"), everywhere)
-    assert asked.status_code == 401
+    sent = send_form(restored, restored.get("/account/sessions"), everywhere)
+    assert sent.status_code == 302
+    asked = restored.get(sent.headers["Location"])
     assert "Confirm your password" in asked.text
+    assert "What you asked for has not been done yet" in asked.text
     assert _sessions(mail_app) == 2, "nothing done yet"
     wrong = send_form(restored, asked, "/auth/reauthenticate", password="nope")
     assert wrong.status_code == 422

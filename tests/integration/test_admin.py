@@ -244,8 +244,8 @@ def test_admin_actions_need_a_fresh_sign_in(app: Flask, site: dict[str, int]) ->
     restored.set_cookie("inkwell_remember", first.get_cookie("inkwell_remember").value)
     assert restored.get("/admin/users").status_code == 200, "reading needs no password"
     response = _post(restored, f"/admin/users/{site['member']}/deactivate")
-    assert response.status_code == 401
-    assert "Confirm your password" in response.text
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/auth/reauthenticate?next=")
     assert _user(app, "member").is_active
 
 
@@ -261,13 +261,17 @@ def test_a_remembered_admin_confirms_the_password_and_the_hide_is_not_lost(
     restored.set_cookie("inkwell_remember", captured)
     hide = f"/admin/comments/{site['comment']}/hide"
 
-    asked = send_form(restored, restored.get("/admin/comments"), hide)
-    assert asked.status_code == 401
+    listing = restored.get("/admin/comments")
+    sent = send_form(restored, listing, hide)
+    assert sent.status_code == 302
+    asked = restored.get(sent.headers["Location"])
     assert "What you asked for has not been done yet" in asked.text
+    elsewhere = restored.get("/auth/reauthenticate?next=/admin/users").text
+    assert "has not been done yet" not in elsewhere, "kept for its own address only"
     assert not _comment(app, site["comment"]).is_hidden
     wrong = send_form(restored, asked, "/auth/reauthenticate", password="not it")
     assert wrong.status_code == 422
-    assert 'name="pending.do" value="Hide"' in wrong.text, "the action survives a typo"
+    assert "What you asked for has not been done yet" in wrong.text, "it survives a typo"
     old_session = restored.get_cookie("inkwell_session").value
 
     confirmed = send_form(restored, wrong, "/auth/reauthenticate", password=PASSWORD)
@@ -275,7 +279,7 @@ def test_a_remembered_admin_confirms_the_password_and_the_hide_is_not_lost(
     assert not _comment(app, site["comment"]).is_hidden, "nothing is done without a press"
     [(_, fields)] = [form for form in page_forms(confirmed.text) if hide in form[0]]
     assert ("do", "Hide") in fields
-    assert dict(fields)["csrf_token"] != csrf_token(asked.text), "a new CSRF token"
+    assert dict(fields)["csrf_token"] != csrf_token(listing.text), "a new CSRF token"
 
     done = send_form(restored, confirmed, hide)
     assert done.status_code == 302

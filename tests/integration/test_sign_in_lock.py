@@ -248,16 +248,24 @@ def test_a_signed_device_cookie_of_another_shape_is_ignored(make_app: AppFactory
         assert browser.login("owner", "wrong").status_code == 422, value
 
 
-def test_the_device_cookie_is_httponly_lax_and_long_lived(make_app: AppFactory) -> None:
+def test_the_device_cookie_is_httponly_lax_and_persists_only_with_remember_me(
+    make_app: AppFactory,
+) -> None:
     app = make_app(_settings("memory://"))
     with app.app_context():
         create_user("owner")
-    response = _browser(app).login("owner")
-    [header] = [h for h in response.headers.getlist("Set-Cookie") if "inkwell_device=" in h]
-    attributes = {part.strip().split("=")[0].lower() for part in header.split(";")}
-    assert {"httponly", "path", "max-age"} <= attributes
-    assert "SameSite=Lax" in header
-    assert "Max-Age=31536000" in header
+    for remember, lifetime in ((True, "Max-Age=31536000"), (False, None)):
+        auth = _browser(app)
+        response = auth.login("owner", remember=remember)
+        [header] = [h for h in response.headers.getlist("Set-Cookie") if "inkwell_device=" in h]
+        assert "HttpOnly" in header
+        assert "SameSite=Lax" in header
+        assert "Path=/" in header
+        if lifetime:
+            assert lifetime in header
+        else:
+            assert "Max-Age" not in header
+            assert "Expires" not in header, "without remember-me nothing persistent is set"
 
 
 @pytest.mark.parametrize("storage", ["memory", "redis"])
