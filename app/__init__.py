@@ -73,7 +73,9 @@ def configure(app: Flask, env_name: str, overrides: Mapping[str, Any] | None) ->
         app.config["MAIL_BACKEND"] = "app.services.mail.TerminalEmailBackend"
     _name_cookies(app)
     if app.config["REMEMBER_DAYS"] > MAX_REMEMBER_DAYS:
-        raise RuntimeError(f"REMEMBER_DAYS may be at most {MAX_REMEMBER_DAYS} (SECURITY.md).")
+        raise RuntimeError(
+            f"REMEMBER_DAYS may be at most {MAX_REMEMBER_DAYS} (docs/security.md, row L12)."
+        )
     if env == "production":
         _check_production(app)
     if env != "development":
@@ -108,7 +110,7 @@ def _name_cookies(app: Flask) -> None:
             raise RuntimeError(f"{key} must not be set: Inkwell's cookies are for this host only.")
 
 
-# The OWASP floor for argon2id (SECURITY.md "Passwords"): production may not go below it.
+# The OWASP floor for argon2id (docs/security.md P8, P10): production may not go below it.
 HASH_FLOOR = {"PASSWORD_HASH_TIME_COST": 2, "PASSWORD_HASH_MEMORY_KIB": 19456}
 
 

@@ -1,4 +1,4 @@
-"""Validation of user-supplied redirect targets such as ``?next=`` (SECURITY.md "Redirects")."""
+"""Validation of redirect targets a visitor supplies, like ``?next=`` (docs/security.md R1-R3)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Password policy and hashing (argon2id), per SECURITY.md "Passwords"."""
+"""Password policy and hashing (argon2id), per docs/security.md "Passwords"."""
 
 from __future__ import annotations
 

@@ -1,11 +1,11 @@
-"""The ``next`` table: SECURITY.md's bypass corpus plus variants found while writing the check."""
+"""The ``next`` table: the bypass corpus of docs/security.md R3, plus variants found since."""
 
 import pytest
 
 from app.redirects import is_safe_redirect
 
 UNSAFE = [
-    # SECURITY.md "Redirects"
+    # docs/security.md R3
     "//evil.com",
     "///evil.com",
     "////evil.com",
@@ -46,7 +46,7 @@ UNSAFE = [
     "relative/path",
     "?next=//evil.com",
     "#/evil.com",
-    # SECURITY.md forbids whitespace after percent-decoding too, even in a harmless path
+    # docs/security.md R2 forbids whitespace after percent-decoding too, even in a harmless path
     "/tags/a%20b",
 ]
 
