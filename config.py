@@ -23,6 +23,7 @@ class Config:
     DATABASE_MAX_OVERFLOW = 5
     SITE_URL = "http://127.0.0.1:5000"
     SITE_NAME = "Inkwell"
+    LOG_LEVEL = "INFO"  # the app's own log lines, to stderr (the terminal, or gunicorn's log)
     POSTS_PER_PAGE = 10
     FEED_SIZE = 20
     REDIS_URL: str | None = None
@@ -141,6 +142,7 @@ def settings_from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
         "MAIL_USERNAME": "MAIL_USERNAME",
         "MAIL_PASSWORD": "MAIL_PASSWORD",
         "MAIL_DEFAULT_SENDER": "MAIL_DEFAULT_SENDER",
+        "LOG_LEVEL": "LOG_LEVEL",
     }
     int_keys = (
         "MAIL_PORT",

@@ -32,6 +32,7 @@ def create_app(
     """
     app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
     configure(app, env or os.environ.get("APP_ENV", "development"), overrides)
+    register_logging(app)
     register_request_guard(app)
     register_extensions(app)
     register_blueprints(app)
@@ -222,6 +223,12 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(mail_group)
     app.cli.add_command(seed_command)
     app.cli.add_command(users_group)
+
+
+def register_logging(app: Flask) -> None:
+    """The app's own lines (``app.*`` loggers: the mail worker's reports, the page cache's notices)
+    reach the terminal through Flask's handler from ``LOG_LEVEL`` up (INFO unless set)."""
+    app.logger.setLevel(app.config["LOG_LEVEL"].upper())
 
 
 def register_request_hooks(app: Flask) -> None:

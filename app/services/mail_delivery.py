@@ -34,7 +34,7 @@ from app.extensions import db
 from app.models import MailStatus, OutboxMessage, utcnow
 from app.services import mail
 
-logger = logging.getLogger("inkwell.mail")
+logger = logging.getLogger(__name__)
 
 BATCH = 20
 FIRST_RETRY = timedelta(seconds=30)

@@ -234,6 +234,7 @@ def test_without_mail_server_the_worker_prints_the_message_in_the_terminal(
     assert worker.returncode == 0, worker.stderr
     assert "Mail to reader@example.com" in worker.stdout
     assert "Subject: [Inkwell] Reset your password" in worker.stdout
+    assert "mail worker: 1 sent" in worker.stderr, "the worker's INFO line reaches the terminal"
     link = RESET_LINK.search(worker.stdout).group(0)
     token = link.rsplit("/", 1)[1]
     assert app.test_client().get(f"/auth/reset/{token}").status_code == 200, "the link works"
