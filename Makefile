@@ -4,6 +4,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# stubtest: each package typings/ has stubs for (they ship no type hints of their own).
+STUBTEST_ARGS := --mypy-config-file pyproject.toml --ignore-missing-stub $(notdir $(wildcard typings/*))
 
 .PHONY: run test lint format lock bench clean
 
@@ -17,10 +19,13 @@ run: $(VENV)/.runtime-installed
 test: $(VENV)/.dev-installed
 	scripts/test.sh
 
-## lint: ruff check and format check
+## lint: ruff check and format check; mypy (strict on app/, config in pyproject.toml) and
+## stubtest (the hand-written stubs in typings/ against the installed packages)
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/python -m mypy.stubtest $(STUBTEST_ARGS)
 
 ## format: apply ruff's fixes and formatting
 format: $(VENV)/.dev-installed
@@ -41,7 +46,7 @@ lock:
 	PYTHON=$(PYTHON) scripts/lock.sh
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache
 
 $(BIN)/python:
 	@scripts/make-venv.sh "$(PYTHON)" "$(VENV)"
