@@ -465,6 +465,7 @@ def init_app(app: Flask) -> None:
         app.extensions["inkwell_page_cache"] = store
         app.before_request(serve_from_cache)
         app.after_request(mark_for_storage)
+        # WSGI middleware, added the way Flask documents: by replacing a method (mypy forbids it).
         app.wsgi_app = StoreFinishedPages(app.wsgi_app)  # type: ignore[method-assign]
     app.after_request(conditional)
     app.url_defaults(add_static_fingerprint)

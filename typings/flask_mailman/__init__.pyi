@@ -1,5 +1,5 @@
 # Flask-Mailman 1.1 ships no type hints: the part of its API that Inkwell uses, typed.
-# Checked against the installed package by `make lint` (mypy's stubtest).
+# Checked against the installed package by `make test` (mypy's stubtest).
 from collections.abc import Sequence
 from typing import Any
 

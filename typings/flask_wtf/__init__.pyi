@@ -1,5 +1,5 @@
 # Flask-WTF 1.3 ships no type hints: the part of its API that Inkwell uses, typed on top of
-# WTForms' own stubs (types-WTForms). Checked against the installed package by `make lint`.
+# WTForms' own stubs (types-WTForms). Checked against the installed package by `make test`.
 from typing import Any
 
 from flask import Flask
