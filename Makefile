@@ -17,10 +17,11 @@ run: $(VENV)/.runtime-installed
 test: $(VENV)/.dev-installed
 	scripts/test.sh
 
-## lint: ruff check and format check
+## lint: ruff check and format check, mypy (strict on app/; settings in pyproject.toml)
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 ## format: apply ruff's fixes and formatting
 format: $(VENV)/.dev-installed
@@ -41,7 +42,7 @@ lock:
 	PYTHON=$(PYTHON) scripts/lock.sh
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache
 
 $(BIN)/python:
 	@scripts/make-venv.sh "$(PYTHON)" "$(VENV)"

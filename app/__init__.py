@@ -171,6 +171,7 @@ def register_extensions(app: Flask) -> None:
 
     x_for, x_proto = app.config["PROXY_FIX_X_FOR"], app.config["PROXY_FIX_X_PROTO"]
     if x_for or x_proto:
+        # Flask's documented way to add WSGI middleware replaces a method, which mypy forbids.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=x_for, x_proto=x_proto)  # type: ignore[method-assign]
 
 

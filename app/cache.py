@@ -176,18 +176,23 @@ class RedisPageStore:
             connection.read_response()
             logger.info("page cache: Redis %s is new to this cache; every page is stale", run_id)
 
+    def _get(self, name: str) -> bytes | None:
+        value = self.client.get(name)
+        assert not isinstance(value, str)  # str only with decode_responses, which we never set
+        return value
+
     def version(self) -> str:
-        found = self.client.get(self.version_key)
+        found = self._get(self.version_key)
         if found is None:
             self.client.set(self.version_key, _new_version(), nx=True)
-            found = self.client.get(self.version_key)
+            found = self._get(self.version_key)
         return (found or b"").decode()
 
     def bump(self) -> None:
         self.client.set(self.version_key, _new_version())
 
     def get(self, key: str) -> bytes | None:
-        return self.client.get(f"{self.prefix}:{key}")  # type: ignore[return-value]
+        return self._get(f"{self.prefix}:{key}")
 
     def set(self, key: str, value: bytes, ttl: int) -> None:
         self.client.set(f"{self.prefix}:{key}", value, ex=ttl)
@@ -278,8 +283,7 @@ def serve_from_cache() -> Response | None:
 
 
 def _session_is_impersonal() -> bool:
-    tracked = session._get_current_object()  # type: ignore[attr-defined]
-    read = getattr(tracked, "read_keys", None)
+    read = getattr(session, "read_keys", None)  # the proxy hands it over from TrackedSession
     return not session.modified and read is not None and read <= HARMLESS_SESSION_KEYS
 
 
@@ -461,6 +465,7 @@ def init_app(app: Flask) -> None:
         app.extensions["inkwell_page_cache"] = store
         app.before_request(serve_from_cache)
         app.after_request(mark_for_storage)
+        # WSGI middleware, added the way Flask documents: by replacing a method (mypy forbids it).
         app.wsgi_app = StoreFinishedPages(app.wsgi_app)  # type: ignore[method-assign]
     app.after_request(conditional)
     app.url_defaults(add_static_fingerprint)

@@ -7,8 +7,7 @@ from collections.abc import Iterator
 
 import click
 import sqlalchemy as sa
-from flask import current_app
-from flask.cli import with_appcontext
+from flask.cli import ScriptInfo, pass_script_info, with_appcontext
 
 from app.extensions import db
 from app.models import User
@@ -139,9 +138,10 @@ def mail_group() -> None:
     "--poll", type=float, default=None, help="Seconds between looks at the outbox (default 2)."
 )
 @with_appcontext
-def mail_worker(once: bool, poll: float | None) -> None:
+@pass_script_info
+def mail_worker(info: ScriptInfo, once: bool, poll: float | None) -> None:
     """Deliver queued mail until stopped (SIGTERM or Ctrl-C); safe to run several at once."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = info.load_app()
     seconds = poll if poll is not None else app.config["MAIL_WORKER_POLL_SECONDS"]
     if not once:
         where = app.config.get("MAIL_SERVER") or "the terminal (MAIL_SERVER is not set)"

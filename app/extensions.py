@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
 from flask import Response, current_app
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -28,7 +31,23 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+if TYPE_CHECKING:
+    # ``db.Model`` is made at run time from Base's own bases and body (plus Flask-SQLAlchemy's
+    # table-naming and bind mixins); a type checker cannot take an attribute as a base class.
+    Model = Base
+else:
+    Model = db.Model
 migrate = Migrate(render_as_batch=True, compare_type=True)
+
+
+def rowcount(result: sa.Result[Any]) -> int:
+    """The rows an UPDATE or DELETE run with ``db.session.execute`` matched.
+
+    The session returns a ``CursorResult`` for them, but is typed to return any ``Result``.
+    """
+    if not isinstance(result, sa.CursorResult):
+        raise TypeError(f"{type(result).__name__} has no row count: not an UPDATE or DELETE")
+    return result.rowcount
 
 
 class InkwellLoginManager(LoginManager):

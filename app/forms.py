@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from typing import Any
+
 from flask import request
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
-from wtforms import Field, HiddenField
+from wtforms import Field, HiddenField, StringField
 from wtforms.validators import ValidationError
 
 from app.services import submissions
@@ -28,7 +31,7 @@ class Form(FlaskForm):
     reaches a view: ``app/errors`` answers it with a page that shows what was sent, read-only.)
     """
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         if not args and "formdata" not in kwargs and request.method in SUBMIT_METHODS:
             kwargs["formdata"] = request.form
         super().__init__(*args, **kwargs)
@@ -59,10 +62,26 @@ class CreateForm(Form):
                 "(copy your text first)."
             )
 
-    def validate(self, extra_validators: object = None) -> bool:
-        valid = super().validate(extra_validators)  # type: ignore[arg-type]
+    def validate(self, extra_validators: Mapping[str, Sequence[Any]] | None = None) -> bool:
+        valid = super().validate(extra_validators)
         self.form_errors.extend(self.submission_token.errors)  # a hidden field shows no errors
         return valid
+
+
+def entered(field: StringField) -> str:
+    """The text of a field that a validator requires (``DataRequired``, ``InputRequired``).
+
+    WTForms types ``data`` as possibly None (a field absent from the request); once the form has
+    validated, or in an inline validator that runs after the required one, it is the text.
+    """
+    if field.data is None:
+        raise ValueError(f"{field.name} was read before it was validated")
+    return field.data
+
+
+def add_error(field: Field, message: str) -> None:
+    """Show ``message`` under ``field`` after validation, as a failed validator would."""
+    field.errors = [*field.errors, message]
 
 
 def form_status(form: FlaskForm) -> int:

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_login import UserMixin
 
-from app.extensions import db
+from app.extensions import Model, db
 
 
 def utcnow() -> datetime:
@@ -42,7 +42,7 @@ class UTCDateTime(sa.TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     """A member. ``username_key`` and ``email_key`` carry the case-insensitive uniqueness;
     ``username_skeleton`` (what the name looks like) finds look-alikes, without a constraint."""
 
@@ -95,7 +95,7 @@ class User(UserMixin, db.Model):
         return f"<User {self.username!r}>"
 
 
-class UserSession(db.Model):
+class UserSession(Model):
     """One sign-in. Only a SHA-256 of its random token is stored."""
 
     __tablename__ = "user_sessions"
@@ -131,7 +131,7 @@ post_tags = sa.Table(
 )
 
 
-class Tag(db.Model):
+class Tag(Model):
     """A topic; ``name`` is already normalized (lower-case, NFKC, single spaces → dashes)."""
 
     __tablename__ = "tags"
@@ -143,7 +143,7 @@ class Tag(db.Model):
         return f"<Tag {self.name!r}>"
 
 
-class Post(db.Model):
+class Post(Model):
     """A post. ``body_html`` is the sanitized rendering of ``body_markdown``, made once on save."""
 
     __tablename__ = "posts"
@@ -180,7 +180,7 @@ class Post(db.Model):
         return f"<Post {self.slug!r}>"
 
 
-class Comment(db.Model):
+class Comment(Model):
     """A plain-text comment; ``is_hidden`` is set by moderators."""
 
     __tablename__ = "comments"
@@ -235,7 +235,7 @@ class EventType(enum.StrEnum):
 SIGN_IN_EVENTS = (EventType.LOGIN_SUCCESS, EventType.LOGIN_FAILURE, EventType.THROTTLED)
 
 
-class SecurityEvent(db.Model):
+class SecurityEvent(Model):
     """The security event log: who did what to which account, from where, and when.
 
     Rows outlive the accounts they mention (the user columns become NULL), so the trail stays.
@@ -274,7 +274,7 @@ class MailStatus(enum.StrEnum):
     FAILED = "failed"  # retried for MAIL_RETRY_HOURS without success; an admin may retry it
 
 
-class OutboxMessage(db.Model):
+class OutboxMessage(Model):
     """A mail to send, written in the same transaction as the change that causes it.
 
     ``kind`` names a composer in ``app/services/mail.py`` that turns ``payload`` into a message
@@ -306,7 +306,7 @@ class OutboxMessage(db.Model):
         return f"<OutboxMessage {self.id} {self.kind} {self.status}>"
 
 
-class FormSubmission(db.Model):
+class FormSubmission(Model):
     """A create-form's one-time token, saved with what it created, so a replay finds it."""
 
     __tablename__ = "form_submissions"

@@ -92,9 +92,13 @@ install_system_packages
 start_postgres
 start_redis
 
-log "Lint: ruff check and ruff format --check"
+log "Lint: ruff check, ruff format --check, mypy and stubtest"
 "$VENV/bin/ruff" check .
 "$VENV/bin/ruff" format --check .
+"$VENV/bin/mypy"
+# The stubs in typings/ against the installed packages (slower than mypy, so not in `make lint`).
+# shellcheck disable=SC2046  # one argument per package that typings/ has stubs for
+"$PY" -m mypy.stubtest --mypy-config-file pyproject.toml --ignore-missing-stub $(ls typings)
 
 status=0
 log "Test suite on SQLite"

@@ -6,7 +6,7 @@ from werkzeug import Response
 
 from app.auth.forms import ChangeEmailForm, ChangePasswordForm, DeleteAccountForm
 from app.extensions import limiter
-from app.forms import INVALID_FORM, Form, form_status
+from app.forms import INVALID_FORM, Form, add_error, entered, form_status
 from app.models import EventType
 from app.services import accounts, devices, events, sessions, tokens
 
@@ -27,11 +27,11 @@ def password() -> Response | tuple[str, int]:
     form = ChangePasswordForm()
     form.user = current_user
     if form.validate_on_submit():
-        if accounts.check_password(current_user, form.current_password.data):
-            accounts.change_password(current_user, form.password.data)
+        if accounts.check_password(current_user, entered(form.current_password)):
+            accounts.change_password(current_user, entered(form.password))
             flash("Password changed. Every other device has been signed out.", "success")
             return redirect(url_for("account.devices_page"))
-        form.current_password.errors.append("That is not your current password.")
+        add_error(form.current_password, "That is not your current password.")
     return render_template("account/password.html", form=form), form_status(form)
 
 
@@ -89,11 +89,11 @@ EMAIL_SENT = (
 def email() -> Response | tuple[str, int]:
     form = ChangeEmailForm()
     if form.validate_on_submit():
-        if accounts.check_password(current_user, form.current_password.data):
-            accounts.request_email_change(current_user, form.email.data)
+        if accounts.check_password(current_user, entered(form.current_password)):
+            accounts.request_email_change(current_user, entered(form.email))
             flash(EMAIL_SENT, "info")
             return redirect(url_for("account.devices_page"))
-        form.current_password.errors.append("That is not your current password.")
+        add_error(form.current_password, "That is not your current password.")
     return render_template("account/email.html", form=form), form_status(form)
 
 
@@ -122,10 +122,10 @@ def confirm_email(token: str) -> Response | tuple[str, int]:
 def delete() -> Response | tuple[str, int]:
     form = DeleteAccountForm()
     if form.validate_on_submit():
-        if accounts.check_password(current_user, form.password.data):
+        if accounts.check_password(current_user, entered(form.password)):
             accounts.delete_account(current_user._get_current_object())
             sessions.end_browser_session()
             flash("Your account and everything you wrote have been deleted.", "info")
             return redirect(url_for("main.index"))
-        form.password.errors.append("That password is not correct; nothing was deleted.")
+        add_error(form.password, "That password is not correct; nothing was deleted.")
     return _account_page(form), INVALID_FORM

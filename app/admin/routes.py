@@ -55,7 +55,7 @@ DONE = {
 def require_admin() -> BaseResponse | None:
     """Every admin route, including ones added later: admins only, and a fresh sign-in to act."""
     if request.method == "POST" and not login_fresh():
-        return login_manager.needs_refresh()  # type: ignore[no-any-return]
+        return login_manager.needs_refresh()
     return None
 
 

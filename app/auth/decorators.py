@@ -6,6 +6,7 @@ from typing import ParamSpec, TypeVar
 
 from flask import abort
 from flask_login import current_user
+from werkzeug import Response
 
 from app.extensions import login_manager
 
@@ -13,7 +14,7 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
-def admin_required(view: Callable[P, R]) -> Callable[P, R]:
+def admin_required(view: Callable[P, R]) -> Callable[P, R | Response]:
     """Anonymous → sign-in page (with ``next``); signed-in non-admin → 403.
 
     ``current_user`` is loaded from the database on every request, so a revoked admin right or a
@@ -21,9 +22,9 @@ def admin_required(view: Callable[P, R]) -> Callable[P, R]:
     """
 
     @wraps(view)
-    def wrapped(*args: P.args, **kwargs: P.kwargs) -> R:
+    def wrapped(*args: P.args, **kwargs: P.kwargs) -> R | Response:
         if not current_user.is_authenticated:
-            return login_manager.unauthorized()  # type: ignore[no-any-return]
+            return login_manager.unauthorized()
         if not current_user.is_admin:
             abort(403)
         return view(*args, **kwargs)

@@ -3,7 +3,7 @@ from __future__ import annotations
 from wtforms import BooleanField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, ValidationError
 
-from app.forms import Form
+from app.forms import Form, entered
 from app.models import User
 from app.services import passwords
 from app.services.accounts import (
@@ -29,20 +29,20 @@ class RegistrationForm(Form):
 
     def validate_username(self, field: StringField) -> None:
         try:
-            field.data = normalize_username(field.data)
+            field.data = normalize_username(entered(field))
         except InvalidAccountData as error:
             raise ValidationError(str(error)) from None
 
     def validate_email(self, field: StringField) -> None:
         try:
-            field.data = normalize_email(field.data)
+            field.data = normalize_email(entered(field))
         except InvalidAccountData as error:
             raise ValidationError(str(error)) from None
 
     def validate_password(self, field: PasswordField) -> None:
         try:
             passwords.check_policy(
-                field.data, username=self.username.data or "", email=self.email.data or ""
+                entered(field), username=self.username.data or "", email=self.email.data or ""
             )
         except passwords.PasswordPolicyError as error:
             raise ValidationError(str(error)) from None
@@ -80,7 +80,7 @@ class NewPasswordMixin:
         user = self.user
         try:
             passwords.check_policy(
-                field.data,
+                entered(field),
                 username=user.username if user else "",
                 email=user.email if user else "",
             )
@@ -127,7 +127,7 @@ class ChangeEmailForm(Form):
 
     def validate_email(self, field: StringField) -> None:
         try:
-            field.data = normalize_email(field.data)
+            field.data = normalize_email(entered(field))
         except InvalidAccountData as error:
             raise ValidationError(str(error)) from None
 

@@ -26,6 +26,8 @@ from app.auth.forms import (
 from app.extensions import limiter, login_manager
 from app.forms import (
     SUBMIT_METHODS,
+    add_error,
+    entered,
     form_status,
     typed_fields,
 )
@@ -67,9 +69,11 @@ def register() -> Response | tuple[str, int]:
     form = RegistrationForm()
     if form.validate_on_submit():
         try:
-            user = accounts.register_user(form.username.data, form.email.data, form.password.data)
+            user = accounts.register_user(
+                entered(form.username), entered(form.email), entered(form.password)
+            )
         except accounts.AccountExists as exists:
-            getattr(form, exists.field).errors.append(TAKEN_MESSAGES[exists.field])
+            add_error(getattr(form, exists.field), TAKEN_MESSAGES[exists.field])
         else:
             sessions.sign_in(user, remember=False)
             flash(f"Welcome to Inkwell, {user.username}!", "success")
@@ -91,7 +95,7 @@ def unauthorized() -> Response:
         )
         return make_response(page, 401)
     flash(login_manager.login_message, login_manager.login_message_category)
-    return redirect(login_url(login_manager.login_view, next_url=request.url))
+    return redirect(login_url("auth.login", next_url=request.url))
 
 
 @login_manager.needs_refresh_handler
@@ -104,7 +108,7 @@ def needs_refresh() -> Response:
     if request.method in SUBMIT_METHODS:
         replay.keep(request.full_path.removesuffix("?"), request.form)
     flash(login_manager.needs_refresh_message, login_manager.needs_refresh_message_category)
-    return redirect(login_url(login_manager.refresh_view, next_url=request.url))
+    return redirect(login_url("auth.reauthenticate", next_url=request.url))
 
 
 def _log_throttled(breached: RequestLimit | None) -> None:
@@ -129,13 +133,13 @@ def login() -> Response | tuple[str, int]:
         return redirect(next_url)
     form = LoginForm()
     if form.validate_on_submit():
-        target = accounts.find_by_login(form.username.data)  # one lookup serves both below
-        account = accounts.throttle_key(form.username.data, target)
+        target = accounts.find_by_login(entered(form.username))  # one lookup serves both below
+        account = accounts.throttle_key(entered(form.username), target)
         budget = device_cookies.budget_key(target, account)  # a known browser has its own
         if wait := throttle.begin_attempt(budget):  # counted before the password is checked
             _log_throttled(None)
             raise TooManyRequests(retry_after=wait)
-        user = accounts.authenticate(form.username.data, form.password.data, target)
+        user = accounts.authenticate(entered(form.username), entered(form.password), target)
         if user is not None:
             throttle.forgive(budget)
             sessions.sign_in(user, remember=form.remember.data)
@@ -165,13 +169,13 @@ def reauthenticate() -> Response | tuple[str, int]:
     form = ReauthenticateForm()
     pending = replay.waiting(next_url)  # read before the step up drops the session
     if form.validate_on_submit():
-        if accounts.reauthenticate(current_user._get_current_object(), form.password.data):
+        if accounts.reauthenticate(current_user._get_current_object(), entered(form.password)):
             if pending is None:
                 return redirect(next_url)
             return render_template(
                 "auth/continue.html", action=next_url, fields=pending, label=replay.label(pending)
             ), 200
-        form.password.errors.append("That password is not correct.")
+        add_error(form.password, "That password is not correct.")
     action = url_for("auth.reauthenticate", next=next_url)
     page = render_template("auth/reauthenticate.html", form=form, pending=pending, action=action)
     return page, form_status(form)
@@ -182,7 +186,7 @@ def reauthenticate() -> Response | tuple[str, int]:
 def reset_request() -> Response | tuple[str, int]:
     form = ResetRequestForm()
     if form.validate_on_submit():
-        accounts.request_password_reset(form.email.data)
+        accounts.request_password_reset(entered(form.email))
         flash(RESET_SENT, "info")
         return redirect(url_for("auth.login"))
     return render_template("auth/reset_request.html", form=form), form_status(form)
@@ -197,7 +201,7 @@ def reset_with_token(token: str) -> Response | tuple[str, int]:
     form = ResetPasswordForm()
     form.user = user
     if form.validate_on_submit():
-        accounts.reset_password(user, form.password.data)
+        accounts.reset_password(user, entered(form.password))
         sessions.end_browser_session()
         flash("Your password is set. Sign in with it now; every device was signed out.", "success")
         return redirect(url_for("auth.login"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
@@ -17,9 +18,10 @@ from app.text import xml_safe
 bp = Blueprint("main", __name__)
 
 
-def absolute_url(endpoint: str, **values: object) -> str:
+def absolute_url(endpoint: str, **values: Any) -> str:
     """An absolute link on the public site (SITE_URL), for feeds, sitemaps and mail."""
-    return current_app.config["SITE_URL"].rstrip("/") + url_for(endpoint, **values)
+    site_url: str = current_app.config["SITE_URL"]
+    return site_url.rstrip("/") + url_for(endpoint, **values)
 
 
 @bp.app_context_processor

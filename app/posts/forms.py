@@ -1,6 +1,9 @@
 from __future__ import annotations
 
-from wtforms import RadioField, SelectChoice, StringField, SubmitField, TextAreaField
+from wtforms import RadioField, StringField, SubmitField, TextAreaField
+
+# New in WTForms 3.3; types-WTForms still describes 3.2.
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from app.forms import CreateForm, Form, plain_text

@@ -5,7 +5,7 @@ from flask_login import current_user, login_required
 from werkzeug import Response
 
 from app.extensions import db, limiter
-from app.forms import INVALID_FORM, form_status
+from app.forms import INVALID_FORM, entered, form_status
 from app.models import Comment, Post, User
 from app.posts.forms import CommentForm, NewPostForm, PostForm
 from app.services import posts, rate_limits
@@ -18,7 +18,8 @@ MAX_ID = 2**63 - 1
 
 
 def _viewer() -> User | None:
-    return current_user if current_user.is_authenticated else None  # type: ignore[return-value]
+    viewer: User | None = current_user if current_user.is_authenticated else None
+    return viewer
 
 
 def _post_or_404(slug: str) -> Post:
@@ -60,8 +61,8 @@ def new() -> Response | tuple[str, int]:
         try:
             post = posts.create_post(
                 current_user,
-                title=form.title.data,
-                body=form.body.data,
+                title=entered(form.title),
+                body=entered(form.body),
                 tags=posts.parse_tags(form.tags.data or ""),
                 status=form.status.data,
                 submission=form.submission_token.data,
@@ -103,8 +104,8 @@ def edit(slug: str) -> Response | tuple[str, int]:
     if form.validate_on_submit():
         posts.update_post(
             post,
-            title=form.title.data,
-            body=form.body.data,
+            title=entered(form.title),
+            body=entered(form.body),
             tags=posts.parse_tags(form.tags.data or ""),
             status=form.status.data,
         )
@@ -131,7 +132,7 @@ def comment(slug: str) -> Response | tuple[str, int]:
     if form.validate_on_submit():
         try:
             added = posts.add_comment(
-                post, current_user, form.body.data, submission=form.submission_token.data
+                post, current_user, entered(form.body), submission=form.submission_token.data
             )
         except AlreadySubmitted as earlier:
             rate_limits.nothing_created()

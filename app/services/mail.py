@@ -15,12 +15,12 @@ is no active account, so neither the answer nor its timing tells.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app, render_template, url_for
-from flask_mailman import EmailMultiAlternatives
+from flask_mailman import EmailMessage, EmailMultiAlternatives
 from flask_mailman.backends.base import BaseEmailBackend
 
 from app.extensions import db
@@ -31,7 +31,7 @@ from app.services import events, tokens
 class TerminalEmailBackend(BaseEmailBackend):
     """Development without MAIL_SERVER: print each message's text to the terminal, links whole."""
 
-    def send_messages(self, email_messages: list[EmailMultiAlternatives]) -> int:
+    def send_messages(self, email_messages: Sequence[EmailMessage]) -> int:
         for message in email_messages:
             rule = "-" * 72
             sys.stdout.write(
@@ -84,7 +84,7 @@ SUBJECTS = {
 }
 
 
-def _absolute(endpoint: str, **values: object) -> str:
+def _absolute(endpoint: str, **values: Any) -> str:
     # The worker composes inside a request context built on SITE_URL (path prefix included).
     return url_for(endpoint, _external=True, **values)
 

@@ -30,7 +30,7 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 from sqlalchemy.exc import SQLAlchemyError
 
-from app.extensions import db
+from app.extensions import db, rowcount
 from app.models import MailStatus, OutboxMessage, utcnow
 from app.services import mail
 
@@ -65,7 +65,8 @@ def _lease() -> timedelta:
 
 def backoff(attempts: int) -> timedelta:
     """How long to wait after the ``attempts``-th failed attempt."""
-    return min(FIRST_RETRY * 2 ** max(attempts - 1, 0), LONGEST_WAIT)
+    factor: int = 2 ** max(attempts - 1, 0)  # typeshed cannot tell a power of 2 is an int
+    return min(FIRST_RETRY * factor, LONGEST_WAIT)
 
 
 def _due() -> sa.ColumnElement[bool]:
@@ -130,7 +131,7 @@ def _renew(message_id: int, token: str) -> bool:
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
-    return bool(renewed.rowcount)
+    return bool(rowcount(renewed))
 
 
 def _outcome(
@@ -194,7 +195,7 @@ def forget_finished() -> int:
         )
     )
     db.session.commit()
-    return int(result.rowcount or 0)
+    return rowcount(result)
 
 
 def retry(message: OutboxMessage) -> None:

@@ -68,7 +68,7 @@ def search_terms(query: str) -> list[str]:
 def matching(terms: list[str], dialect: str) -> sa.ColumnElement[bool]:
     """A WHERE clause matching posts that contain every term; the terms are bound, never inlined."""
     if dialect == "postgresql":
-        document = sa.literal_column(f"posts.{POSTGRES_COLUMN}")
+        document: sa.ColumnClause[Any] = sa.literal_column(f"posts.{POSTGRES_COLUMN}")  # tsvector
         return document.op("@@")(
             sa.func.plainto_tsquery(sa.literal_column("'simple'"), " ".join(terms))
         )

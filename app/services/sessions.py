@@ -18,7 +18,7 @@ from flask import current_app, g, has_request_context, request, session
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy.exc import SQLAlchemyError
 
-from app.extensions import db
+from app.extensions import db, rowcount
 from app.models import EventType, User, UserSession, utcnow
 from app.services import device_cookies, events
 from app.services.events import printable
@@ -123,7 +123,8 @@ def current_session_record() -> UserSession | None:
     """The ``UserSession`` row of the signed-in browser making this request."""
     if not has_request_context() or not current_user.is_authenticated:
         return None
-    return g.get("user_session")
+    record: UserSession | None = g.get("user_session")
+    return record
 
 
 def touch_current_session() -> None:
@@ -182,7 +183,7 @@ def revoke(user: User, session_id: int) -> bool:
     result = db.session.execute(
         sa.delete(UserSession).where(UserSession.id == session_id, UserSession.user_id == user.id)
     )
-    if not result.rowcount:
+    if not rowcount(result):
         return False
     events.record(EventType.SESSION_REVOKED, user=user, actor=user)
     db.session.commit()
@@ -203,4 +204,4 @@ def revoke_all(user: User, *, except_current: bool = False) -> int:
     current = current_session_record()
     if except_current and current is not None:
         statement = statement.where(UserSession.id != current.id)
-    return int(db.session.execute(statement).rowcount or 0)
+    return rowcount(db.session.execute(statement))

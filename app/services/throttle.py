@@ -63,16 +63,18 @@ def _limit(setting: str) -> RateLimitItem:
 
 
 def _storage() -> Storage:
-    storage = current_app.extensions.get("inkwell_throttle_storage")
+    storage: Storage | None = current_app.extensions.get("inkwell_throttle_storage")
     if storage is None:
         with _MEMORY_LOCK:  # parallel first requests must share one storage, not make one each
             storage = current_app.extensions.get("inkwell_throttle_storage")
             if storage is None:
                 uri = current_app.config["RATELIMIT_STORAGE_URI"]
                 options = {} if uri.startswith("memory") else {"socket_timeout": 0.5}
-                storage = storage_from_string(uri, **options)
-                current_app.extensions["inkwell_throttle_storage"] = storage
-    return storage  # type: ignore[no-any-return]
+                created = storage_from_string(uri, **options)
+                if not isinstance(created, Storage):
+                    raise ValueError(f"RATELIMIT_STORAGE_URI {uri!r} is an asyncio storage")
+                current_app.extensions["inkwell_throttle_storage"] = storage = created
+    return storage
 
 
 def _key(account: str) -> str:

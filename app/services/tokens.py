@@ -59,7 +59,9 @@ def make_reset_token(user: User) -> str:
 
 def _current_user_for(payload: dict[str, object] | None) -> User | None:
     """The active account ``payload`` was made for, if its state has not changed since."""
-    user = db.session.get(User, payload["user"]) if payload else None
+    if not payload:
+        return None
+    user = db.session.get(User, payload["user"])
     if user is None or not user.is_active or payload.get("state") != account_state(user):
         return None
     return user

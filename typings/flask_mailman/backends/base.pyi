@@ -1,0 +1,13 @@
+from collections.abc import Sequence
+from typing import Any
+
+from flask_mailman import EmailMessage, Mail
+
+class BaseEmailBackend:
+    fail_silently: bool
+    def __init__(
+        self, mailman: Mail | None = None, fail_silently: bool = False, **kwargs: Any
+    ) -> None: ...
+    def open(self) -> bool | None: ...
+    def close(self) -> None: ...
+    def send_messages(self, email_messages: Sequence[EmailMessage]) -> int: ...

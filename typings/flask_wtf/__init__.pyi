@@ -1,0 +1,19 @@
+# Flask-WTF 1.3 ships no type hints: the part of its API that Inkwell uses, typed on top of
+# WTForms' own stubs (types-WTForms). Checked against the installed package by `make test`.
+from typing import Any
+
+from flask import Flask
+from markupsafe import Markup
+from wtforms import Form
+from wtforms.meta import _MultiDictLike
+
+class CSRFProtect:
+    def __init__(self, app: Flask | None = None) -> None: ...
+    def init_app(self, app: Flask) -> None: ...
+
+class FlaskForm(Form):
+    # Left out, ``formdata`` is the request's form on a POST (and None otherwise).
+    def __init__(self, formdata: _MultiDictLike | None = ..., **kwargs: Any) -> None: ...
+    def is_submitted(self) -> bool: ...
+    def validate_on_submit(self, extra_validators: Any = None) -> bool: ...
+    def hidden_tag(self, *fields: Any) -> Markup: ...
