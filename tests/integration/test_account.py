@@ -230,6 +230,7 @@ def _reader(app: Flask) -> User | None:
 def test_reset_link_dies_when_the_password_changes_another_way(mail_app: Flask) -> None:
     with mail_app.app_context():
         token = tokens.make_reset_token(_reader(mail_app))
+    assert mail_app.test_client().get(f"/auth/reset/{token}").status_code == 200, "alive before"
     client = mail_app.test_client()
     AuthActions(client).login()
     response = submit(
@@ -263,8 +264,20 @@ def test_reset_requests_are_rate_limited(make_app: AppFactory) -> None:
     assert "Retry-After" in limited.headers
 
 
-def test_reset_still_works_while_the_account_is_locked(make_app: AppFactory) -> None:
-    app = make_app({"RATELIMIT_ENABLED": True, "LOGIN_ACCOUNT_RATE_LIMIT": "2 per hour"})
+def test_reset_still_works_while_the_account_is_locked(
+    make_app: AppFactory, smtp_server: tuple[Inbox, int]
+) -> None:
+    inbox, port = smtp_server
+    app = make_app(
+        {
+            "RATELIMIT_ENABLED": True,
+            "LOGIN_ACCOUNT_RATE_LIMIT": "2 per hour",
+            "MAIL_SERVER": "127.0.0.1",
+            "MAIL_PORT": port,
+            "MAIL_USE_TLS": False,
+        }
+    )
+    inbox.app = app
     with app.app_context():
         create_user("reader")
     for number in range(2):
@@ -273,13 +286,14 @@ def test_reset_still_works_while_the_account_is_locked(make_app: AppFactory) -> 
         AuthActions(client).login(password="wrong")
     locked = AuthActions(app.test_client())
     assert locked.login().status_code == 429
-    assert submit(locked.client, "/auth/reset", {"email": "reader@example.com"}).status_code == 302
-    with app.app_context():
-        token = tokens.make_reset_token(_reader(app))
-    done = submit(
-        locked.client, f"/auth/reset/{token}", {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
-    )
+    _request_reset(locked.client, "reader@example.com")
+    inbox.deliver()
+    [message] = inbox.to("reader@example.com")
+    link = RESET_LINK.search(message.get_body(("plain",)).get_content()).group(0)
+    new = {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
+    done = submit(locked.client, link.removeprefix("http://localhost"), new)
     assert done.status_code == 302
+    assert len(_events(app, EventType.PASSWORD_RESET)) == 1
 
 
 def test_reset_still_works_while_sign_in_is_throttled(
@@ -647,11 +661,13 @@ def test_reset_links_die_when_the_email_changes(mail_app: Flask, inbox: Inbox) -
     _request_reset(mail_app.test_client(), "reader@example.com")
     inbox.deliver()
     reset = RESET_LINK.search(inbox.to("reader@example.com")[-1].get_body(("plain",)).get_content())
+    reset_path = reset.group(0).removeprefix("http://localhost")
+    assert client.get(reset_path).status_code == 200, "the link works before the change"
     AuthActions(client).login()
     assert _ask_email_change(client, "moved@example.com") == 302
     inbox.deliver()
     assert submit(client, _confirm_path(inbox, "moved@example.com"), {}).status_code == 302
-    assert client.get(reset.group(0).removeprefix("http://localhost")).status_code == 400
+    assert client.get(reset_path).status_code == 400
 
 
 @pytest.mark.usefixtures("member")
