@@ -37,9 +37,10 @@ bench: $(VENV)/.runtime-installed
 	@echo
 	$(BIN)/python -m bench.http_bench
 
-## lock: re-resolve requirements*.in into the pinned requirements*.txt
+## lock: resolve requirements*.in into requirements*.txt, pinned with hashes, keeping today's pins
+## (UPGRADE=1 moves everything to the newest versions, UPGRADE="flask nh3" only those)
 lock:
-	PYTHON=$(PYTHON) scripts/lock.sh
+	PYTHON=$(PYTHON) UPGRADE="$(UPGRADE)" scripts/lock.sh
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache
@@ -47,10 +48,13 @@ clean:
 $(BIN)/python:
 	@scripts/make-venv.sh "$(PYTHON)" "$(VENV)"
 
+# --require-hashes: every file pip installs must match a hash that `make lock` recorded.
+PIP_INSTALL := $(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes
+
 $(VENV)/.runtime-installed: requirements.txt | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(PIP_INSTALL) -r requirements.txt
 	@touch $@
 
 $(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(PIP_INSTALL) -r requirements-dev.txt
 	@touch $@ $(VENV)/.runtime-installed

@@ -17,6 +17,9 @@ AS_PG=()
 
 log() { printf '\n==> %s\n' "$*"; }
 
+# CI=true, 1 or yes, in any case, is CI: the same rule as ci_enabled() in tests/helpers.py.
+in_ci() { case "${CI:-}" in [Tt][Rr][Uu][Ee] | 1 | [Yy][Ee][Ss]) return 0 ;; *) return 1 ;; esac; }
+
 pg_bindir() {
   local dir
   dir=$(find /usr/lib/postgresql -maxdepth 2 -name bin -type d 2>/dev/null | sort -V | tail -n 1)
@@ -108,7 +111,7 @@ if [ -n "${TEST_POSTGRES_URL:-}" ]; then
   log "Test suite on PostgreSQL"
   TEST_DATABASE_URL="$TEST_POSTGRES_URL" "$PY" -m pytest -m "not faults" \
     --junitxml="$WORK/postgresql.xml" "$@" || status=1
-elif [ "${CI:-}" = "true" ]; then
+elif in_ci; then
   echo "PostgreSQL is required in CI (CI=true) but could not be found or started." >&2
   status=1
 else

@@ -3,6 +3,12 @@ real forms (CSRF included), a live server and a real Chromium.
 
 The database is SQLite unless ``TEST_DATABASE_URL`` names another (``make test`` runs the suite a
 second time against a throwaway PostgreSQL).
+
+Every test runs from a known environment: ``pytest_configure`` removes the app's settings
+(``MAIL_SERVER``, ``REDIS_URL``, ``FLASK_*``…, ``tests.helpers.is_app_setting``) from the
+process before any app is built, so a developer's shell cannot change what the suite tests.
+Only the suite's own inputs are read: ``TEST_DATABASE_URL``, ``TEST_REDIS_URL``, ``CI``,
+``CHROMIUM_PATH`` (and ``PG_BIN``, ``REDIS_SERVER`` for the fault suite).
 """
 
 from __future__ import annotations
@@ -29,7 +35,14 @@ from werkzeug.serving import make_server
 from app import create_app
 from app.extensions import db
 from app.services.mail_delivery import PassReport, deliver_due
-from tests.helpers import AuthActions, free_port, require
+from tests.helpers import AuthActions, free_port, is_app_setting, require
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Forget the app's settings the shell set: tests name every setting they run with."""
+    for name in [name for name in os.environ if is_app_setting(name)]:
+        del os.environ[name]
+
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
 

@@ -1,4 +1,5 @@
-"""Helpers shared by tests: form submission with CSRF, and the CI rule for missing components."""
+"""Helpers shared by tests: form submission with CSRF, the CI rule for missing components, and
+the environment the app never inherits from the shell that runs pytest."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from email.message import Message
 from html.parser import HTMLParser
@@ -25,8 +27,62 @@ from flask.testing import FlaskClient
 from werkzeug.datastructures import MultiDict
 from werkzeug.test import TestResponse
 
+from config import settings_from_environment
+
 ROOT = Path(__file__).resolve().parents[1]
-IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def ci_enabled(value: str) -> bool:
+    """The CI rule, the same as ``in_ci`` in scripts/test.sh: true, 1 or yes, in any case."""
+    return value.lower() in {"true", "1", "yes"}
+
+
+IN_CI = ci_enabled(os.environ.get("CI", ""))
+
+
+class _Reads(Mapping[str, str]):
+    """An empty environment that remembers every name it is asked for."""
+
+    def __init__(self) -> None:
+        self.names: set[str] = set()
+
+    def __getitem__(self, name: str) -> str:
+        self.names.add(name)
+        raise KeyError(name)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(())
+
+    def __len__(self) -> int:
+        return 0
+
+
+def _names_the_app_reads() -> frozenset[str]:
+    environ = _Reads()
+    settings_from_environment(environ)
+    return frozenset(environ.names)
+
+
+# What the app (config.py, create_app's APP_ENV, Flask's FLASK_* and .env), gunicorn.conf.py and
+# gunicorn read from the environment. The suite never takes them from the shell that runs it: a
+# developer's MAIL_SERVER, REDIS_URL or FLASK_RATELIMIT_ENABLED would change what is tested.
+# The suite's own inputs (TEST_DATABASE_URL, TEST_REDIS_URL, CI, CHROMIUM_PATH, PG_BIN…) stay.
+APP_SETTING_NAMES = _names_the_app_reads() | {"APP_ENV", "FORWARDED_ALLOW_IPS", "WEB_CONCURRENCY"}
+APP_SETTING_PREFIXES = ("FLASK_", "GUNICORN_", "MAIL_", "PROXY_FIX_", "PASSWORD_HASH_")
+
+
+def is_app_setting(name: str) -> bool:
+    return name in APP_SETTING_NAMES or name.startswith(APP_SETTING_PREFIXES)
+
+
+def app_free_environ(env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment for a subprocess of the app (flask, gunicorn): ``os.environ`` less every
+    app setting, ``FLASK_SKIP_DOTENV=1`` (the flask command would read a developer's ``.env``),
+    then ``env`` on top: the test names every setting its subprocess runs with."""
+    inherited = {name: value for name, value in os.environ.items() if not is_app_setting(name)}
+    return {**inherited, "FLASK_SKIP_DOTENV": "1", **(env or {})}
+
+
 PASSWORD = "a long and unusual passphrase"
 CSRF_INPUT = re.compile(
     r'name="csrf_token" type="hidden" value="([^"]+)"|'
@@ -214,11 +270,13 @@ def run_flask(
     database_url: str, *args: str, stdin: str | None = None, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
     """``flask --app wsgi ARGS`` as a shell runs it (testing config, on ``database_url``)."""
-    env = {**os.environ, "APP_ENV": "testing", "DATABASE_URL": database_url, **(env or {})}
+    environment = app_free_environ(
+        {"APP_ENV": "testing", "DATABASE_URL": database_url, **(env or {})}
+    )
     return subprocess.run(
         [sys.executable, "-m", "flask", "--app", "wsgi", *args],
         cwd=ROOT,
-        env=env,
+        env=environment,
         input=stdin,
         capture_output=True,
         text=True,
@@ -260,7 +318,7 @@ class GunicornServer:
             *tls_args,
             "wsgi:app",
         ]
-        self.env = {**os.environ, **env}
+        self.env = app_free_environ(env)
         self.process: subprocess.Popen[bytes] | None = None
 
     def __enter__(self) -> GunicornServer:

@@ -47,6 +47,7 @@ from tests.helpers import (
     GunicornServer,
     HttpResponse,
     HttpSession,
+    app_free_environ,
     csrf_token,
     free_port,
     run_flask,
@@ -56,26 +57,6 @@ PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
 REDIS_SERVER = Path(os.environ.get("REDIS_SERVER", "/usr/bin/redis-server"))
 SECRET_KEY = "fault-injection-production-secret-key-0123456789"
 
-# Settings the app reads from the environment: never inherited from the shell that runs pytest
-# (a stray REDIS_URL or DATABASE_URL there would silently join a test to another server).
-_APP_ENV_PREFIXES = ("FLASK_", "GUNICORN_", "MAIL_", "PROXY_FIX_", "PASSWORD_HASH_")
-_APP_ENV_NAMES = {
-    "APP_ENV",
-    "SECRET_KEY",
-    "DATABASE_URL",
-    "REDIS_URL",
-    "SITE_URL",
-    "TRUSTED_HOSTS",
-    "RATELIMIT_ENABLED",
-    "POSTS_PER_PAGE",
-    "DATABASE_POOL_SIZE",
-    "DATABASE_MAX_OVERFLOW",
-    "SESSION_IDLE_MINUTES",
-    "SESSION_MAX_HOURS",
-    "REMEMBER_DAYS",
-    "FORWARDED_ALLOW_IPS",
-}
-
 
 def postgres_available() -> bool:
     return (PG_BIN / "initdb").is_file() and (PG_BIN / "pg_ctl").is_file()
@@ -83,19 +64,6 @@ def postgres_available() -> bool:
 
 def redis_available() -> bool:
     return REDIS_SERVER.is_file()
-
-
-def clean_environ(env: Mapping[str, str]) -> dict[str, str]:
-    """``os.environ`` without the app's own settings, then ``env`` on top.
-
-    ``FLASK_SKIP_DOTENV=1`` too: the ``flask`` command would otherwise read a developer's ``.env``.
-    """
-    inherited = {
-        name: value
-        for name, value in os.environ.items()
-        if name not in _APP_ENV_NAMES and not name.startswith(_APP_ENV_PREFIXES)
-    }
-    return {**inherited, "FLASK_SKIP_DOTENV": "1", **env}
 
 
 def production_env(
@@ -643,7 +611,7 @@ class ProductionServer(_Managed, GunicornServer):
             "FLASK_SESSION_COOKIE_SECURE": "false",
             "FLASK_REMEMBER_COOKIE_SECURE": "false",
         }
-        self.env = clean_environ({**defaults, **env})
+        self.env = app_free_environ({**defaults, **env})
         self.workers = workers
         self._own_log = log_path is None
         if log_path is None:
@@ -784,7 +752,7 @@ class MailWorker(_Managed):
     def __init__(
         self, env: Mapping[str, str], *, poll: float = 0.2, log_path: Path | None = None
     ) -> None:
-        self.env = clean_environ(env)
+        self.env = app_free_environ(env)
         self.command = [
             sys.executable,
             "-m",

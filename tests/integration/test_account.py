@@ -3,17 +3,19 @@ devices page, re-authentication and the security event log."""
 
 from __future__ import annotations
 
+import hashlib
 import re
-import time
+from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
+import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
 from itsdangerous import URLSafeTimedSerializer
 
 from app.extensions import db
-from app.models import EventType, OutboxMessage, SecurityEvent, UserSession
+from app.models import EventType, OutboxMessage, SecurityEvent, User, UserSession
 from app.services import tokens
 from tests.conftest import AppFactory, Inbox
 from tests.factories import create_user
@@ -123,37 +125,104 @@ def test_no_reset_mail_for_an_inactive_account(mail_app: Flask, inbox: Inbox) ->
     assert inbox.messages == []
 
 
+def _forged_tokens(app: Flask) -> dict[str, str]:
+    """Tokens that must never open the reset form for ``reader``."""
+    with app.app_context():
+        reader = _reader(app)
+        other_key = URLSafeTimedSerializer(
+            "another-secret-key-that-is-long-enough-0123456789",
+            salt=tokens.RESET_SALT,
+            signer_kwargs={"digest_method": hashlib.sha256},
+        )
+        return {
+            "garbage": "garbage",
+            "too long": "x" * 600,
+            "bad signature": "eyJ1c2VyIjoxfQ.AAAAAA.BBBBBBBB",
+            "signed with another key": other_key.dumps(
+                {"user": reader.id, "state": tokens.account_state(reader)}
+            ),
+            "an email-change token": tokens.make_email_token(
+                reader.id, tokens.account_state(reader), "reader@example.com"
+            ),
+        }
+
+
 @pytest.mark.usefixtures("member")
 @pytest.mark.parametrize(
-    "token", ["garbage", "x" * 600, "eyJ1c2VyIjoxfQ.AAAAAA.BBBBBBBB", "%00", "..%2F..%2Fetc"]
+    "kind",
+    ["garbage", "too long", "bad signature", "signed with another key", "an email-change token"],
 )
-def test_forged_or_malformed_reset_tokens_are_refused(mail_app: Flask, token: str) -> None:
+def test_forged_or_malformed_reset_tokens_are_refused(mail_app: Flask, kind: str) -> None:
+    token = _forged_tokens(mail_app)[kind]
     client = mail_app.test_client()
-    assert client.get(f"/auth/reset/{token}").status_code in {400, 404}
-    response = client.post(f"/auth/reset/{token}", data={"password": NEW_PASSWORD})
-    assert response.status_code in {400, 404}
+    page = client.get(f"/auth/reset/{token}")
+    assert page.status_code == 400
+    assert "This link no longer works" in page.text
+    new = {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
+    # With the CSRF token a browser would send, so only the reset token can refuse it.
+    response = submit(client, f"/auth/reset/{token}", new, form_url="/auth/reset")
+    assert response.status_code == 400
+    assert "This link no longer works" in response.text
+    assert _events(mail_app, EventType.PASSWORD_RESET) == []
+    assert AuthActions(mail_app.test_client()).login(password=PASSWORD).status_code == 302
 
-
-@pytest.mark.usefixtures("member")
-def test_reset_token_expires_after_an_hour(mail_app: Flask) -> None:
+    # The positive control: the same request with a real token sets the password.
     with mail_app.app_context():
-        user = tokens.user_for_reset_token(tokens.make_reset_token(_reader(mail_app)))
-        assert user is not None
-        serializer = URLSafeTimedSerializer(
-            mail_app.config["SECRET_KEY"],
-            salt=tokens.RESET_SALT,
-            signer_kwargs={"digest_method": tokens.hashlib.sha256},
-        )
-        payload = {"user": user.id, "state": tokens.account_state(user)}
-        signer = serializer.make_signer(tokens.RESET_SALT)
-        signer.get_timestamp = lambda: int(time.time()) - 3601  # type: ignore[method-assign]
-        old = signer.sign(serializer.dump_payload(payload)).decode()
-        assert tokens.user_for_reset_token(old) is None
+        real = tokens.make_reset_token(_reader(mail_app))
+    done = submit(mail_app.test_client(), f"/auth/reset/{real}", new, form_url="/auth/reset")
+    assert done.status_code == 302
+    assert len(_events(mail_app, EventType.PASSWORD_RESET)) == 1
 
 
-def _reader(app: Flask):
-    from app.models import User
+@pytest.mark.parametrize(("path", "status"), [("%00", 400), ("..%2F..%2Fetc", 404)])
+def test_reset_paths_that_are_no_token_never_reach_the_form(
+    client: FlaskClient, path: str, status: int
+) -> None:
+    assert client.get(f"/auth/reset/{path}").status_code == status
+    new = {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
+    assert submit(client, f"/auth/reset/{path}", new, form_url="/auth/reset").status_code == status
 
+
+def test_reset_token_expires_after_an_hour(app: Flask) -> None:
+    """The link made by the real token maker works for 3,599 seconds and not at 3,601."""
+    with time_machine.travel(datetime(2030, 1, 1, 12, tzinfo=UTC), tick=False) as clock:
+        with app.app_context():
+            token = tokens.make_reset_token(create_user("reader"))
+        client = app.test_client()
+        clock.shift(3599)
+        assert client.get(f"/auth/reset/{token}").status_code == 200
+        clock.shift(2)
+        late = client.get(f"/auth/reset/{token}")
+        assert late.status_code == 400
+        assert "This link no longer works" in late.text
+        new = {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
+        refused = submit(client, f"/auth/reset/{token}", new, form_url="/auth/reset")
+        assert refused.status_code == 400
+    assert AuthActions(app.test_client()).login(password=PASSWORD).status_code == 302
+
+
+def test_email_change_link_expires_after_a_day(app: Flask) -> None:
+    """The confirmation link works for 24 hours less a second and not a second past them."""
+    with time_machine.travel(datetime(2030, 1, 1, 12, tzinfo=UTC), tick=False) as clock:
+        with app.app_context():
+            reader = create_user("reader")
+            token = tokens.make_email_token(
+                reader.id, tokens.account_state(reader), "moved@example.com"
+            )
+        client = app.test_client()
+        clock.shift(24 * 3600 - 1)
+        page = client.get(f"/account/email/confirm/{token}")
+        assert page.status_code == 200
+        assert "moved@example.com" in page.text
+        clock.shift(2)
+        assert client.get(f"/account/email/confirm/{token}").status_code == 400
+        applied = submit(client, f"/account/email/confirm/{token}", {}, form_url="/auth/login")
+        assert applied.status_code == 400
+    with app.app_context():
+        assert _reader(app).email == "reader@example.com"
+
+
+def _reader(app: Flask) -> User | None:
     return db.session.scalar(sa.select(User).where(User.username == "reader"))
 
 
@@ -161,6 +230,7 @@ def _reader(app: Flask):
 def test_reset_link_dies_when_the_password_changes_another_way(mail_app: Flask) -> None:
     with mail_app.app_context():
         token = tokens.make_reset_token(_reader(mail_app))
+    assert mail_app.test_client().get(f"/auth/reset/{token}").status_code == 200, "alive before"
     client = mail_app.test_client()
     AuthActions(client).login()
     response = submit(
@@ -194,8 +264,20 @@ def test_reset_requests_are_rate_limited(make_app: AppFactory) -> None:
     assert "Retry-After" in limited.headers
 
 
-def test_reset_still_works_while_the_account_is_locked(make_app: AppFactory) -> None:
-    app = make_app({"RATELIMIT_ENABLED": True, "LOGIN_ACCOUNT_RATE_LIMIT": "2 per hour"})
+def test_reset_still_works_while_the_account_is_locked(
+    make_app: AppFactory, smtp_server: tuple[Inbox, int]
+) -> None:
+    inbox, port = smtp_server
+    app = make_app(
+        {
+            "RATELIMIT_ENABLED": True,
+            "LOGIN_ACCOUNT_RATE_LIMIT": "2 per hour",
+            "MAIL_SERVER": "127.0.0.1",
+            "MAIL_PORT": port,
+            "MAIL_USE_TLS": False,
+        }
+    )
+    inbox.app = app
     with app.app_context():
         create_user("reader")
     for number in range(2):
@@ -204,23 +286,47 @@ def test_reset_still_works_while_the_account_is_locked(make_app: AppFactory) -> 
         AuthActions(client).login(password="wrong")
     locked = AuthActions(app.test_client())
     assert locked.login().status_code == 429
-    assert submit(locked.client, "/auth/reset", {"email": "reader@example.com"}).status_code == 302
-    with app.app_context():
-        token = tokens.make_reset_token(_reader(app))
-    done = submit(
-        locked.client, f"/auth/reset/{token}", {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
-    )
+    _request_reset(locked.client, "reader@example.com")
+    inbox.deliver()
+    [message] = inbox.to("reader@example.com")
+    link = RESET_LINK.search(message.get_body(("plain",)).get_content()).group(0)
+    new = {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
+    done = submit(locked.client, link.removeprefix("http://localhost"), new)
     assert done.status_code == 302
+    assert len(_events(app, EventType.PASSWORD_RESET)) == 1
 
 
-def test_reset_still_works_while_sign_in_is_throttled(make_app: AppFactory) -> None:
-    app = make_app({"RATELIMIT_ENABLED": True, "LOGIN_RATE_LIMIT": "1 per hour"})
+def test_reset_still_works_while_sign_in_is_throttled(
+    make_app: AppFactory, smtp_server: tuple[Inbox, int]
+) -> None:
+    inbox, port = smtp_server
+    app = make_app(
+        {
+            "RATELIMIT_ENABLED": True,
+            "LOGIN_RATE_LIMIT": "1 per hour",
+            "MAIL_SERVER": "127.0.0.1",
+            "MAIL_PORT": port,
+            "MAIL_USE_TLS": False,
+        }
+    )
+    inbox.app = app
     with app.app_context():
         create_user("reader")
     auth = AuthActions(app.test_client())
     auth.login(password="wrong")
     assert auth.login().status_code == 429
-    assert submit(auth.client, "/auth/reset", {"email": "reader@example.com"}).status_code == 302
+
+    _request_reset(auth.client, "reader@example.com")
+    inbox.deliver()
+    [message] = inbox.to("reader@example.com")
+    assert message["Subject"] == "[Inkwell] Reset your password"
+    link = RESET_LINK.search(message.get_body(("plain",)).get_content()).group(0)
+    path = link.removeprefix("http://localhost")
+    new = {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
+    assert submit(auth.client, path, new).status_code == 302
+    elsewhere = app.test_client()
+    elsewhere.environ_base["REMOTE_ADDR"] = "198.51.100.7"
+    assert AuthActions(elsewhere).login(password=NEW_PASSWORD).status_code == 302
 
 
 def test_without_mail_server_the_worker_prints_the_message_in_the_terminal(
@@ -556,11 +662,13 @@ def test_reset_links_die_when_the_email_changes(mail_app: Flask, inbox: Inbox) -
     _request_reset(mail_app.test_client(), "reader@example.com")
     inbox.deliver()
     reset = RESET_LINK.search(inbox.to("reader@example.com")[-1].get_body(("plain",)).get_content())
+    reset_path = reset.group(0).removeprefix("http://localhost")
+    assert client.get(reset_path).status_code == 200, "the link works before the change"
     AuthActions(client).login()
     assert _ask_email_change(client, "moved@example.com") == 302
     inbox.deliver()
     assert submit(client, _confirm_path(inbox, "moved@example.com"), {}).status_code == 302
-    assert client.get(reset.group(0).removeprefix("http://localhost")).status_code == 400
+    assert client.get(reset_path).status_code == 400
 
 
 @pytest.mark.usefixtures("member")

@@ -4,7 +4,7 @@ import re
 
 import pytest
 import sqlalchemy as sa
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, extract_parameters
 from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.security import generate_password_hash
@@ -64,10 +64,27 @@ def test_failures_look_identical_for_unknown_wrong_and_inactive(app: Flask) -> N
     assert len(set(pages.values())) == 1, "every failure must render the same page"
 
 
-def test_unknown_account_still_costs_a_password_hash(app: Flask, auth: AuthActions) -> None:
-    assert "inkwell_dummy_hash" not in app.extensions
-    auth.login("nobody", PASSWORD)
-    assert app.extensions["inkwell_dummy_hash"].startswith("$argon2id$")
+def test_unknown_account_still_costs_a_password_hash(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A sign-in as nobody runs one real argon2 verification, as costly as a member's."""
+    verified: list[str] = []
+    real_verify = PasswordHasher.verify
+
+    def counting_verify(hasher: PasswordHasher, hash: str | bytes, password: str | bytes) -> bool:
+        verified.append(hash if isinstance(hash, str) else hash.decode())
+        return real_verify(hasher, hash, password)
+
+    monkeypatch.setattr(PasswordHasher, "verify", counting_verify)
+    with app.app_context():
+        stored = create_user("reader").password_hash
+    assert AuthActions(app.test_client()).login("reader", "a wrong guess").status_code == 422
+    assert verified == [stored], "the positive control: a member's wrong password costs one"
+    for identifier in ("nobody", "nobody@example.com"):
+        verified.clear()
+        assert AuthActions(app.test_client()).login(identifier, PASSWORD).status_code == 422
+        [dummy] = verified
+        assert extract_parameters(dummy) == extract_parameters(stored)
 
 
 @pytest.mark.usefixtures("member")

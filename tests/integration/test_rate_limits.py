@@ -72,6 +72,11 @@ def test_forwarded_for_counts_behind_a_configured_proxy(make_app: AppFactory) ->
     for number in range(6):
         auth.client.environ_base["HTTP_X_FORWARDED_FOR"] = f"203.0.113.{number}"
         assert auth.login("nobody", PASSWORD).status_code == 422
+    # The positive control: the forwarded address is the key, so one of them runs out.
+    auth.client.environ_base["HTTP_X_FORWARDED_FOR"] = "203.0.113.0"
+    for _ in range(4):
+        assert auth.login("nobody", PASSWORD).status_code == 422
+    assert auth.login("nobody", PASSWORD).status_code == 429
 
 
 def _failed_login(session: HttpSession) -> int:

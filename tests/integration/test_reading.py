@@ -106,6 +106,8 @@ def test_profile_page(app: Flask, client: FlaskClient) -> None:
 def test_inactive_authors_profile_is_gone(app: Flask, client: FlaskClient) -> None:
     with app.app_context():
         create_user("gone", is_active=False)
+        create_user("here")
+    assert client.get("/users/here").status_code == 200
     assert client.get("/users/gone").status_code == 404
 
 
