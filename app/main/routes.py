@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, render_template, request
 
 from app.extensions import db
 from app.models import Post, PostStatus, Tag, User, utcnow
@@ -13,13 +13,9 @@ from app.pagination import window
 from app.services import health, posts, search
 from app.services.accounts import InvalidAccountData, normalize_username, username_key
 from app.text import xml_safe
+from app.urls import absolute_url
 
 bp = Blueprint("main", __name__)
-
-
-def absolute_url(endpoint: str, **values: object) -> str:
-    """An absolute link on the public site (SITE_URL), for feeds, sitemaps and mail."""
-    return current_app.config["SITE_URL"].rstrip("/") + url_for(endpoint, **values)
 
 
 @bp.app_context_processor
