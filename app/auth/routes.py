@@ -67,7 +67,7 @@ def register() -> Response | tuple[str, int]:
     form = RegistrationForm()
     if form.validate_on_submit():
         try:
-            user = accounts.register_user(form.username.data, form.email.data, form.password.data)
+            user = accounts.sign_up(form.username.data, form.email.data, form.password.data)
         except accounts.AccountExists as exists:
             getattr(form, exists.field).errors.append(TAKEN_MESSAGES[exists.field])
         else:

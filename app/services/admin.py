@@ -251,7 +251,8 @@ def find_users(query: str, sort: str, descending: bool) -> sa.Select[tuple[User]
 
 
 def find_posts(status: str, author: str) -> sa.Select[tuple[Post]]:
-    """Posts, newest first, of ``status`` (any if empty) by ``author`` (anyone if empty)."""
+    """Posts, newest first, of ``status`` (any if empty) by authors whose names contain
+    ``author``, as the users search matches (anyone if empty)."""
     statement = (
         sa.select(Post)
         .options(so.joinedload(Post.author))
@@ -262,7 +263,9 @@ def find_posts(status: str, author: str) -> sa.Select[tuple[Post]]:
             raise InvalidFilter("Filter by status draft or published.")
         statement = statement.where(Post.status == status)
     if author:
-        statement = statement.where(Post.author.has(User.username_key == author.casefold()))
+        statement = statement.where(
+            Post.author.has(User.username_key.like(contains(author), escape="\\"))
+        )
     return statement
 
 
@@ -283,10 +286,8 @@ def find_comments(shown: str) -> sa.Select[tuple[Comment]]:
 
 
 def _events_newest_first() -> sa.Select[tuple[SecurityEvent]]:
-    return (
-        sa.select(SecurityEvent)
-        .options(so.joinedload(SecurityEvent.user), so.joinedload(SecurityEvent.actor))
-        .order_by(SecurityEvent.created_at.desc(), SecurityEvent.id.desc())
+    return sa.select(SecurityEvent).order_by(
+        SecurityEvent.created_at.desc(), SecurityEvent.id.desc()
     )
 
 
@@ -312,6 +313,9 @@ def find_events(filters: Mapping[str, str]) -> sa.Select[tuple[SecurityEvent]]:
             sa.or_(
                 SecurityEvent.user.has(User.username_key == key),
                 SecurityEvent.actor.has(User.username_key == key),
+                # Names kept on the rows find the events of deleted accounts too.
+                sa.func.lower(SecurityEvent.username) == key,
+                sa.func.lower(SecurityEvent.actor_username) == key,
                 sa.func.lower(SecurityEvent.identifier) == key,
             )
         )
@@ -333,8 +337,8 @@ def audit_rows(statement: sa.Select[tuple[SecurityEvent]]) -> Iterator[list[str]
         yield [
             event.created_at.isoformat(),
             event.type,
-            event.user.username if event.user else "",
-            event.actor.username if event.actor else "",
+            event.username or "",
+            event.actor_username or "",
             event.identifier or "",
             event.ip_address or "",
             event.user_agent or "",
