@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from flask import request
 from flask_wtf import FlaskForm
@@ -15,6 +15,9 @@ from wtforms.meta import DefaultMeta
 from wtforms.validators import ValidationError
 
 from app.services import submissions
+
+if TYPE_CHECKING:
+    from _typeshed import SupportsItems
 from app.text import has_invisible_controls
 
 SUBMIT_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -35,13 +38,13 @@ class FocusMeta(DefaultMeta):
     first_invalid: Callable[[], str | None] = staticmethod(lambda: None)
     focused = False
 
-    def render_field(self, field: Field, render_kw: dict[str, Any]) -> Markup:
+    def render_field(self, field: Field, render_kw: SupportsItems[str, Any]) -> Markup:
         invalid = self.first_invalid()
         if invalid is not None:
             focus = field.name == invalid and not self.focused  # a radio group's first option
             self.focused = self.focused or focus
-            render_kw = {**render_kw, "autofocus": focus}
-        return super().render_field(field, render_kw)  # type: ignore[no-any-return]
+            render_kw = {**dict(render_kw.items()), "autofocus": focus}
+        return super().render_field(field, render_kw)
 
 
 class Form(FlaskForm):

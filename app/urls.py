@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import current_app, has_request_context, request, url_for
 
 
-def absolute_url(endpoint: str, **values: object) -> str:
+def absolute_url(endpoint: str, **values: Any) -> str:
     """``SITE_URL`` followed by the endpoint's path.
 
     ``SITE_URL`` carries the site's path prefix, if any; the prefix of the current request
