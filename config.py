@@ -21,7 +21,9 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict[str, Any]] = {"pool_pre_ping": True}
     DATABASE_POOL_SIZE = 5
     DATABASE_MAX_OVERFLOW = 5
-    SITE_URL = "http://127.0.0.1:5000"
+    # The public root for links in mail, feeds and canonical tags. Unset in development: the
+    # request's own root is used (app/urls.py). Production refuses to start without it.
+    SITE_URL = ""
     SITE_NAME = "Inkwell"
     LOG_LEVEL = "INFO"  # the app's own log lines, to stderr (the terminal, or gunicorn's log)
     POSTS_PER_PAGE = 10

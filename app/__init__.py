@@ -116,6 +116,11 @@ HASH_FLOOR = {"PASSWORD_HASH_TIME_COST": 2, "PASSWORD_HASH_MEMORY_KIB": 19456}
 
 
 def _check_production(app: Flask) -> None:
+    if not app.config["SITE_URL"].startswith(("https://", "http://")):
+        raise RuntimeError(
+            "SITE_URL must be set in production (e.g. https://blog.example.com): links in mail "
+            "and feeds are built on it, never on the Host header a request brings."
+        )
     for key, floor in HASH_FLOOR.items():
         if app.config[key] < floor:
             raise RuntimeError(f"{key} must be at least {floor} in production (OWASP floor).")

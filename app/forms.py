@@ -2,25 +2,49 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from flask import request
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
-from wtforms import Field, HiddenField, StringField
+from wtforms import Field, HiddenField, PasswordField, StringField, TextAreaField
+from wtforms.fields.core import UnboundField
+from wtforms.meta import DefaultMeta
 from wtforms.validators import ValidationError
 
 from app.services import submissions
 from app.text import has_invisible_controls
+
+if TYPE_CHECKING:
+    from _typeshed import SupportsItems
 
 SUBMIT_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # Never shown back, even on the pages that rescue a form's text.
 SECRET_FIELDS = frozenset({"csrf_token", "password", "confirm", "current_password"})
 # Sent by the form itself, not typed: not worth showing back.
 FORM_MACHINERY = frozenset({"submission_token", "submit"})
+# The rows of the post editor's body (posts/edit.html), and of long text shown back read-only.
+EDITOR_ROWS = 18
 # The status of a form shown again with errors: the request was understood but not accepted.
 INVALID_FORM = 422
+
+
+class FocusMeta(DefaultMeta):
+    """Puts ``autofocus`` on the first field in error, and on no other, once a form was sent
+    back with errors; until then the template's choice (``autofocus=True``) stands."""
+
+    first_invalid: Callable[[], str | None] = staticmethod(lambda: None)
+    focused = False
+
+    def render_field(self, field: Field, render_kw: SupportsItems[str, Any]) -> Markup:
+        invalid = self.first_invalid()
+        if invalid is not None:
+            focus = field.name == invalid and not self.focused  # a radio group's first option
+            self.focused = self.focused or focus
+            render_kw = {**dict(render_kw.items()), "autofocus": focus}
+        return super().render_field(field, render_kw)
 
 
 class Form(FlaskForm):
@@ -29,20 +53,66 @@ class Form(FlaskForm):
     It reads only ordinary form fields: an uploaded file or a JSON body under a field's name is
     ignored rather than handed to validators that expect text. (A failed CSRF check never
     reaches a view: ``app/errors`` answers it with a page that shows what was sent, read-only.)
+    Shown again with errors, the first field in error has the focus (``FocusMeta``).
     """
+
+    class Meta(FocusMeta):
+        pass
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         if not args and "formdata" not in kwargs and request.method in SUBMIT_METHODS:
             kwargs["formdata"] = request.form
         super().__init__(*args, **kwargs)
+        meta: FocusMeta = self.meta  # type: ignore[assignment]  # Meta above is a FocusMeta
+        meta.first_invalid = self.first_invalid
+
+    def first_invalid(self) -> str | None:
+        """The name of the first field a person can correct that has an error, if any."""
+        return next(
+            (field.name for field in self if field.errors and field.type not in UNFOCUSABLE),
+            None,
+        )
 
 
-def typed_fields(form: MultiDict[str, str]) -> list[tuple[str, str]]:
-    """What a person typed into a form that could not be saved, to show back (no secrets)."""
+UNFOCUSABLE = frozenset({"HiddenField", "CSRFTokenField"})
+
+
+class Kept(NamedTuple):
+    """A value typed into a form that could not be saved, and the rows to show it in."""
+
+    name: str
+    value: str
+    rows: int
+
+
+def _text_fields() -> dict[str, int]:
+    """Every name a form of this app uses for typed text, with the rows its value deserves:
+    text areas as large as the editor, one-line fields two. Choices (radio buttons, selects,
+    checkboxes), buttons, hidden and password fields are not typed text."""
+    forms: list[type[Form]] = [Form]
+    rows: dict[str, int] = {}
+    while forms:
+        form = forms.pop()
+        forms.extend(form.__subclasses__())
+        for name in dir(form):
+            unbound = getattr(form, name, None)
+            if not isinstance(unbound, UnboundField):
+                continue
+            kind = unbound.field_class
+            if issubclass(kind, StringField) and not issubclass(kind, PasswordField | HiddenField):
+                lines = EDITOR_ROWS if issubclass(kind, TextAreaField) else 2
+                rows[name] = max(rows.get(name, 0), lines)
+    return rows
+
+
+def typed_fields(form: MultiDict[str, str]) -> list[Kept]:
+    """What a person typed into a form that could not be saved, to show back: only the text
+    fields of the app's forms (no secrets, choices, buttons or fields no form declares)."""
+    rows = _text_fields()
     return [
-        (name, value)
+        Kept(name, value, rows[name])
         for name, value in form.items(multi=True)
-        if name not in SECRET_FIELDS | FORM_MACHINERY and value.strip()
+        if name in rows and name not in SECRET_FIELDS | FORM_MACHINERY and value.strip()
     ]
 
 

@@ -204,6 +204,7 @@ class Comment(Model):
 
 
 class EventType(enum.StrEnum):
+    REGISTERED = "registered"  # an account made from the sign-up form (not the command line)
     LOGIN_SUCCESS = "login_success"
     LOGIN_FAILURE = "login_failure"
     LOGOUT = "logout"
@@ -238,7 +239,9 @@ SIGN_IN_EVENTS = (EventType.LOGIN_SUCCESS, EventType.LOGIN_FAILURE, EventType.TH
 class SecurityEvent(Model):
     """The security event log: who did what to which account, from where, and when.
 
-    Rows outlive the accounts they mention (the user columns become NULL), so the trail stays.
+    Rows outlive the accounts they mention: the user columns become NULL when an account is
+    deleted, and ``username`` / ``actor_username`` (the names when the event happened) stay, so
+    the trail still says whose it was.
     """
 
     __tablename__ = "security_events"
@@ -253,6 +256,8 @@ class SecurityEvent(Model):
     actor_id: so.Mapped[int | None] = so.mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL")
     )
+    username: so.Mapped[str | None] = so.mapped_column(sa.String(32))
+    actor_username: so.Mapped[str | None] = so.mapped_column(sa.String(32))
     # For sign-in attempts: the name that was typed (it may match no account).
     identifier: so.Mapped[str | None] = so.mapped_column(sa.String(320))
     ip_address: so.Mapped[str | None] = so.mapped_column(sa.String(45))

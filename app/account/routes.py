@@ -7,12 +7,11 @@ from werkzeug import Response
 from app.auth.forms import ChangeEmailForm, ChangePasswordForm, DeleteAccountForm
 from app.extensions import limiter
 from app.forms import INVALID_FORM, Form, add_error, entered, form_status
+from app.lookups import possible_id
 from app.models import EventType
 from app.services import accounts, devices, events, sessions, tokens
 
 bp = Blueprint("account", __name__)
-
-MAX_ID = 2**63 - 1
 
 
 @bp.get("/")
@@ -61,7 +60,7 @@ def revoke(session_id: int) -> Response:
         sessions.sign_out()
         flash("You have signed out.", "info")
         return redirect(url_for("main.index"))
-    if session_id > MAX_ID or not sessions.revoke(current_user, session_id):
+    if not possible_id(session_id) or not sessions.revoke(current_user, session_id):
         abort(404)
     flash("That device has been signed out.", "success")
     return redirect(url_for("account.devices_page"))

@@ -13,11 +13,21 @@ from app.services.accounts import (
     normalize_username,
 )
 
+# Shown under every new-password field: each rule ``passwords.check_policy`` enforces.
+NEW_PASSWORD_HINT = (
+    f"At least {passwords.MIN_LENGTH} characters, not containing your username or email name. "
+    "A long phrase is easiest to remember."
+)
+
 
 class RegistrationForm(Form):
     username = StringField("Username", validators=[DataRequired(message="Choose a username.")])
     email = StringField("Email", validators=[DataRequired(message="Enter your email address.")])
-    password = PasswordField("Password", validators=[InputRequired(message="Choose a password.")])
+    password = PasswordField(
+        "Password",
+        validators=[InputRequired(message="Choose a password.")],
+        description=NEW_PASSWORD_HINT,
+    )
     confirm = PasswordField(
         "Repeat password",
         validators=[
@@ -66,7 +76,9 @@ class NewPasswordMixin:
 
     user: User | None = None
     password = PasswordField(
-        "New password", validators=[InputRequired(message="Choose a new password.")]
+        "New password",
+        validators=[InputRequired(message="Choose a new password.")],
+        description=NEW_PASSWORD_HINT,
     )
     confirm = PasswordField(
         "Repeat new password",

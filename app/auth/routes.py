@@ -69,7 +69,7 @@ def register() -> Response | tuple[str, int]:
     form = RegistrationForm()
     if form.validate_on_submit():
         try:
-            user = accounts.register_user(
+            user = accounts.sign_up(
                 entered(form.username), entered(form.email), entered(form.password)
             )
         except accounts.AccountExists as exists:

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, render_template, request
 
 from app.extensions import db
 from app.models import Post, PostStatus, Tag, User, utcnow
@@ -14,14 +13,9 @@ from app.pagination import window
 from app.services import health, posts, search
 from app.services.accounts import InvalidAccountData, normalize_username, username_key
 from app.text import xml_safe
+from app.urls import absolute_url
 
 bp = Blueprint("main", __name__)
-
-
-def absolute_url(endpoint: str, **values: Any) -> str:
-    """An absolute link on the public site (SITE_URL), for feeds, sitemaps and mail."""
-    site_url: str = current_app.config["SITE_URL"]
-    return site_url.rstrip("/") + url_for(endpoint, **values)
 
 
 @bp.app_context_processor

@@ -4,17 +4,15 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_required
 from werkzeug import Response
 
-from app.extensions import db, limiter
+from app.extensions import limiter
 from app.forms import INVALID_FORM, entered, form_status
+from app.lookups import get_or_404
 from app.models import Comment, Post, User
 from app.posts.forms import CommentForm, NewPostForm, PostForm
 from app.services import posts, rate_limits
 from app.services.submissions import AlreadySubmitted
 
 bp = Blueprint("posts", __name__)
-
-# Comment ids beyond this cannot exist; refusing them early keeps SQLite from overflowing.
-MAX_ID = 2**63 - 1
 
 
 def _viewer() -> User | None:
@@ -145,8 +143,8 @@ def comment(slug: str) -> Response | tuple[str, int]:
 @bp.post("/comments/<int:comment_id>/delete")
 @login_required
 def delete_comment(comment_id: int) -> Response:
-    found = db.session.get(Comment, comment_id) if comment_id <= MAX_ID else None
-    if found is None or not posts.can_view(current_user, found.post):
+    found = get_or_404(Comment, comment_id)
+    if not posts.can_view(current_user, found.post):
         abort(404)
     if not posts.can_delete_comment(current_user, found):
         abort(403)

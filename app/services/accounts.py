@@ -138,6 +138,22 @@ def register_user(username: str, email: str, password: str, *, is_admin: bool = 
     constraint (databases from before it may hold look-alikes), so two look-alike names sent at
     the same instant could both be created: accepted, as neither impersonates an existing member.
     """
+    user = _add_account(username, email, password, is_admin=is_admin)
+    db.session.commit()
+    return user
+
+
+def sign_up(username: str, email: str, password: str) -> User:
+    """``register_user`` for the sign-up form: the event log gets a "registered" row, with the
+    visitor's address and browser, in the same commit."""
+    user = _add_account(username, email, password, is_admin=False)
+    events.record(EventType.REGISTERED, user=user, actor=user)
+    db.session.commit()
+    return user
+
+
+def _add_account(username: str, email: str, password: str, *, is_admin: bool) -> User:
+    """The new account, flushed (so it has an id) but not committed; AccountExists if taken."""
     skeleton = username_skeleton(username)
     if db.session.scalar(sa.select(User.id).where(User.username_skeleton == skeleton).limit(1)):
         raise AccountExists("username")
@@ -152,7 +168,7 @@ def register_user(username: str, email: str, password: str, *, is_admin: bool = 
     )
     db.session.add(user)
     try:
-        db.session.commit()
+        db.session.flush()
     except IntegrityError:
         db.session.rollback()
         taken = db.session.scalar(
@@ -320,6 +336,6 @@ def change_email(user: User, new_email: str) -> None:
 
 def delete_account(user: User) -> None:
     """Delete the account, its sessions, posts and comments; the event log keeps a row."""
-    events.record(EventType.ACCOUNT_DELETED, identifier=user.username)
+    events.record(EventType.ACCOUNT_DELETED, user=user, actor=user, identifier=user.username)
     db.session.delete(user)
     db.session.commit()

@@ -7,10 +7,12 @@ signs the member out at once, and every action lands in the security event log.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime, timedelta
+from collections.abc import Callable, Iterator, Mapping
+from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
+from werkzeug.exceptions import BadRequest
 
 from app.extensions import db
 from app.models import (
@@ -30,6 +32,13 @@ from app.services import events, mail_delivery, sessions, throttle
 
 class AdminActionRefused(Exception):
     """The action would break a guard; the message says why, for the admin to read."""
+
+
+class InvalidFilter(BadRequest):
+    """A list's filter or sort that does not exist: a 400 page that says what would work."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(description=message)
 
 
 def _active_admins() -> int:
@@ -201,3 +210,136 @@ def dashboard_counts(now: datetime | None = None) -> dict[str, int]:
         "failed_sign_ins_24h": sign_ins[1],
         "throttled_24h": sign_ins[2],
     }
+
+
+# The admin lists --------------------------------------------------------------------------------
+
+USER_SORTS = {
+    "username": User.username_key,
+    "created": User.created_at,
+    "last-sign-in": User.last_login_at,
+}
+AUDIT_FILTERS = ("user", "type", "from", "to")
+CSV_LIMIT = 50_000
+CSV_HEADER = ["time", "event", "user", "actor", "identifier", "ip", "user_agent"]
+
+
+def contains(text: str) -> str:
+    """A LIKE pattern (escape character ``\\``) for names that contain ``text``, case-folded;
+    ``%`` and ``_`` in ``text`` match only themselves."""
+    escaped = text.casefold().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def find_users(query: str, sort: str, descending: bool) -> sa.Select[tuple[User]]:
+    """Accounts whose username or email contains ``query``, sorted by ``sort``."""
+    if sort not in USER_SORTS:
+        raise InvalidFilter("Sort by username, created or last-sign-in.")
+    column = USER_SORTS[sort]
+    statement = sa.select(User).order_by(
+        (column.desc() if descending else column.asc()).nulls_last(), User.id
+    )
+    if query:
+        pattern = contains(query)
+        statement = statement.where(
+            sa.or_(
+                User.username_key.like(pattern, escape="\\"),
+                User.email_key.like(pattern, escape="\\"),
+            )
+        )
+    return statement
+
+
+def find_posts(status: str, author: str) -> sa.Select[tuple[Post]]:
+    """Posts, newest first, of ``status`` (any if empty) by authors whose names contain
+    ``author``, as the users search matches (anyone if empty)."""
+    statement = (
+        sa.select(Post)
+        .options(so.joinedload(Post.author))
+        .order_by(Post.created_at.desc(), Post.id.desc())
+    )
+    if status:
+        if status not in {known.value for known in PostStatus}:
+            raise InvalidFilter("Filter by status draft or published.")
+        statement = statement.where(Post.status == status)
+    if author:
+        statement = statement.where(
+            Post.author.has(User.username_key.like(contains(author), escape="\\"))
+        )
+    return statement
+
+
+def find_comments(shown: str) -> sa.Select[tuple[Comment]]:
+    """Comments, newest first: ``all``, ``visible`` or ``hidden`` ones."""
+    statement = (
+        sa.select(Comment)
+        .options(so.joinedload(Comment.author), so.joinedload(Comment.post))
+        .order_by(Comment.created_at.desc(), Comment.id.desc())
+    )
+    if shown == "hidden":
+        return statement.where(Comment.is_hidden)
+    if shown == "visible":
+        return statement.where(sa.not_(Comment.is_hidden))
+    if shown != "all":
+        raise InvalidFilter("Show all, visible or hidden comments.")
+    return statement
+
+
+def _events_newest_first() -> sa.Select[tuple[SecurityEvent]]:
+    return sa.select(SecurityEvent).order_by(
+        SecurityEvent.created_at.desc(), SecurityEvent.id.desc()
+    )
+
+
+def latest_events(limit: int = 10) -> list[SecurityEvent]:
+    """The newest entries of the event log, for the dashboard."""
+    return list(db.session.scalars(_events_newest_first().limit(limit)))
+
+
+def _day(text: str) -> datetime:
+    try:
+        return datetime.combine(date.fromisoformat(text), time.min, tzinfo=UTC)
+    except ValueError:
+        raise InvalidFilter("Write dates as YYYY-MM-DD, for example 2026-11-23.") from None
+
+
+def find_events(filters: Mapping[str, str]) -> sa.Select[tuple[SecurityEvent]]:
+    """The event log filtered by ``user`` (either side, or the name typed), ``type`` and the
+    days ``from`` and ``to`` (YYYY-MM-DD, UTC, both included); empty values filter nothing."""
+    statement = _events_newest_first()
+    if name := filters.get("user", ""):
+        key = name.casefold()
+        statement = statement.where(
+            sa.or_(
+                SecurityEvent.user.has(User.username_key == key),
+                SecurityEvent.actor.has(User.username_key == key),
+                # Names kept on the rows find the events of deleted accounts too.
+                sa.func.lower(SecurityEvent.username) == key,
+                sa.func.lower(SecurityEvent.actor_username) == key,
+                sa.func.lower(SecurityEvent.identifier) == key,
+            )
+        )
+    if kind := filters.get("type", ""):
+        if kind not in {event.value for event in EventType}:
+            raise InvalidFilter("That is not a known event type.")
+        statement = statement.where(SecurityEvent.type == kind)
+    if start := filters.get("from", ""):
+        statement = statement.where(SecurityEvent.created_at >= _day(start))
+    if end := filters.get("to", ""):
+        statement = statement.where(SecurityEvent.created_at < _day(end) + timedelta(days=1))
+    return statement
+
+
+def audit_rows(statement: sa.Select[tuple[SecurityEvent]]) -> Iterator[list[str]]:
+    """The CSV export's rows, header first, read while they stream (at most ``CSV_LIMIT``)."""
+    yield CSV_HEADER
+    for event in db.session.scalars(statement.limit(CSV_LIMIT)):
+        yield [
+            event.created_at.isoformat(),
+            event.type,
+            event.username or "",
+            event.actor_username or "",
+            event.identifier or "",
+            event.ip_address or "",
+            event.user_agent or "",
+        ]

@@ -2,6 +2,12 @@
 
 Bodies come from a pool rendered once, so seeding 100,000 posts stays quick; posts are inserted
 in batches. Members get random passwords; nothing here ever uses a known password.
+
+Repeatable: with ``rng_seed`` every piece of content (names, addresses, titles, bodies, tags,
+slugs, who wrote what, comments and each post's age) comes from one ``random.Random``, so the
+same seed on a fresh database gives the same site and a bug report can name it. Dates are that
+many minutes before the moment of seeding, so the demo always looks recent. The passwords are
+not content: they stay random (``secrets``), and are shown once with ``--show-passwords``.
 """
 
 from __future__ import annotations
@@ -120,6 +126,10 @@ COMMENTS = [
 ]
 BODY_POOL_SIZE = 40
 BATCH = 500
+_ALREADY_SEEDED = (
+    "{what} is already on this database (seeded before with the same --seed?): "
+    "seed a fresh database, or choose another --seed."
+)
 
 
 @dataclass
@@ -169,12 +179,17 @@ def seed(
     members: list[tuple[str, str]] = []
     authors: list[User] = []
     for _ in range(users):
-        name = f"{rng.choice(FIRST_NAMES)}_{secrets.token_hex(3)}"
-        password = secrets.token_urlsafe(12)
-        authors.append(accounts.register_user(name, f"{name}@example.com", password))
+        name = f"{rng.choice(FIRST_NAMES)}_{rng.getrandbits(24):06x}"
+        password = secrets.token_urlsafe(12)  # not content: random whatever the seed
+        try:
+            authors.append(accounts.register_user(name, f"{name}@example.com", password))
+        except accounts.AccountExists:
+            raise ValueError(_ALREADY_SEEDED.format(what=f"A member named {name}")) from None
         members.append((name, password))
     if not authors:
-        authors = list(db.session.scalars(sa.select(User).where(User.is_active).limit(50)))
+        authors = list(
+            db.session.scalars(sa.select(User).where(User.is_active).order_by(User.id).limit(50))
+        )
     if post_count and not authors:
         raise ValueError("There are no members to write the posts: use --users.")
 
@@ -185,18 +200,21 @@ def seed(
         bodies.append((markdown, html, make_excerpt(html)))
     tags = _tags(TOPICS)
     now = utcnow()
-    run = secrets.token_hex(2)
+    run = f"{rng.getrandbits(16):04x}"  # in every slug: another seed's posts never collide
     published_ids: list[int] = []
     batch: list[Post] = []
     for index in progress(iter(range(post_count))):
         title = f"{rng.choice(SUBJECTS)} {rng.choice(OBJECTS)}"
+        slug = f"{posts.slugify(title, 60)}-{run}-{index + 1}"
+        if index == 0 and db.session.scalar(sa.select(Post.id).where(Post.slug == slug)):
+            raise ValueError(_ALREADY_SEEDED.format(what=f"A post at /posts/{slug}"))
         markdown, html, excerpt = rng.choice(bodies)
         when = now - timedelta(minutes=rng.randint(0, 60 * 24 * 730))
         status = PostStatus.DRAFT if rng.random() < 0.1 else PostStatus.PUBLISHED
         post = Post(
             author=rng.choice(authors),
             title=title,
-            slug=f"{posts.slugify(title, 60)}-{run}-{index + 1}",
+            slug=slug,
             body_markdown=markdown,
             body_html=html,
             excerpt=excerpt,

@@ -34,6 +34,8 @@ def record(
         type=event.value,
         user_id=user.id if user is not None else None,
         actor_id=actor.id if actor is not None else None,
+        username=user.username if user is not None else None,
+        actor_username=actor.username if actor is not None else None,
         identifier=printable(identifier)[:320] if identifier else None,
         ip_address=(ip_address or "")[:45] or None,
         user_agent=printable(user_agent or "")[:512] or None,

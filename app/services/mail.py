@@ -19,13 +19,14 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app, render_template, url_for
+from flask import current_app, render_template
 from flask_mailman import EmailMessage, EmailMultiAlternatives
 from flask_mailman.backends.base import BaseEmailBackend
 
 from app.extensions import db
 from app.models import EventType, OutboxMessage, User
 from app.services import events, tokens
+from app.urls import absolute_url
 
 
 class TerminalEmailBackend(BaseEmailBackend):
@@ -84,15 +85,10 @@ SUBJECTS = {
 }
 
 
-def _absolute(endpoint: str, **values: Any) -> str:
-    # The worker composes inside a request context built on SITE_URL (path prefix included).
-    return url_for(endpoint, _external=True, **values)
-
-
 def _message(row: OutboxMessage, to: str, **context: object) -> EmailMultiAlternatives:
     """Render ``mail/<kind>.txt`` and ``.html`` into one message to ``to``."""
     site = current_app.config["SITE_NAME"]
-    context = {"site_name": site, "site_url": current_app.config["SITE_URL"], **context}
+    context = {"site_name": site, **context}
     message = EmailMultiAlternatives(
         subject=f"[{site}] {SUBJECTS[row.kind]}",
         body=render_template(f"mail/{row.kind}.txt", **context),
@@ -121,7 +117,7 @@ def _email_confirm(row: OutboxMessage) -> EmailMultiAlternatives | None:
         # or email changed since the request (a reset after a hijack must kill it).
         return None
     token = tokens.make_email_token(user.id, state, row.recipient)
-    url = _absolute("account.confirm_email", token=token)
+    url = absolute_url("account.confirm_email", token=token)
     return _message(row, row.recipient, user=user, url=url)
 
 
@@ -142,7 +138,7 @@ def _password_reset(row: OutboxMessage) -> EmailMultiAlternatives | None:
         ip_address=row.payload.get("ip_address"),
         user_agent=row.payload.get("user_agent"),
     )
-    url = _absolute("auth.reset_with_token", token=tokens.make_reset_token(user))
+    url = absolute_url("auth.reset_with_token", token=tokens.make_reset_token(user))
     return _message(row, user.email, user=user, url=url)
 
 

@@ -30,6 +30,7 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 from sqlalchemy.exc import SQLAlchemyError
 
+from app import urls
 from app.extensions import db, rowcount
 from app.models import MailStatus, OutboxMessage, utcnow
 from app.services import mail
@@ -178,7 +179,9 @@ def deliver_due(app: Flask, limit: int = BATCH) -> PassReport:
     """One pass: claim what is due and deliver it. Safe to call from several processes."""
     report = PassReport()
     # Links in mail are built on SITE_URL, as if the reader's browser had asked.
-    with app.test_request_context("/", base_url=app.config["SITE_URL"]):
+    with app.app_context():
+        base_url = urls.site_url()
+    with app.test_request_context("/", base_url=base_url):
         token, message_ids = claim(limit)
         for message_id in message_ids:
             report.counts[str(deliver(message_id, token))] += 1

@@ -16,6 +16,7 @@ from flask import current_app
 from itsdangerous import BadData, URLSafeTimedSerializer
 
 from app.extensions import db
+from app.lookups import possible_id
 from app.models import User
 
 RESET_SALT = "inkwell.password-reset"
@@ -42,7 +43,7 @@ def _load(token: str, salt: str, max_age: int) -> dict[str, object] | None:
         return None
     if not isinstance(payload, dict) or not isinstance(payload.get("user"), int):
         return None
-    if not 0 < payload["user"] < 2**63:
+    if not possible_id(payload["user"]):
         return None
     return payload
 

@@ -746,13 +746,14 @@ class MailWorker(_Managed):
     """``python -m flask --app wsgi mail worker --poll 0.2`` in a subprocess, from the repo root.
 
     ``env`` is the app's environment (``production_env(...)``), on top of ``os.environ`` less
-    the app's own settings. Output goes to ``log_path`` (``log()``).
+    the app's own settings; production needs a ``SITE_URL``, so links in its mail start with
+    ``http://127.0.0.1:5000`` unless ``env`` names one. Output goes to ``log_path`` (``log()``).
     """
 
     def __init__(
         self, env: Mapping[str, str], *, poll: float = 0.2, log_path: Path | None = None
     ) -> None:
-        self.env = app_free_environ(env)
+        self.env = app_free_environ({"SITE_URL": "http://127.0.0.1:5000", **env})
         self.command = [
             sys.executable,
             "-m",

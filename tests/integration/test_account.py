@@ -460,6 +460,22 @@ def test_devices_page_lists_sessions_and_sign_in_history(mail_app: Flask) -> Non
 
 
 @pytest.mark.usefixtures("member")
+def test_devices_page_names_browsers_on_ios_and_survives_any_header(mail_app: Flask) -> None:
+    here, iphone, odd = (mail_app.test_client() for _ in range(3))
+    iphone.environ_base["HTTP_USER_AGENT"] = (
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 17_2 like Mac OS X) AppleWebKit/605.1.15"
+        " (KHTML, like Gecko) CriOS/120.0.6099.119 Mobile/15E148 Safari/604.1"
+    )
+    odd.environ_base["HTTP_USER_AGENT"] = "Mozilla/5.0 (" + "x" * 10_000
+    for client in (here, iphone, odd):
+        AuthActions(client).login()
+    page = here.get("/account/sessions")
+    assert page.status_code == 200
+    assert "Chrome on iPhone" in page.text
+    assert "Safari" not in page.text
+
+
+@pytest.mark.usefixtures("member")
 def test_revoke_one_device_and_everywhere_else(mail_app: Flask) -> None:
     here, phone, tablet = (mail_app.test_client() for _ in range(3))
     for client in (here, phone, tablet):

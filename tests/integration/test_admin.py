@@ -432,3 +432,58 @@ def test_audit_csv_quotes_every_field_and_keeps_values_readable(
     assert header[0] == "time"
     assert row[4:] == ['\'=HYPERLINK("x")', "a;'=1", "Firefox"]
     assert export.splitlines()[1].count('"') >= 2 * len(row), "every field is quoted"
+
+
+def test_audit_log_keeps_a_deleted_members_name_on_all_their_events(
+    app: Flask, boss: FlaskClient
+) -> None:
+    leaver = app.test_client()
+    leaver.environ_base["HTTP_USER_AGENT"] = "Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0"
+    assert AuthActions(leaver).register("leaver").status_code == 302
+    [signed_up] = _events(app, EventType.REGISTERED)
+    assert (signed_up.ip_address, signed_up.user_agent) == (
+        "127.0.0.1",
+        "Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0",
+    )
+    page = leaver.get("/account/sessions")
+    deleted = leaver.post(
+        "/account/delete",
+        data={"csrf_token": csrf_token(page.text), "password": PASSWORD},
+        headers={"Referer": page.request.url},
+    )
+    assert deleted.status_code == 302
+    assert _user(app, "leaver") is None
+
+    rows = re.findall(
+        r"<td>([a-z ]+)</td>\s*<td>([^<]*)</td>\s*<td>([^<]*)</td>",
+        boss.get("/admin/audit?user=leaver").text,
+    )
+    assert rows == [
+        ("account deleted", "leaver", "leaver"),
+        ("login success", "leaver", "leaver"),
+        ("registered", "leaver", "leaver"),
+    ]
+    export = list(csv.DictReader(io.StringIO(boss.get("/admin/audit.csv?user=Leaver").text)))
+    assert [(row["event"], row["user"]) for row in export] == [
+        ("account_deleted", "leaver"),
+        ("login_success", "leaver"),
+        ("registered", "leaver"),
+    ]
+
+
+def test_accounts_made_outside_the_sign_up_form_log_no_sign_up(app: Flask) -> None:
+    with app.app_context():
+        create_user("made_by_hand")
+    assert _events(app, EventType.REGISTERED) == []
+
+
+@pytest.mark.parametrize(
+    ("author", "found"),
+    [("member", True), ("MEM", True), ("emb", True), ("boss", False), ("%", False), ("_", False)],
+)
+def test_posts_filter_matches_part_of_the_authors_name(
+    boss: FlaskClient, author: str, found: bool
+) -> None:
+    page = boss.get("/admin/posts", query_string={"author": author})
+    assert page.status_code == 200
+    assert ("Member post" in page.text) is found

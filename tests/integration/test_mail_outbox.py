@@ -286,3 +286,24 @@ def test_nothing_is_queued_when_the_change_itself_is_rolled_back(make_app: AppFa
     path = f"/account/email/confirm/{token}"
     assert submit(client, path, {}).status_code == 409
     assert [row.kind for row in _outbox(app)] == ["email_confirm"]
+
+
+def test_links_in_mail_name_a_site_under_a_path_prefix_once(
+    make_app: AppFactory, smtp_server: tuple[Inbox, int]
+) -> None:
+    """``SITE_URL`` may carry a path (a blog served under /ink): every link keeps it, once."""
+    inbox, port = smtp_server
+    app = _mail_app(make_app, port, SITE_URL="https://blog.example.com/ink")
+    inbox.app = app
+    client = app.test_client()
+    AuthActions(client).login()
+    fields = {"current_password": PASSWORD, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
+    assert submit(client, "/account/password", fields).status_code == 302
+    submit(app.test_client(), "/auth/reset", {"email": "reader@example.com"})
+    inbox.deliver()
+    notice, reset = inbox.to("reader@example.com")
+    for message in (notice, reset):
+        for part in ("plain", "html"):
+            text = message.get_body(preferencelist=(part,)).get_content()
+            assert "https://blog.example.com/ink/auth/reset" in text, (message["Subject"], part)
+            assert "/ink/ink/" not in text

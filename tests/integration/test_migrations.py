@@ -211,3 +211,39 @@ def test_sqlite_migrations_keep_rows_and_refuse_to_commit_broken_references(
         assert version == "b8c09d4fdade", "nothing of the refused upgrade was committed"
     finally:
         engine.dispose()
+
+
+def test_event_rows_get_the_names_of_their_accounts(empty_database: str) -> None:
+    """Events from before the names were kept on the rows get them from the accounts."""
+    assert run_flask(empty_database, "db", "upgrade", "3d7e9a1c5f20").returncode == 0
+    engine = sa.create_engine(empty_database)
+    try:
+        with engine.begin() as connection:
+            for name in ("boss", "member"):
+                connection.execute(
+                    sa.text(
+                        "INSERT INTO users (username, username_key, username_skeleton, email, "
+                        "email_key, password_hash, is_admin, is_active, created_at) VALUES "
+                        "(:name, :name, :name, :email, :email, 'x', false, true, "
+                        "CURRENT_TIMESTAMP)"
+                    ),
+                    {"name": name, "email": f"{name}@example.com"},
+                )
+            ids = dict(connection.execute(sa.text("SELECT username, id FROM users")).all())
+            for user_id, actor_id in ((ids["member"], ids["boss"]), (None, None)):
+                connection.execute(
+                    sa.text(
+                        "INSERT INTO security_events (type, user_id, actor_id, created_at) "
+                        "VALUES ('user_deactivated', :user, :actor, CURRENT_TIMESTAMP)"
+                    ),
+                    {"user": user_id, "actor": actor_id},
+                )
+        upgrade = run_flask(empty_database, "db", "upgrade")
+        assert upgrade.returncode == 0, upgrade.stderr
+        with engine.connect() as connection:
+            rows = connection.execute(
+                sa.text("SELECT username, actor_username FROM security_events ORDER BY id")
+            ).all()
+    finally:
+        engine.dispose()
+    assert rows == [("member", "boss"), (None, None)]

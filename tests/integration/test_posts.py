@@ -8,6 +8,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
+from werkzeug.datastructures import MultiDict
 
 from app.extensions import db
 from app.models import Comment, Post, Tag, User, UserSession
@@ -18,6 +19,7 @@ from tests.helpers import (
     AuthActions,
     assert_nothing_to_send,
     csrf_token,
+    page_forms,
     submit,
 )
 
@@ -513,3 +515,38 @@ def test_markdown_is_rendered_once_on_save_not_per_view(app: Flask, client: Flas
     page = client.get("/posts/stored").text
     assert "kept from the database" in page
     assert "<em>original</em>" not in page
+
+
+@pytest.mark.usefixtures("writer")
+def test_a_post_sent_after_the_session_ended_is_shown_back_as_typed(
+    app: Flask, client: FlaskClient
+) -> None:
+    """One message; only what was typed (not the status choice or the button); the body in a
+    read-only box as large as the editor's."""
+    editor = client.get("/posts/new")
+    body_box = re.search(r'<textarea[^>]*name="body"[^>]*>', editor.text)
+    editor_rows = re.search(r'rows="(\d+)"', body_box.group(0)).group(1)
+    with app.app_context():
+        db.session.execute(sa.delete(UserSession))
+        db.session.commit()
+    url, fields = page_forms(editor.text)[-1]
+    typed = {"title": "Lost?", "body": "A long body\nI must not lose.", "tags": "notes"}
+    sent = [(name, typed.get(name, value)) for name, value in fields]
+    sent += [(name, value) for name, value in typed.items() if name not in dict(fields)]
+    response = client.post(
+        url or "/posts/new", data=MultiDict(sent), headers={"Referer": editor.request.url}
+    )
+    assert response.status_code == 401
+    kept = re.findall(
+        r'<label for="kept-\d+">([^<]*)</label>\s*<textarea[^>]*rows="(\d+)"[^>]*readonly>([^<]*)<',
+        response.text,
+    )
+    assert sorted((label, value) for label, _rows, value in kept) == [
+        ("Body", "A long body\nI must not lose."),
+        ("Tags", "notes"),
+        ("Title", "Lost?"),
+    ]
+    assert {label: rows for label, rows, _value in kept}["Body"] == editor_rows
+    assert response.text.count("nothing was saved") == 1
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Post)) == 0

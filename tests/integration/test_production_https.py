@@ -27,6 +27,7 @@ def production_app(make_app: AppFactory) -> Flask:
         {
             "SECRET_KEY": "a-production-strength-secret-key-0123456789",
             "TRUSTED_HOSTS": ["blog.example.com"],
+            "SITE_URL": "https://blog.example.com",
         },
         env="production",
     )

@@ -40,7 +40,12 @@ def https_server(
     with app.app_context():
         create_user("reader")
     cert, key, context = certificate
-    env = {"APP_ENV": "production", "SECRET_KEY": SECRET, "DATABASE_URL": database_url}
+    env = {
+        "APP_ENV": "production",
+        "SECRET_KEY": SECRET,
+        "DATABASE_URL": database_url,
+        "SITE_URL": "https://blog.example.com",
+    }
     with GunicornServer(env, workers=2, tls=(cert, key), ssl_context=context) as server:
         yield server.url, context
 

@@ -15,6 +15,7 @@ from flask.testing import FlaskClient
 from app.extensions import db
 from app.models import Post, User, utcnow
 from app.services import admin, posts
+from tests.conftest import AppFactory
 from tests.factories import create_post, create_user
 from tests.helpers import AuthActions
 
@@ -303,3 +304,19 @@ def test_get_requests_write_nothing(app: Flask) -> None:
         with counted_statements(app) as statements:
             client.get(path)
         assert not [s for s in statements if s.lstrip().upper().startswith(writes)], path
+
+
+def test_in_development_links_follow_the_server_unless_site_url_is_set(
+    make_app: AppFactory,
+) -> None:
+    """``make run PORT=5123`` links to port 5123: in development without SITE_URL, absolute
+    links come from the request; a SITE_URL that is set always wins."""
+    unset = make_app(env="development")
+    with unset.app_context():
+        create_post(create_user("writer"), title="A post")
+    feed = unset.test_client().get("/feed.xml", base_url="http://127.0.0.1:5123").text
+    assert "http://127.0.0.1:5123/posts/a-post" in feed
+    assert ":5000" not in feed
+    pinned = make_app({"SITE_URL": "https://blog.example.com"}, env="development")
+    feed = pinned.test_client().get("/feed.xml", base_url="http://127.0.0.1:5123").text
+    assert "https://blog.example.com/posts/a-post" in feed

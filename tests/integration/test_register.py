@@ -10,6 +10,7 @@ from flask.testing import FlaskClient
 
 from app.extensions import db
 from app.models import User
+from app.services import tokens
 from tests.conftest import AppFactory
 from tests.factories import create_user
 from tests.helpers import PASSWORD, AuthActions, assert_nothing_to_send, csrf_token, submit
@@ -236,3 +237,64 @@ def test_email_that_grows_under_nfkc_is_refused_not_a_crash(
 def test_scripts_with_combining_marks_make_valid_usernames(app: Flask, auth: AuthActions) -> None:
     assert auth.register("हिन्दी", "hindi@example.com").status_code == 302
     assert [user.username for user in _users(app)] == ["हिन्दी"]
+
+
+def _focused(html: str) -> list[str]:
+    """The names of the fields that take the focus when the page opens."""
+    return [
+        re.search(r'\bname="([^"]+)"', tag).group(1)
+        for tag in re.findall(r"<(?:input|textarea|select)\b[^>]*>", html)
+        if re.search(r"\sautofocus\b", tag)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("fields", "focused"),
+    [
+        ({}, ["username"]),  # a blank form: the first field
+        ({"email": "not-an-email"}, ["email"]),
+        ({"email": "not-an-email", "password": "short", "confirm": "short"}, ["email"]),
+        ({"password": "newbie-reader-2026", "confirm": "newbie-reader-2026"}, ["password"]),
+        ({"confirm": "something else entirely"}, ["confirm"]),
+    ],
+)
+def test_the_focus_goes_to_the_first_field_in_error(
+    client: FlaskClient, fields: dict[str, str], focused: list[str]
+) -> None:
+    if not fields:
+        assert _focused(client.get("/auth/register").text) == focused
+        return
+    data = {
+        "username": "newbie",
+        "email": "newbie@example.com",
+        "password": PASSWORD,
+        "confirm": PASSWORD,
+        **fields,
+    }
+    response = submit(client, "/auth/register", data)
+    assert response.status_code == 422
+    assert _focused(response.text) == focused
+
+
+def test_a_taken_name_takes_the_focus(app: Flask, client: FlaskClient) -> None:
+    with app.app_context():
+        create_user("taken")
+    response = AuthActions(client).register("taken", email="other@example.com")
+    assert "That username is taken" in response.text
+    assert _focused(response.text) == ["username"]
+
+
+@pytest.mark.parametrize("path", ["/auth/register", "/account/password", "reset"])
+def test_every_new_password_hint_names_the_username_rule(app: Flask, path: str) -> None:
+    with app.app_context():
+        user = create_user("hinted")
+        token = tokens.make_reset_token(user)
+    client = app.test_client()
+    if path == "/account/password":
+        AuthActions(client).login("hinted")
+    page = client.get(f"/auth/reset/{token}" if path == "reset" else path)
+    assert page.status_code == 200
+    hint = re.search(r'<p class="hint" id="password-hint">([^<]*)</p>', page.text)
+    assert hint is not None
+    assert "not containing your username or email name" in hint.group(1)
+    assert 'aria-describedby="password-hint"' in page.text

@@ -6,7 +6,11 @@ from app import create_app
 
 
 def _production(tmp_path: Path, **overrides: object):
-    settings = {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'p.db'}", **overrides}
+    settings = {
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'p.db'}",
+        "SITE_URL": "https://blog.example.com",
+        **overrides,
+    }
     return create_app(settings, env="production", instance_path=str(tmp_path))
 
 
@@ -132,3 +136,9 @@ def test_production_without_redis_says_so(
     with caplog.at_level("WARNING"):
         _production(tmp_path, SECRET_KEY="k" * 40)
     assert "REDIS_URL is not set" in caplog.text
+
+
+@pytest.mark.parametrize("site_url", ["", "blog.example.com"])
+def test_production_refuses_to_start_without_a_site_url(tmp_path: Path, site_url: str) -> None:
+    with pytest.raises(RuntimeError, match="SITE_URL must be set in production"):
+        _production(tmp_path, SECRET_KEY="k" * 40, SITE_URL=site_url)

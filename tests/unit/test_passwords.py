@@ -90,7 +90,11 @@ def test_older_parameters_and_other_algorithms_need_rehash(app: Flask) -> None:
 
 def test_production_hash_meets_the_owasp_floor(tmp_path: Path) -> None:
     app = create_app(
-        {"SECRET_KEY": "p" * 40, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'p.db'}"},
+        {
+            "SECRET_KEY": "p" * 40,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'p.db'}",
+            "SITE_URL": "https://blog.example.com",
+        },
         env="production",
         instance_path=str(tmp_path),
     )
