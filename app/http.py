@@ -28,6 +28,13 @@ PRIVATE_BLUEPRINTS = frozenset({"auth", "admin", "account"})
 
 
 def set_security_headers(response: Response) -> Response:
+    """The headers every response carries; ``no-store`` on pages with account data.
+
+    A static file never reads ``current_user``: with only a remember cookie (a browser just
+    restarted), reading it would restore the sign-in into a new session cookie, and a
+    stylesheet's answer arriving after the page's would replace the page's session, CSRF token
+    included, so the page's forms would fail.
+    """
     headers = response.headers
     headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     headers.setdefault("X-Content-Type-Options", "nosniff")
@@ -38,6 +45,8 @@ def set_security_headers(response: Response) -> Response:
     headers.setdefault("Cross-Origin-Resource-Policy", "same-origin")
     if request.is_secure:
         headers.setdefault("Strict-Transport-Security", HSTS)
+    if request.endpoint == "static":
+        return response  # the same for everyone: never ask who is signed in (see below)
     if request.blueprint in PRIVATE_BLUEPRINTS or current_user.is_authenticated:
         headers["Cache-Control"] = "no-store"
     return response

@@ -133,6 +133,8 @@ def touch_current_session() -> None:
     Bookkeeping, not the reader's request: when the database refuses the write (read-only,
     failing over) the page is served anyway and the failure is logged.
     """
+    if request.endpoint == "static":
+        return  # a static file never restores a sign-in (app/http.py says why)
     record = current_session_record()
     if record is None:
         return

@@ -224,3 +224,18 @@ def test_control_characters_in_the_user_agent_are_not_stored(app: Flask) -> None
     assert AuthActions(client).login().status_code == 302
     [record] = _sessions(app)
     assert record.user_agent == "Mozillaevil/1.0"
+
+
+def test_a_static_file_never_restores_a_sign_in_or_sets_a_cookie(app: Flask) -> None:
+    """After a browser restart only the remember cookie is left. A stylesheet fetched beside the
+    first page must not restore the sign-in and set a session cookie of its own: arriving after
+    the page's, that cookie (without the page's CSRF token) would make the page's forms fail."""
+    first = app.test_client()
+    AuthActions(first).login(remember=True)
+    restarted = app.test_client()
+    restarted.set_cookie(REMEMBER_COOKIE, first.get_cookie(REMEMBER_COOKIE).value)
+    with restarted.get("/static/css/inkwell.css") as response:
+        assert response.status_code == 200
+        assert response.headers.getlist("Set-Cookie") == []
+    assert restarted.get("/").status_code == 200
+    assert restarted.get_cookie(SESSION_COOKIE) is not None, "a page restores the sign-in"

@@ -8,6 +8,7 @@ import os
 import re
 import threading
 import uuid
+from collections.abc import Callable
 
 import pytest
 import sqlalchemy as sa
@@ -52,31 +53,47 @@ def _count(app: Flask, kind: EventType) -> int:
         )
 
 
+def _app_on(make_app: AppFactory, storage: str, **settings: object) -> Flask:
+    """An app whose limits live in ``storage`` ("memory" or "redis", required in CI)."""
+    if storage == "redis":
+        require(bool(TEST_REDIS_URL), "Redis (TEST_REDIS_URL, started by make test)")
+    limits = _settings(TEST_REDIS_URL if storage == "redis" else "memory://")
+    return make_app({**limits, **settings})
+
+
+def _all_at_once(count: int, send: Callable[[int], int]) -> list[int]:
+    """Run ``send(0)`` … ``send(count - 1)`` in threads released together; their statuses."""
+    start = threading.Barrier(count)
+    statuses: list[int] = []
+
+    def run(index: int) -> None:
+        start.wait()
+        statuses.append(send(index))
+
+    threads = [threading.Thread(target=run, args=(index,)) for index in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return statuses
+
+
 @pytest.mark.parametrize("storage", ["memory", "redis"])
 def test_forty_parallel_guesses_get_exactly_ten_password_checks(
     make_app: AppFactory, storage: str
 ) -> None:
-    if storage == "redis":
-        require(bool(TEST_REDIS_URL), "Redis (TEST_REDIS_URL, started by make test)")
-    app = make_app(_settings(TEST_REDIS_URL if storage == "redis" else "memory://"))
+    app = _app_on(make_app, storage)
     with app.app_context():
         create_user("target")
-    statuses: list[int] = []
     with serve(app) as base:
         sessions = [HttpSession(base) for _ in range(PARALLEL)]
         tokens = [csrf_token(s.request("GET", "/auth/login").text) for s in sessions]
-        start = threading.Barrier(PARALLEL)
 
-        def guess(index: int) -> None:
-            start.wait()
+        def guess(index: int) -> int:
             form = {"csrf_token": tokens[index], "username": "target", "password": f"guess {index}"}
-            statuses.append(sessions[index].request("POST", "/auth/login", form).status)
+            return sessions[index].request("POST", "/auth/login", form).status
 
-        threads = [threading.Thread(target=guess, args=(i,)) for i in range(PARALLEL)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        statuses = _all_at_once(PARALLEL, guess)
     assert sorted(statuses) == [422] * 10 + [429] * 30
     assert _count(app, EventType.LOGIN_FAILURE) == 10, "exactly ten passwords were checked"
 
@@ -169,9 +186,7 @@ def _lock_out_unknown_clients(app: Flask, username: str) -> None:
 def test_a_locked_account_still_lets_its_owner_in_from_a_browser_they_used_before(
     make_app: AppFactory, storage: str
 ) -> None:
-    if storage == "redis":
-        require(bool(TEST_REDIS_URL), "Redis (TEST_REDIS_URL, started by make test)")
-    app = make_app(_settings(TEST_REDIS_URL if storage == "redis" else "memory://"))
+    app = _app_on(make_app, storage)
     with app.app_context():
         create_user("owner")
     laptop = _browser(app)
@@ -274,13 +289,9 @@ def test_parallel_wrong_passwords_in_a_signed_in_session_get_exactly_the_budget(
 ) -> None:
     """A stolen session guessing the password in parallel (re-authentication): each guess is
     counted before its password is checked, so no more than the budget is ever checked."""
-    if storage == "redis":
-        require(bool(TEST_REDIS_URL), "Redis (TEST_REDIS_URL, started by make test)")
-    settings = _settings(TEST_REDIS_URL if storage == "redis" else "memory://")
-    app = make_app({**settings, "REAUTH_RATE_LIMIT": "3 per hour"})
+    app = _app_on(make_app, storage, REAUTH_RATE_LIMIT="3 per hour")
     with app.app_context():
         create_user("target")
-    statuses: list[int] = []
     with serve(app) as base:
         thief = HttpSession(base)
         token = csrf_token(thief.request("GET", "/auth/login").text)
@@ -288,22 +299,11 @@ def test_parallel_wrong_passwords_in_a_signed_in_session_get_exactly_the_budget(
         assert thief.request("POST", "/auth/login", form).status == 302
         token = csrf_token(thief.request("GET", "/auth/reauthenticate").text)
         cookie = "; ".join(f"{c.name}={c.value}" for c in thief.cookies)
-        start = threading.Barrier(12)
 
-        def guess(index: int) -> None:
-            guessing = HttpSession(base)
-            start.wait()
-            response = guessing.request(
-                "POST",
-                "/auth/reauthenticate",
-                {"csrf_token": token, "password": f"guess {index}"},
-                headers={"Cookie": cookie},
-            )
-            statuses.append(response.status)
+        def guess(index: int) -> int:
+            form = {"csrf_token": token, "password": f"guess {index}"}
+            headers = {"Cookie": cookie}
+            return HttpSession(base).request("POST", "/auth/reauthenticate", form, headers).status
 
-        threads = [threading.Thread(target=guess, args=(i,)) for i in range(12)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        statuses = _all_at_once(12, guess)
     assert sorted(statuses) == [422] * 3 + [429] * 9
