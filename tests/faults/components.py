@@ -275,24 +275,17 @@ class PostgresCluster(_Managed):
     def terminate_connections(self, database: str | None = DATABASE) -> int:
         """``pg_terminate_backend`` for every client backend but this call's own, connected to
         ``database`` (``None``: any). Returns how many were terminated."""
-        query = (
-            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-            "WHERE pid <> pg_backend_pid() AND backend_type = 'client backend'"
+        return self._over_clients(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity", database
         )
-        with self.connect(dbname="postgres") as connection:
-            if database is None:
-                row = connection.execute(query).fetchone()
-            else:
-                row = connection.execute(query + " AND datname = %s", (database,)).fetchone()
-        assert row is not None
-        return int(row[0])
 
     def client_connections(self, database: str | None = DATABASE) -> int:
         """How many client backends are connected (to ``database``), not counting this check."""
-        query = (
-            "SELECT count(*) FROM pg_stat_activity "
-            "WHERE pid <> pg_backend_pid() AND backend_type = 'client backend'"
-        )
+        return self._over_clients("SELECT count(*) FROM pg_stat_activity", database)
+
+    def _over_clients(self, select: str, database: str | None) -> int:
+        """``select`` over the other client backends (of ``database``): a count."""
+        query = select + " WHERE pid <> pg_backend_pid() AND backend_type = 'client backend'"
         with self.connect(dbname="postgres") as connection:
             if database is None:
                 row = connection.execute(query).fetchone()

@@ -48,6 +48,27 @@ def _sessions(app: Flask) -> int:
         return db.session.scalar(sa.select(sa.func.count()).select_from(UserSession))
 
 
+def _use_reset_mail(client: FlaskClient, inbox: Inbox, address: str) -> None:
+    """Deliver the outbox, open the newest reset link mailed to ``address``, set NEW_PASSWORD."""
+    inbox.deliver()
+    message = inbox.to(address)[-1]
+    assert message["Subject"] == "[Inkwell] Reset your password"
+    link = RESET_LINK.search(message.get_body(("plain",)).get_content()).group(0)
+    new = {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
+    assert submit(client, link.removeprefix("http://localhost"), new).status_code == 302
+
+
+def _limited_mail_app(make_app: AppFactory, smtp_server: tuple[Inbox, int], **limits: str) -> Flask:
+    """Rate limits on, mail to the test SMTP server, and a member "reader"."""
+    inbox, port = smtp_server
+    mail = {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": port, "MAIL_USE_TLS": False}
+    app = make_app({"RATELIMIT_ENABLED": True, **mail, **limits})
+    inbox.app = app
+    with app.app_context():
+        create_user("reader")
+    return app
+
+
 def _request_reset(client: FlaskClient, email: str) -> str:
     response = submit(client, "/auth/reset", {"email": email})
     assert response.status_code == 302
@@ -267,19 +288,7 @@ def test_reset_requests_are_rate_limited(make_app: AppFactory) -> None:
 def test_reset_still_works_while_the_account_is_locked(
     make_app: AppFactory, smtp_server: tuple[Inbox, int]
 ) -> None:
-    inbox, port = smtp_server
-    app = make_app(
-        {
-            "RATELIMIT_ENABLED": True,
-            "LOGIN_ACCOUNT_RATE_LIMIT": "2 per hour",
-            "MAIL_SERVER": "127.0.0.1",
-            "MAIL_PORT": port,
-            "MAIL_USE_TLS": False,
-        }
-    )
-    inbox.app = app
-    with app.app_context():
-        create_user("reader")
+    app = _limited_mail_app(make_app, smtp_server, LOGIN_ACCOUNT_RATE_LIMIT="2 per hour")
     for number in range(2):
         client = app.test_client()
         client.environ_base["REMOTE_ADDR"] = f"198.51.100.{number}"
@@ -287,43 +296,20 @@ def test_reset_still_works_while_the_account_is_locked(
     locked = AuthActions(app.test_client())
     assert locked.login().status_code == 429
     _request_reset(locked.client, "reader@example.com")
-    inbox.deliver()
-    [message] = inbox.to("reader@example.com")
-    link = RESET_LINK.search(message.get_body(("plain",)).get_content()).group(0)
-    new = {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
-    done = submit(locked.client, link.removeprefix("http://localhost"), new)
-    assert done.status_code == 302
+    _use_reset_mail(locked.client, smtp_server[0], "reader@example.com")
     assert len(_events(app, EventType.PASSWORD_RESET)) == 1
 
 
 def test_reset_still_works_while_sign_in_is_throttled(
     make_app: AppFactory, smtp_server: tuple[Inbox, int]
 ) -> None:
-    inbox, port = smtp_server
-    app = make_app(
-        {
-            "RATELIMIT_ENABLED": True,
-            "LOGIN_RATE_LIMIT": "1 per hour",
-            "MAIL_SERVER": "127.0.0.1",
-            "MAIL_PORT": port,
-            "MAIL_USE_TLS": False,
-        }
-    )
-    inbox.app = app
-    with app.app_context():
-        create_user("reader")
+    app = _limited_mail_app(make_app, smtp_server, LOGIN_RATE_LIMIT="1 per hour")
     auth = AuthActions(app.test_client())
     auth.login(password="wrong")
     assert auth.login().status_code == 429
 
     _request_reset(auth.client, "reader@example.com")
-    inbox.deliver()
-    [message] = inbox.to("reader@example.com")
-    assert message["Subject"] == "[Inkwell] Reset your password"
-    link = RESET_LINK.search(message.get_body(("plain",)).get_content()).group(0)
-    path = link.removeprefix("http://localhost")
-    new = {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
-    assert submit(auth.client, path, new).status_code == 302
+    _use_reset_mail(auth.client, smtp_server[0], "reader@example.com")
     elsewhere = app.test_client()
     elsewhere.environ_base["REMOTE_ADDR"] = "198.51.100.7"
     assert AuthActions(elsewhere).login(password=NEW_PASSWORD).status_code == 302
@@ -623,11 +609,7 @@ def _confirm_path(inbox: Inbox, address: str) -> str:
 def _reset_by_mail(app: Flask, inbox: Inbox, address: str) -> None:
     anonymous = app.test_client()
     _request_reset(anonymous, address)
-    inbox.deliver()
-    link = RESET_LINK.search(inbox.to(address)[-1].get_body(("plain",)).get_content()).group(0)
-    path = link.removeprefix("http://localhost")
-    done = submit(anonymous, path, {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
-    assert done.status_code == 302
+    _use_reset_mail(anonymous, inbox, address)
 
 
 @pytest.mark.usefixtures("member")

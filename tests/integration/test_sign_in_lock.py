@@ -202,7 +202,7 @@ def test_a_locked_account_still_lets_its_owner_in_from_a_browser_they_used_befor
 def test_failures_from_a_known_browser_count_against_that_browser_only(
     make_app: AppFactory,
 ) -> None:
-    app = make_app(_settings("memory://"))
+    app = _app_on(make_app, "memory")
     with app.app_context():
         create_user("owner")
     laptop = _browser(app)
@@ -217,7 +217,7 @@ def test_failures_from_a_known_browser_count_against_that_browser_only(
 def test_a_device_cookie_counts_only_for_its_account_and_only_when_signed(
     make_app: AppFactory,
 ) -> None:
-    app = make_app(_settings("memory://"))
+    app = _app_on(make_app, "memory")
     with app.app_context():
         create_user("owner")
         create_user("neighbour")
@@ -251,7 +251,7 @@ def test_a_device_cookie_counts_only_for_its_account_and_only_when_signed(
 
 
 def test_a_signed_device_cookie_of_another_shape_is_ignored(make_app: AppFactory) -> None:
-    app = make_app(_settings("memory://"))
+    app = _app_on(make_app, "memory")
     with app.app_context():
         create_user("owner")
         serializer = device_cookies._serializer()
@@ -266,7 +266,7 @@ def test_a_signed_device_cookie_of_another_shape_is_ignored(make_app: AppFactory
 def test_the_device_cookie_is_httponly_lax_and_persists_only_with_remember_me(
     make_app: AppFactory,
 ) -> None:
-    app = make_app(_settings("memory://"))
+    app = _app_on(make_app, "memory")
     with app.app_context():
         create_user("owner")
     for remember, lifetime in ((True, "Max-Age=31536000"), (False, None)):
