@@ -33,12 +33,19 @@ INVALID_FORM = 422
 
 class FocusMeta(DefaultMeta):
     """Puts ``autofocus`` on the first field in error, and on no other, once a form was sent
-    back with errors; until then the template's choice (``autofocus=True``) stands."""
+    back with errors; until then the template's choice (``autofocus=True``) stands.
+
+    It also keeps WTForms from copying a ``Length`` validator's maximum into ``maxlength``: a
+    browser cuts a longer paste there without a word, so the text that arrives is not what was
+    written. Limits are stated in the field's hint and enforced as form errors instead; only a
+    template that passes ``maxlength`` itself (a username, an address) gets one.
+    """
 
     first_invalid: Callable[[], str | None] = staticmethod(lambda: None)
     focused = False
 
     def render_field(self, field: Field, render_kw: SupportsItems[str, Any]) -> Markup:
+        render_kw = {"maxlength": False, **dict(render_kw.items())}
         invalid = self.first_invalid()
         if invalid is not None:
             focus = field.name == invalid and not self.focused  # a radio group's first option

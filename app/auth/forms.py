@@ -15,7 +15,8 @@ from app.services.accounts import (
 
 # Shown under every new-password field: each rule ``passwords.check_policy`` enforces.
 NEW_PASSWORD_HINT = (
-    f"At least {passwords.MIN_LENGTH} characters, not containing your username or email name. "
+    f"{passwords.MIN_LENGTH} to {passwords.MAX_LENGTH} characters, not containing your username "
+    "or email name. "
     "A long phrase is easiest to remember."
 )
 

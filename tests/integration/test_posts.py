@@ -550,3 +550,34 @@ def test_a_post_sent_after_the_session_ended_is_shown_back_as_typed(
     assert response.text.count("nothing was saved") == 1
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Post)) == 0
+
+
+_TEXT_BOXES = re.compile(r"<(?:textarea|input)\b[^>]*>", re.IGNORECASE)
+
+
+def _limits_cut_silently(html: str) -> list[str]:
+    """The text boxes that would cut a paste at their ``maxlength`` without a word."""
+    return [tag for tag in _TEXT_BOXES.findall(html) if "maxlength" in tag.lower()]
+
+
+@pytest.mark.usefixtures("writer")
+def test_the_editor_states_its_limits_and_cuts_no_paste(app: Flask, client: FlaskClient) -> None:
+    """A paste longer than a limit arrives whole and is refused with the limit named, rather
+    than being cut by the browser at a ``maxlength`` nobody was told about."""
+    editor = client.get("/posts/new").text.lower()
+    assert _limits_cut_silently(editor) == []
+    assert "up to 200 characters" in editor
+    assert "up to 100,000 characters" in editor
+    with app.app_context():
+        author = db.session.scalars(sa.select(User).where(User.username == "writer")).one()
+        slug = create_post(author, title="Limits").slug
+    post_page = client.get(f"/posts/{slug}").text
+    assert "comment" in post_page
+    assert _limits_cut_silently(post_page) == []
+
+
+def test_password_boxes_cut_no_paste(client: FlaskClient) -> None:
+    """A password manager's long password is refused with a message, never cut short."""
+    page = client.get("/auth/register").text
+    boxes = [tag for tag in _limits_cut_silently(page) if 'type="password"' in tag]
+    assert boxes == []
