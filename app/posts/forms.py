@@ -47,6 +47,8 @@ class PostForm(Form):
         validate_choice=True,
     )
     submit = SubmitField("Save")
+    # Shows the post as it will be published, above the form, and saves nothing.
+    preview = SubmitField("Preview")
 
     def validate_tags(self, field: StringField) -> None:
         if len(parse_tags(field.data or "")) > TAGS_PER_POST:

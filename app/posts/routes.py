@@ -55,7 +55,7 @@ limit_comments = limiter.limit(
 @limit_posts
 def new() -> Response | tuple[str, int]:
     form = NewPostForm()
-    if form.validate_on_submit():
+    if form.validate_on_submit() and not form.preview.data:
         try:
             post = posts.create_post(
                 current_user,
@@ -70,7 +70,14 @@ def new() -> Response | tuple[str, int]:
             return redirect(earlier.location)
         flash("Your post is published." if post.is_published else "Draft saved.", "success")
         return redirect(url_for("posts.show", slug=post.slug))
-    return render_template("posts/edit.html", form=form, post=None), form_status(form)
+    return _editor(form, post=None)
+
+
+def _editor(form: PostForm, post: Post | None) -> tuple[str, int]:
+    """The editor again: with its errors, or with the preview that was asked for."""
+    preview = posts.preview(entered(form.body)) if form.preview.data and not form.errors else None
+    page = render_template("posts/edit.html", form=form, post=post, preview=preview)
+    return page, 200 if preview is not None else form_status(form)
 
 
 @bp.get("/posts/<slug>")
@@ -99,7 +106,7 @@ def edit(slug: str) -> Response | tuple[str, int]:
     if request.method == "GET":
         form.body.data = post.body_markdown
         form.tags.data = ", ".join(tag.name for tag in post.tags)
-    if form.validate_on_submit():
+    if form.validate_on_submit() and not form.preview.data:
         posts.update_post(
             post,
             title=entered(form.title),
@@ -109,7 +116,7 @@ def edit(slug: str) -> Response | tuple[str, int]:
         )
         flash("Post updated.", "success")
         return redirect(url_for("posts.show", slug=post.slug))
-    return render_template("posts/edit.html", form=form, post=post), form_status(form)
+    return _editor(form, post)
 
 
 @bp.post("/posts/<slug>/delete")

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from markupsafe import Markup
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
@@ -103,6 +104,11 @@ def _fill(post: Post, *, title: str, body: str, tags: Sequence[str], status: str
     post.updated_at = now
     if status == PostStatus.PUBLISHED and post.published_at is None:
         post.published_at = now
+
+
+def preview(body: str) -> Markup:
+    """The body as it will be published: the same rendering a save stores, and nothing saved."""
+    return Markup(render_markdown(body))  # noqa: S704  (sanitized by render_markdown)
 
 
 def create_post(

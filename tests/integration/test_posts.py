@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 import pytest
@@ -13,6 +14,7 @@ from werkzeug.datastructures import MultiDict
 from app.extensions import db
 from app.models import Comment, Post, Tag, User, UserSession
 from app.services import posts
+from app.services.markdown import render_markdown
 from tests.factories import create_post, create_user
 from tests.helpers import (
     FOREIGN_REFERER,
@@ -20,6 +22,7 @@ from tests.helpers import (
     assert_nothing_to_send,
     csrf_token,
     page_forms,
+    submission_token,
     submit,
 )
 
@@ -581,3 +584,62 @@ def test_password_boxes_cut_no_paste(client: FlaskClient) -> None:
     page = client.get("/auth/register").text
     boxes = [tag for tag in _limits_cut_silently(page) if 'type="password"' in tag]
     assert boxes == []
+
+
+@pytest.mark.usefixtures("writer")
+@pytest.mark.parametrize("path", ["/posts/new", "edit"])
+def test_preview_shows_the_post_as_published_keeps_every_field_and_saves_nothing(
+    app: Flask, client: FlaskClient, path: str
+) -> None:
+    if path == "edit":
+        with app.app_context():
+            author = db.session.scalars(sa.select(User).where(User.username == "writer")).one()
+            path = f"/posts/{create_post(author, title='Before', body='Old text.').slug}/edit"
+    body = "## Heading\n\nSome **bold** <script>alert(1)</script> text.\n\n```python\nx = 1\n```\n"
+    fields = {"title": "Previewed <i>", "body": body, "tags": "alpha, beta", "status": "published"}
+    with app.app_context():
+        published_html = render_markdown(body)
+        before = db.session.scalar(sa.select(sa.func.count()).select_from(Post))
+        edited_before = db.session.scalar(sa.select(Post.body_markdown).limit(1))
+    response = submit(client, path, {**fields, "preview": "Preview"})
+    assert response.status_code == 200, re.findall(
+        r'class="errors"[^>]*>(.*?)</ul>', response.text, re.S
+    )
+    preview, form = response.text.split('<form class="editor"', 1)
+    assert published_html in preview  # byte for byte what a save stores and the post page shows
+    assert "Previewed &lt;i&gt;" in preview
+    assert "<script>alert" not in response.text
+    editor = dict(page_forms(f'<form class="editor"{form}')[0][1])
+    assert editor["title"] == fields["title"]
+    assert editor["tags"] == "alpha, beta"
+    assert editor["status"] == "published"
+    typed_body = re.search(r'<textarea[^>]*name="body"[^>]*>\r?\n?(.*?)</textarea>', form, re.S)
+    assert typed_body is not None
+    assert html.unescape(typed_body.group(1)) == body
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Post)) == before
+        assert db.session.scalar(sa.select(Post.body_markdown).limit(1)) == edited_before
+
+
+@pytest.mark.usefixtures("writer")
+def test_a_preview_with_errors_shows_the_errors_and_no_preview(client: FlaskClient) -> None:
+    response = submit(client, "/posts/new", {"title": "", "body": "text", "preview": "Preview"})
+    assert response.status_code == 422
+    assert "Give your post a title." in response.text
+    assert 'class="preview"' not in response.text
+
+
+@pytest.mark.usefixtures("writer")
+def test_save_after_preview_creates_the_post_once(app: Flask, client: FlaskClient) -> None:
+    """The preview leaves the form's one-time token unused: the save after it goes through."""
+    page = client.get("/posts/new")
+    token = {"csrf_token": csrf_token(page.text), "submission_token": submission_token(page.text)}
+    typed = {**token, "title": "Looked at first", "body": "Checked.", "status": "published"}
+    previewed = client.post("/posts/new", data={**typed, "preview": "Preview"})
+    assert previewed.status_code == 200
+    assert submission_token(previewed.text) == token["submission_token"]
+    saved = client.post("/posts/new", data={**typed, "submit": "Save"})
+    assert saved.status_code == 302
+    with app.app_context():
+        titles = db.session.scalars(sa.select(Post.title)).all()
+    assert titles == ["Looked at first"]
