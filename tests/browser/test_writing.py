@@ -96,3 +96,45 @@ def test_no_serious_accessibility_violations(browser: Browser, live_server: str)
                     problems.append(f"{name}: {violation['id']} — {violation['help']}")
     assert problems == []
     context.close()
+
+
+def test_preview_then_publish_without_javascript(browser: Browser, live_server: str) -> None:
+    """On a phone with scripts off: Preview shows the rendered post above the form with the text
+    kept, nothing is saved, and Save then publishes exactly that."""
+    context = browser.new_context(java_script_enabled=False, viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    _register(page, live_server, "previewer")
+    page.get_by_role("link", name="New post").click()
+    page.get_by_label("Title").fill("Looked at before publishing")
+    page.get_by_label("Body").fill(MARKDOWN)
+    page.get_by_label("Published").check()
+    page.get_by_role("button", name="Preview").click()
+
+    preview = page.locator(".preview")
+    expect(preview.get_by_role("heading", name="Getting started")).to_be_visible()
+    expect(preview.locator("pre code span").first).to_be_visible()
+    expect(page.get_by_label("Title")).to_have_value("Looked at before publishing")
+    assert page.get_by_label("Body").input_value().replace("\r\n", "\n") == MARKDOWN
+    expect(page.get_by_label("Published")).to_be_checked()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Looked at before publishing")
+    page.goto(f"{live_server}/")
+    expect(page.get_by_role("link", name="Looked at before publishing")).to_have_count(1)
+    context.close()
+
+
+def test_the_preview_page_passes_axe(browser: Browser, live_server: str) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    _register(page, live_server, "axepreview")
+    page.goto(f"{live_server}/posts/new")
+    page.get_by_label("Title").fill("A title long enough to wrap on a phone screen, surely")
+    page.get_by_label("Body").fill(MARKDOWN + "\n| a | b |\n|---|---|\n| 1 | 2 |\n")
+    page.get_by_role("button", name="Preview").click()
+    expect(page.locator(".preview")).to_be_visible()
+    findings = Axe().run(page).response["violations"]
+    assert [v["id"] for v in findings if v["impact"] in {"serious", "critical"}] == []
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    context.close()
