@@ -382,10 +382,10 @@ def test_a_full_profile_page_stays_within_the_query_budget(
     """With a display name, bio and website, with posts or without: at most 3 statements."""
     with app.app_context():
         create_user("quiet")
-    _save(writer)
+    assert _save(writer).status_code == 302
     quiet = app.test_client()
     AuthActions(quiet).login("quiet")
-    _save(quiet, display_name="Quiet One")
+    assert _save(quiet, display_name="Quiet One").status_code == 302
     reader = app.test_client()
     with counted_statements(app) as statements:
         assert reader.get(path).status_code == 200
