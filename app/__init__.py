@@ -213,10 +213,12 @@ def register_blueprints(app: Flask) -> None:
     from app.errors import bp as errors_bp
     from app.main import bp as main_bp
     from app.posts import bp as posts_bp
+    from app.profiles import bp as profiles_bp
 
     app.register_blueprint(errors_bp)
     app.register_blueprint(main_bp)
     app.register_blueprint(posts_bp)
+    app.register_blueprint(profiles_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(account_bp, url_prefix="/account")
     app.register_blueprint(admin_bp, url_prefix="/admin")

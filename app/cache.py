@@ -81,12 +81,14 @@ KEY_PARAMS: dict[str, tuple[str, ...]] = {
 CONDITIONAL_ENDPOINTS = frozenset({"posts.show", "main.feed"})
 # What public pages show: a change to any of these makes every cached page stale.
 CONTENT_MODELS = (Post, Comment, Tag)
-VISIBLE_USER_COLUMNS = frozenset({"username", "is_active"})
+VISIBLE_USER_COLUMNS = frozenset(
+    {"username", "is_active", "display_name", "bio", "bio_html", "website"}
+)
 # What public pages never show (tests/unit/test_cache_rules.py holds every model to one list).
 PRIVATE_MODELS = (UserSession, SecurityEvent, OutboxMessage, FormSubmission)
 PRIVATE_USER_COLUMNS = frozenset(
     {"id", "username_key", "username_skeleton", "email", "email_key", "password_hash", "is_admin"}
-    | {"created_at", "last_login_at"}
+    | {"created_at", "last_login_at", "time_zone"}
 )
 # Session keys Flask-Login and the flash check read on every request: nothing personal for a
 # visitor who is not signed in. Reading any other key makes the page personal.

@@ -59,6 +59,13 @@ class User(UserMixin, Model):
     is_active: so.Mapped[bool] = so.mapped_column(default=True, server_default=sa.true())
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
     last_login_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+    # The public profile (app/services/profiles.py): ``bio_html`` is ``bio`` rendered on save.
+    display_name: so.Mapped[str | None] = so.mapped_column(sa.String(50))
+    bio: so.Mapped[str] = so.mapped_column(sa.Text, default="", server_default="")
+    bio_html: so.Mapped[str] = so.mapped_column(sa.Text, default="", server_default="")
+    website: so.Mapped[str | None] = so.mapped_column(sa.String(200))
+    # An IANA name (zoneinfo), for showing times to this member; never shown to others.
+    time_zone: so.Mapped[str] = so.mapped_column(sa.String(64), default="UTC", server_default="UTC")
 
     sessions: so.WriteOnlyMapped[UserSession] = so.relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True
@@ -90,6 +97,11 @@ class User(UserMixin, Model):
                 "This user has no sign-in attached; use services.sessions.sign_in()."
             )
         return self._session_token
+
+    @property
+    def name_shown(self) -> str:
+        """The name bylines show: the display name if set, else the username."""
+        return self.display_name or self.username
 
     def __repr__(self) -> str:
         return f"<User {self.username!r}>"

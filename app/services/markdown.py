@@ -31,7 +31,7 @@ from pygments.lexers import get_lexer_by_name
 from pygments.token import STANDARD_TYPES
 from pygments.util import ClassNotFound
 
-__all__ = ["make_excerpt", "render_markdown"]
+__all__ = ["make_excerpt", "render_bio", "render_markdown"]
 
 ELLIPSIS: Final = "…"
 _ALIGN_STYLE = re.compile(r"text-align:\s*(left|center|right)\s*;?", re.IGNORECASE)
@@ -150,6 +150,21 @@ _CLEANER: Final = nh3.Cleaner(
 def render_markdown(source: str) -> str:
     """Render untrusted Markdown to sanitized, CSP-safe HTML."""
     return _CLEANER.clean(_MD.render(source))
+
+
+# A member's bio is a few lines under their name: emphasis, links, lists and quotes, but no
+# headings (a "#" line stays text, so a bio never outranks the profile's own headings), images
+# (the avatar is the profile's picture) or code blocks. The same sanitizer as posts.
+_BIO_MD: Final = (
+    MarkdownIt("commonmark", {"html": False})
+    .enable(["strikethrough"])
+    .disable(["heading", "lheading", "image", "fence", "code"])
+)
+
+
+def render_bio(source: str) -> str:
+    """Render a member's untrusted bio Markdown to sanitized, CSP-safe HTML."""
+    return _CLEANER.clean(_BIO_MD.render(source))
 
 
 _BLOCK_TAGS: Final = frozenset(

@@ -247,3 +247,27 @@ def test_event_rows_get_the_names_of_their_accounts(empty_database: str) -> None
     finally:
         engine.dispose()
     assert rows == [("member", "boss"), (None, None)]
+
+
+def test_existing_members_get_an_empty_profile_in_utc(empty_database: str) -> None:
+    assert run_flask(empty_database, "db", "upgrade", "e2b7c4a9d105").returncode == 0
+    engine = sa.create_engine(empty_database)
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                sa.text(
+                    "INSERT INTO users (username, username_key, username_skeleton, email,"
+                    " email_key, password_hash, is_admin, is_active, created_at) VALUES ('w',"
+                    " 'w', 'w', 'w@example.com', 'w@example.com', 'x', false, true,"
+                    " CURRENT_TIMESTAMP)"
+                )
+            )
+        upgrade = run_flask(empty_database, "db", "upgrade")
+        assert upgrade.returncode == 0, upgrade.stderr
+        with engine.connect() as connection:
+            row = connection.execute(
+                sa.text("SELECT display_name, bio, bio_html, website, time_zone FROM users")
+            ).one()
+    finally:
+        engine.dispose()
+    assert tuple(row) == (None, "", "", None, "UTC")
