@@ -25,6 +25,18 @@ token, never a counter, and Redis restarts cannot roll it back: every new connec
 compares the server's ``run_id`` with the one recorded beside the version; a restarted server
 (restored from a snapshot or not) has a new ``run_id``, so the first connection to it sets a new
 version before any page is read. A missing version is created the same way, never defaulted.
+
+Scheduled posts. A post scheduled for later appears by itself at its time, with no job to run
+and no write to bump the version then, so the version carries a clock. Each version records when
+it was made (in its token), and beside it the store keeps *when it falls due*: the earliest
+``published_at`` after that moment, i.e. the first post that pages made under it do not show.
+A request that finds the time has come moves the store to a new version (only if nobody did
+already) before it reads any page. The due time belongs to one version (it is written as
+``<version>|<time>``), and is worked out only after that version exists, by the writer that made
+it (``after_commit``) or by the first reader to find it missing; so a due time computed before a
+concurrent commit is filed under a version that commit has already replaced, and never
+outlives it. On a hit in the steady state this costs no SQL: one more value read with the
+version (Redis ``MGET``; a second small file locally).
 """
 
 from __future__ import annotations
@@ -38,6 +50,7 @@ import secrets
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -48,15 +61,18 @@ from flask import Flask, Response, current_app, g, has_app_context, request, ses
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_login import current_user
 
+from app.extensions import db
 from app.models import (
     Comment,
     FormSubmission,
     OutboxMessage,
     Post,
+    PostStatus,
     SecurityEvent,
     Tag,
     User,
     UserSession,
+    utcnow,
 )
 
 logger = logging.getLogger(__name__)
@@ -134,19 +150,55 @@ class TrackedSessionInterface(SecureCookieSessionInterface):
 
 class PageStore(Protocol):
     def version(self) -> str: ...
-    def bump(self) -> None: ...
+    def state(self) -> tuple[str, str | None]:
+        """The version and the due note last written (``<version>|<time>``, maybe another's)."""
+        ...
+
+    def bump(self) -> str: ...
+    def advance(self, seen: str) -> str:
+        """A new version if the current one is still ``seen``; the current version either way."""
+        ...
+
+    def note_due(self, note: str) -> None: ...
     def get(self, key: str) -> bytes | None: ...
     def set(self, key: str, value: bytes, ttl: int) -> None: ...
 
 
 def _new_version() -> str:
-    return secrets.token_hex(8)
+    """A random token that also says when it was made (microseconds since the epoch, UTC)."""
+    return f"{secrets.token_hex(8)}-{int(utcnow().timestamp() * 1_000_000)}"
+
+
+def version_made_at(version: str) -> datetime:
+    """When ``version`` was made; the epoch for a token without a time (made by older code)."""
+    _random, dash, micros = version.rpartition("-")
+    made = int(micros) if dash and micros.isdigit() else 0
+    return datetime.fromtimestamp(made / 1_000_000, UTC)
+
+
+NOTHING_DUE = "none"
+
+
+def due_note(version: str, due: datetime | None) -> str:
+    stamp = NOTHING_DUE if due is None else str(int(due.timestamp() * 1_000_000))
+    return f"{version}|{stamp}"
+
+
+def read_due_note(version: str, note: str | None) -> tuple[bool, datetime | None]:
+    """(known, due time) for ``version`` from a note: unknown when the note is another's."""
+    owner, _bar, stamp = (note or "").rpartition("|")
+    if owner != version or not (stamp == NOTHING_DUE or stamp.isdigit()):
+        return False, None
+    if stamp == NOTHING_DUE:
+        return True, None
+    return True, datetime.fromtimestamp(int(stamp) / 1_000_000, UTC)
 
 
 class RedisPageStore:
     def __init__(self, url: str, prefix: str) -> None:
         self.prefix = prefix
         self.version_key = f"{prefix}:version"
+        self.due_key = f"{prefix}:version-due"
         self.run_id_key = f"{prefix}:version-run-id"
         self.client = redis.Redis.from_url(
             url,
@@ -190,8 +242,24 @@ class RedisPageStore:
             found = self._get(self.version_key)
         return (found or b"").decode()
 
-    def bump(self) -> None:
-        self.client.set(self.version_key, _new_version())
+    def state(self) -> tuple[str, str | None]:
+        found, note = (
+            value.decode() if isinstance(value, bytes) else value
+            for value in self.client.mget([self.version_key, self.due_key])
+        )
+        return (found, note) if found is not None else (self.version(), None)
+
+    def bump(self) -> str:
+        version = _new_version()
+        self.client.set(self.version_key, version)
+        return version
+
+    def advance(self, seen: str) -> str:
+        current = self.client.eval(ADVANCE_SCRIPT, 1, self.version_key, seen, _new_version())
+        return current.decode() if isinstance(current, bytes) else self.version()
+
+    def note_due(self, note: str) -> None:
+        self.client.set(self.due_key, note)
 
     def get(self, key: str) -> bytes | None:
         return self._get(f"{self.prefix}:{key}")
@@ -200,11 +268,32 @@ class RedisPageStore:
         self.client.set(f"{self.prefix}:{key}", value, ex=ttl)
 
 
+# Replace the version only if it is still the one the caller saw: servers that find the same
+# due time at once make one new version between them, not one each.
+ADVANCE_SCRIPT = """
+local current = redis.call('GET', KEYS[1])
+if current == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[2])
+  return ARGV[2]
+end
+return current
+"""
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(f".{secrets.token_hex(4)}")
+    temporary.write_text(text)
+    temporary.replace(path)  # atomic, so workers never read half a file
+
+
 class LocalPageStore:
-    """Pages in this process (bounded, least recently used out); the version in a shared file."""
+    """Pages in this process (bounded, least recently used out); the version in a shared file,
+    its due note in another beside it."""
 
     def __init__(self, version_file: Path) -> None:
         self.version_file = version_file
+        self.due_file = version_file.with_name(f"{version_file.name}-due")
         self.entries: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
 
     def version(self) -> str:
@@ -214,11 +303,24 @@ class LocalPageStore:
             self.bump()
             return self.version_file.read_text()
 
-    def bump(self) -> None:
-        self.version_file.parent.mkdir(parents=True, exist_ok=True)
-        temporary = self.version_file.with_suffix(f".{secrets.token_hex(4)}")
-        temporary.write_text(_new_version())
-        temporary.replace(self.version_file)  # atomic, so workers never read half a version
+    def state(self) -> tuple[str, str | None]:
+        version = self.version()
+        try:
+            return version, self.due_file.read_text()
+        except FileNotFoundError:
+            return version, None
+
+    def bump(self) -> str:
+        version = _new_version()
+        _write_atomically(self.version_file, version)
+        return version
+
+    def advance(self, seen: str) -> str:
+        # Two workers finding the same due time may both make a new version: harmless.
+        return self.bump() if self.version() == seen else self.version()
+
+    def note_due(self, note: str) -> None:
+        _write_atomically(self.due_file, note)
 
     def get(self, key: str) -> bytes | None:
         found = self.entries.get(key)
@@ -269,7 +371,7 @@ def serve_from_cache() -> Response | None:
     if store is None or not _eligible():
         return None
     try:
-        key = _page_key(store.version())
+        key = _page_key(_current_version(store))
         raw = store.get(key) if key else None
     except redis.RedisError:
         return None  # a cache that is down costs speed, never the page
@@ -282,6 +384,31 @@ def serve_from_cache() -> Response | None:
     )
     response.headers["X-Cache"] = "HIT"
     return response
+
+
+def _current_version(store: PageStore) -> str:
+    """The version to read pages under: a new one if a scheduled post has fallen due since."""
+    version, note = store.state()
+    known, due = read_due_note(version, note)
+    if not known:
+        try:
+            due = next_due(db.session(), version_made_at(version))
+        except sa.exc.SQLAlchemyError:
+            db.session.rollback()
+            return version  # the database is down: the view cannot render a newer page either
+        store.note_due(due_note(version, due))
+    if due is not None and utcnow() >= due:
+        return store.advance(version)
+    return version
+
+
+def next_due(reader: so.Session | sa.Connection, after: datetime) -> datetime | None:
+    """When the first post published (scheduled) for a time after ``after`` becomes public."""
+    return reader.scalar(
+        sa.select(sa.func.min(Post.published_at)).where(
+            Post.status == PostStatus.PUBLISHED, Post.published_at > after
+        )
+    )
 
 
 def _session_is_impersonal() -> bool:
@@ -365,12 +492,22 @@ def conditional(response: Response) -> Response:
 
 
 def bump_version() -> None:
+    """A new version, and its due time: worked out now, so that readers need no SQL for it."""
     store = _store() if has_app_context() else None
-    if store is not None:
-        try:
-            store.bump()
-        except redis.RedisError:
-            current_app.logger.exception("page cache: could not invalidate")
+    if store is None:
+        return
+    try:
+        version = store.bump()
+    except redis.RedisError:
+        current_app.logger.exception("page cache: could not invalidate")
+        return
+    try:
+        # After a commit the session may not run SQL: a connection of its own.
+        with db.engine.connect() as connection:
+            due = next_due(connection, version_made_at(version))
+        store.note_due(due_note(version, due))
+    except (sa.exc.SQLAlchemyError, redis.RedisError):
+        logger.warning("page cache: no due time noted; the first reader works it out")
 
 
 # Invalidation: watch every ORM session for content changes; bump once the commit is done.

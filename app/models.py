@@ -131,7 +131,18 @@ class UserSession(Model):
 
 
 class PostStatus(enum.StrEnum):
+    """What is stored. A published post is public from ``published_at`` on: until then (a time
+    in the future) it is *scheduled*, and appears by itself when the time comes."""
+
     DRAFT = "draft"
+    PUBLISHED = "published"
+
+
+class PostState(enum.StrEnum):
+    """What a writer sees: a published post whose time has not come yet is scheduled."""
+
+    DRAFT = "draft"
+    SCHEDULED = "scheduled"
     PUBLISHED = "published"
 
 
@@ -186,7 +197,38 @@ class Post(Model):
 
     @property
     def is_published(self) -> bool:
-        return self.status == PostStatus.PUBLISHED
+        """Public now (its author may still be deactivated): published and its time has come."""
+        return self.status == PostStatus.PUBLISHED and not self.is_scheduled
+
+    @property
+    def is_scheduled(self) -> bool:
+        return (
+            self.status == PostStatus.PUBLISHED
+            and self.published_at is not None
+            and self.published_at > utcnow()
+        )
+
+    @property
+    def was_public(self) -> bool:
+        """Public at some time (it may be a draft again since): ``published_at`` has passed."""
+        return self.published_at is not None and self.published_at <= utcnow()
+
+    @property
+    def last_changed(self) -> datetime:
+        """Its last edit, or its publication if that came later (a post written beforehand)."""
+        return max(self.updated_at, self.published_at or self.updated_at)
+
+    @property
+    def state(self) -> PostState:
+        if self.status == PostStatus.DRAFT:
+            return PostState.DRAFT
+        return PostState.SCHEDULED if self.is_scheduled else PostState.PUBLISHED
+
+    def withdraw(self) -> None:
+        """Back to a draft; a publication time that has not come yet is forgotten."""
+        self.status = PostStatus.DRAFT
+        if not self.was_public:
+            self.published_at = None
 
     def __repr__(self) -> str:
         return f"<Post {self.slug!r}>"

@@ -9,7 +9,9 @@ from app.extensions import limiter
 from app.forms import INVALID_FORM, Form, add_error, entered, form_status
 from app.lookups import possible_id
 from app.models import EventType
-from app.services import accounts, devices, events, sessions, tokens
+from app.pagination import paginate
+from app.services import accounts, devices, events, posts, sessions, tokens
+from app.timezones import local_label, member_zone
 
 bp = Blueprint("account", __name__)
 
@@ -18,6 +20,18 @@ bp = Blueprint("account", __name__)
 @login_required
 def index() -> Response:
     return redirect(url_for("account.devices_page"))
+
+
+@bp.get("/posts")
+@login_required
+def my_posts() -> str:
+    """The member's own posts, whatever their status: nobody else's, ever."""
+    return render_template(
+        "account/posts.html",
+        page=paginate(posts.written_by(current_user)),
+        zone=member_zone(current_user),
+        local_label=local_label,
+    )
 
 
 @bp.route("/password", methods=["GET", "POST"])

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from flask import Blueprint, Response, abort, current_app, render_template, request
 
 from app.extensions import db
-from app.models import Post, PostStatus, Tag, User, utcnow
+from app.models import Post, Tag, User, utcnow
 from app.pagination import window
 from app.services import health, posts, search
 from app.services.accounts import InvalidAccountData, normalize_username, username_key
@@ -56,7 +56,7 @@ def profile(username: str) -> str:
     published = db.session.scalar(
         sa.select(sa.func.count())
         .select_from(Post)
-        .where(Post.author_id == author.id, Post.status == PostStatus.PUBLISHED)
+        .where(Post.author_id == author.id, posts.released())
     )
     return render_template("main/profile.html", author=author, page=page, published=published)
 
@@ -77,14 +77,14 @@ def feed() -> Response:
     entries = list(
         db.session.scalars(posts.published_posts().limit(current_app.config["FEED_SIZE"]))
     )
-    updated = max((entry.updated_at for entry in entries), default=utcnow())
+    updated = max((entry.last_changed for entry in entries), default=utcnow())
     return _xml("main/feed.xml", "application/atom+xml", entries=entries, updated=updated)
 
 
 @bp.get("/sitemap.xml")
 def sitemap() -> Response:
     rows = db.session.execute(
-        sa.select(Post.slug, Post.updated_at)
+        sa.select(Post.slug, Post.updated_at, Post.published_at)
         .where(posts.visible_to_public())
         .order_by(Post.published_at.desc())
         .limit(50_000)

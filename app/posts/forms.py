@@ -1,18 +1,29 @@
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
 from wtforms import RadioField, StringField, SubmitField, TextAreaField
 
 # New in WTForms 3.3; types-WTForms still describes 3.2.
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
 from wtforms.validators import DataRequired, Length, ValidationError
+from wtforms.widgets import DateTimeLocalInput
 
 from app.forms import CreateForm, Form, plain_text
-from app.models import PostStatus
+from app.models import Post, PostState, PostStatus, utcnow
 from app.services.posts import TAG_MAX, TAGS_PER_POST, parse_tags
+from app.timezones import LocalTimeError, parse_local, to_local_input, to_utc
 
 TITLE_MAX = 200
 BODY_MAX = 100_000
 COMMENT_MAX = 2000
+SCHEDULE_MAX_DAYS = 3660
+STATUS_CHOICES = [
+    SelectChoice(PostState.DRAFT.value, "Draft"),
+    SelectChoice(PostState.PUBLISHED.value, "Published"),
+    SelectChoice(PostState.SCHEDULED.value, "Scheduled"),
+]
 
 
 class PostForm(Form):
@@ -39,20 +50,66 @@ class PostForm(Form):
     )
     status = RadioField(
         "Status",
-        choices=[
-            SelectChoice(PostStatus.DRAFT.value, "Draft"),
-            SelectChoice(PostStatus.PUBLISHED.value, "Published"),
-        ],
-        default=PostStatus.DRAFT.value,
+        choices=STATUS_CHOICES,
+        default=PostState.DRAFT.value,
         validate_choice=True,
+    )
+    publish_at = StringField(
+        "Publish at",
+        widget=DateTimeLocalInput(),
+        validators=[Length(max=40, message="Enter the date and time as YYYY-MM-DD HH:MM.")],
     )
     submit = SubmitField("Save")
     # Shows the post as it will be published, above the form, and saves nothing.
     preview = SubmitField("Preview")
+    # The zone times are typed in: the member's (``prepare``).
+    zone = ZoneInfo("UTC")
+    # The instant ``publish_at`` names, once validated with "Scheduled" chosen.
+    scheduled_for: datetime | None = None
+
+    def prepare(self, post: Post | None, zone: ZoneInfo, *, fill: bool) -> None:
+        """Set the member's zone; ``fill`` shows ``post`` as saved (the editor's first view).
+
+        A post that has been public keeps its date: it can no longer be scheduled.
+        """
+        self.zone = zone
+        if post is not None and post.was_public:
+            self.status.choices = [
+                choice for choice in STATUS_CHOICES if choice.value != PostState.SCHEDULED
+            ]
+        if post is not None and fill:
+            self.body.data = post.body_markdown
+            self.tags.data = ", ".join(tag.name for tag in post.tags)
+            self.status.data = post.state.value
+            if post.is_scheduled and post.published_at is not None:
+                self.publish_at.data = to_local_input(post.published_at, zone)
 
     def validate_tags(self, field: StringField) -> None:
         if len(parse_tags(field.data or "")) > TAGS_PER_POST:
             raise ValidationError(f"Use at most {TAGS_PER_POST} tags.")
+
+    def validate_publish_at(self, field: StringField) -> None:
+        """Read only when scheduling: in the member's zone, in the future, within ten years."""
+        if self.status.data != PostState.SCHEDULED:
+            return
+        if not (field.data or "").strip():
+            raise ValidationError("Choose when to publish it.")
+        try:
+            instant = to_utc(parse_local(field.data or ""), self.zone)
+        except LocalTimeError as error:
+            raise ValidationError(str(error)) from None
+        now = utcnow()
+        if instant <= now:
+            raise ValidationError("Choose a time in the future, or publish now.")
+        if instant > now + timedelta(days=SCHEDULE_MAX_DAYS):
+            raise ValidationError("Choose a time in the next ten years.")
+        self.scheduled_for = instant
+
+    def publication(self) -> tuple[PostStatus, datetime | None]:
+        """What the services store: a scheduled post is published at a time to come."""
+        if self.status.data == PostState.DRAFT:
+            return PostStatus.DRAFT, None
+        return PostStatus.PUBLISHED, self.scheduled_for
 
 
 class NewPostForm(CreateForm, PostForm):

@@ -7,10 +7,11 @@ from werkzeug import Response
 from app.extensions import limiter
 from app.forms import INVALID_FORM, entered, form_status
 from app.lookups import get_or_404
-from app.models import Comment, Post, User
+from app.models import Comment, Post, User, utcnow
 from app.posts.forms import CommentForm, NewPostForm, PostForm
 from app.services import posts, rate_limits
 from app.services.submissions import AlreadySubmitted
+from app.timezones import local_label, member_zone
 
 bp = Blueprint("posts", __name__)
 
@@ -55,20 +56,23 @@ limit_comments = limiter.limit(
 @limit_posts
 def new() -> Response | tuple[str, int]:
     form = NewPostForm()
+    form.prepare(None, member_zone(current_user), fill=False)
     if form.validate_on_submit() and not form.preview.data:
+        status, publish_at = form.publication()
         try:
             post = posts.create_post(
                 current_user,
                 title=entered(form.title),
                 body=entered(form.body),
                 tags=posts.parse_tags(form.tags.data or ""),
-                status=form.status.data,
+                status=status,
+                publish_at=publish_at,
                 submission=form.submission_token.data,
             )
         except AlreadySubmitted as earlier:
             rate_limits.nothing_created()
             return redirect(earlier.location)
-        flash("Your post is published." if post.is_published else "Draft saved.", "success")
+        flash(*_saved(post, "Your post is published." if post.is_published else "Draft saved."))
         return redirect(url_for("posts.show", slug=post.slug))
     return _editor(form, post=None)
 
@@ -95,7 +99,20 @@ def _post_page(post: Post, comment_form: CommentForm | None) -> str:
         comments=posts.visible_comments(post),
         comment_form=comment_form,
         can_edit=posts.can_edit(_viewer(), post),
+        publishes=_publication_time(post) if post.is_scheduled else None,
     )
+
+
+def _publication_time(post: Post) -> str:
+    """When a scheduled post becomes public, in the zone of the member looking at it."""
+    return local_label(post.published_at or utcnow(), member_zone(current_user))
+
+
+def _saved(post: Post, message: str) -> tuple[str, str]:
+    """The flash after saving: ``message``, or when a scheduled post will be published."""
+    if post.is_scheduled:
+        return f"Scheduled: it will be published on {_publication_time(post)}.", "success"
+    return message, "success"
 
 
 @bp.route("/posts/<slug>/edit", methods=["GET", "POST"])
@@ -103,18 +120,18 @@ def _post_page(post: Post, comment_form: CommentForm | None) -> str:
 def edit(slug: str) -> Response | tuple[str, int]:
     post = _editable_post_or_404(slug)
     form = PostForm(obj=post if request.method == "GET" else None)
-    if request.method == "GET":
-        form.body.data = post.body_markdown
-        form.tags.data = ", ".join(tag.name for tag in post.tags)
+    form.prepare(post, member_zone(current_user), fill=request.method == "GET")
     if form.validate_on_submit() and not form.preview.data:
+        status, publish_at = form.publication()
         posts.update_post(
             post,
             title=entered(form.title),
             body=entered(form.body),
             tags=posts.parse_tags(form.tags.data or ""),
-            status=form.status.data,
+            status=status,
+            publish_at=publish_at,
         )
-        flash("Post updated.", "success")
+        flash(*_saved(post, "Post updated."))
         return redirect(url_for("posts.show", slug=post.slug))
     return _editor(form, post)
 

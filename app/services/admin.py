@@ -21,13 +21,14 @@ from app.models import (
     MailStatus,
     OutboxMessage,
     Post,
-    PostStatus,
+    PostState,
     SecurityEvent,
     User,
     UserSession,
     utcnow,
 )
 from app.services import events, mail_delivery, sessions, throttle
+from app.services.posts import in_state
 
 
 class AdminActionRefused(Exception):
@@ -113,7 +114,7 @@ def revoke_sessions(actor: User | None, target: User) -> int:
 
 
 def unpublish(actor: User, post: Post) -> None:
-    post.status = PostStatus.DRAFT
+    post.withdraw()
     _audit(EventType.POST_UNPUBLISHED, actor, post.author, f"post {post.slug}")
 
 
@@ -178,8 +179,9 @@ def dashboard_counts(now: datetime | None = None) -> dict[str, int]:
     ).one()
     posts = db.session.execute(
         sa.select(
-            sa.func.count(Post.id).filter(Post.status == PostStatus.PUBLISHED),
-            sa.func.count(Post.id).filter(Post.status == PostStatus.DRAFT),
+            sa.func.count(Post.id).filter(in_state(PostState.PUBLISHED)),
+            sa.func.count(Post.id).filter(in_state(PostState.DRAFT)),
+            sa.func.count(Post.id).filter(in_state(PostState.SCHEDULED)),
         )
     ).one()
     comments = db.session.execute(
@@ -204,6 +206,7 @@ def dashboard_counts(now: datetime | None = None) -> dict[str, int]:
         "admins": users[2],
         "published_posts": posts[0],
         "draft_posts": posts[1],
+        "scheduled_posts": posts[2],
         "visible_comments": comments[0],
         "hidden_comments": comments[1],
         "sign_ins_24h": sign_ins[0],
@@ -259,9 +262,9 @@ def find_posts(status: str, author: str) -> sa.Select[tuple[Post]]:
         .order_by(Post.created_at.desc(), Post.id.desc())
     )
     if status:
-        if status not in {known.value for known in PostStatus}:
-            raise InvalidFilter("Filter by status draft or published.")
-        statement = statement.where(Post.status == status)
+        if status not in {known.value for known in PostState}:
+            raise InvalidFilter("Filter by status draft, scheduled or published.")
+        statement = statement.where(in_state(PostState(status)))
     if author:
         statement = statement.where(
             Post.author.has(User.username_key.like(contains(author), escape="\\"))

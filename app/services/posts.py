@@ -6,6 +6,7 @@ import re
 import secrets
 import unicodedata
 from collections.abc import Sequence
+from datetime import datetime
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -13,7 +14,7 @@ from markupsafe import Markup
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
-from app.models import Comment, FormSubmission, Post, PostStatus, Tag, User, utcnow
+from app.models import Comment, FormSubmission, Post, PostState, PostStatus, Tag, User, utcnow
 from app.services import submissions
 from app.services.markdown import make_excerpt, render_markdown
 
@@ -51,13 +52,25 @@ def private_slug(title: str, attempt: int = 1) -> str:
     return f"{base}-{suffix}"
 
 
-def _readable_slug(title: str) -> str | None:
-    """The title's words alone, if no post has ever held them (None for wordless titles)."""
+def _readable_slug(title: str, post: Post | None = None) -> str | None:
+    """The title's words alone, if free for ``post`` (None for wordless titles, or when taken).
+
+    Only a post that has been public holds its readable slug for good. One that never was (a
+    scheduled post, or a draft that was scheduled) gives it up to any post that asks first: it
+    moves to a private slug here, as if it had never had it. So whether a new post gets its
+    readable slug never says anything about posts that are not public yet.
+    """
     slug = slugify(title)
     if not slug or slug in RESERVED_SLUGS:
         return None
-    taken = db.session.scalar(sa.select(Post.id).where(Post.slug == slug).limit(1))
-    return slug if taken is None else None
+    holder = db.session.scalar(sa.select(Post).where(Post.slug == slug))
+    if holder is None or holder is post:
+        return slug
+    if holder.was_public:
+        return None
+    _move(holder, private_slug(holder.title))
+    db.session.flush()  # the holder's new slug goes first, then the slug is free to take
+    return slug
 
 
 def parse_tags(raw: str) -> list[str]:
@@ -88,22 +101,44 @@ def _tags_named(names: Sequence[str]) -> list[Tag]:
     return [existing[name] for name in names]
 
 
-def _apply(post: Post, *, title: str, body: str, tags: Sequence[str], status: str) -> None:
+def _apply(
+    post: Post,
+    *,
+    title: str,
+    body: str,
+    tags: Sequence[str],
+    status: str,
+    publish_at: datetime | None,
+) -> None:
     with db.session.no_autoflush:  # the tag queries must not flush a half-filled post
-        _fill(post, title=title, body=body, tags=tags, status=status)
+        _fill(post, title=title, body=body, tags=tags)
+        _set_publication(post, status, publish_at)
 
 
-def _fill(post: Post, *, title: str, body: str, tags: Sequence[str], status: str) -> None:
-    now = utcnow()
+def _fill(post: Post, *, title: str, body: str, tags: Sequence[str]) -> None:
     post.title = title
     post.body_markdown = body
     post.body_html = render_markdown(body)
     post.excerpt = make_excerpt(post.body_html)
     post.tags = _tags_named(tags)
-    post.status = status
-    post.updated_at = now
-    if status == PostStatus.PUBLISHED and post.published_at is None:
-        post.published_at = now
+    post.updated_at = utcnow()
+
+
+def _set_publication(post: Post, status: str, publish_at: datetime | None) -> None:
+    """Draft, published now, or published at ``publish_at`` (scheduled while in the future).
+
+    A post keeps the time it was first public at; a scheduled one published now gets now.
+    """
+    if status == PostStatus.DRAFT:
+        post.withdraw()
+        return
+    post.status = PostStatus.PUBLISHED
+    if publish_at is not None:
+        if post.was_public:
+            raise ValueError("A post that has been public cannot be scheduled.")
+        post.published_at = publish_at
+    elif not post.was_public:
+        post.published_at = utcnow()
 
 
 def preview(body: str) -> Markup:
@@ -118,10 +153,12 @@ def create_post(
     body: str,
     tags: Sequence[str],
     status: str,
+    publish_at: datetime | None = None,
     submission: str | None = None,
 ) -> Post:
     """Save a new post and commit; its slug comes from its title (see ``_slug_for``).
 
+    A published post with a ``publish_at`` in the future is scheduled: public from then on.
     ``submission`` is the web form's one-time token: ``AlreadySubmitted`` if it was used before.
     """
     submissions.check(author, submission)
@@ -129,7 +166,7 @@ def create_post(
         slug = _slug_for(title, status, attempt)
         post = Post(author_id=author.id, slug=slug, created_at=utcnow())
         db.session.add(post)
-        _apply(post, title=title, body=body, tags=tags, status=status)
+        _apply(post, title=title, body=body, tags=tags, status=status, publish_at=publish_at)
         try:
             submissions.record(author, submission, f"/posts/{slug}")
             db.session.commit()
@@ -144,34 +181,46 @@ def create_post(
 
 
 def _slug_for(title: str, status: str, attempt: int) -> str:
-    """A new post's slug: readable when it is published at once and free, else private.
+    """A new post's slug: readable when it is published (or scheduled) and free, else private.
 
     A draft never takes a readable slug, so no draft holds an address that a new post could
-    ask for, and the slug a writer gets never depends on anyone's hidden drafts. The readable
-    slugs that are taken belong to posts that were public once.
+    ask for, and the slug a writer gets never depends on anyone's hidden drafts. A scheduled
+    post takes its readable slug at once, but only for as long as no other post asks for it
+    before its time (see ``_readable_slug``): the readable slugs held for good belong to posts
+    that were public once.
     """
     readable = _readable_slug(title) if status == PostStatus.PUBLISHED and attempt == 1 else None
     return readable or private_slug(title, attempt)
 
 
-def update_post(post: Post, *, title: str, body: str, tags: Sequence[str], status: str) -> None:
-    """Save an edit and commit. A published slug stays, so links keep working.
+def update_post(
+    post: Post,
+    *,
+    title: str,
+    body: str,
+    tags: Sequence[str],
+    status: str,
+    publish_at: datetime | None = None,
+) -> None:
+    """Save an edit and commit. A slug that has been public stays, so links keep working.
 
-    On its first publication a draft trades its private slug for the readable one if that is
-    free; if another post takes it meanwhile, the draft keeps its private slug.
+    When a post that was never public is published or scheduled, it trades its slug for the
+    readable one of its title if that is free (see ``_readable_slug``); if another post takes
+    it meanwhile, it keeps the slug it had.
     """
-    first_publication = status == PostStatus.PUBLISHED and post.published_at is None
-    _apply(post, title=title, body=body, tags=tags, status=status)
-    readable = _readable_slug(title) if first_publication else None
-    if readable is None:
+    first_publication = status == PostStatus.PUBLISHED and not post.was_public
+    _apply(post, title=title, body=body, tags=tags, status=status, publish_at=publish_at)
+    if not first_publication:
         db.session.commit()
         return
     try:
-        _move(post, readable)
+        readable = _readable_slug(title, post)
+        if readable is not None and readable != post.slug:
+            _move(post, readable)
         db.session.commit()
     except IntegrityError:  # another post took the readable slug meanwhile
         db.session.rollback()
-        _apply(post, title=title, body=body, tags=tags, status=status)
+        _apply(post, title=title, body=body, tags=tags, status=status, publish_at=publish_at)
         db.session.commit()
 
 
@@ -221,7 +270,8 @@ def can_edit(user: User | None, post: Post) -> bool:
 
 
 def can_view(user: User | None, post: Post) -> bool:
-    """Drafts, and the posts of deactivated members, are visible to their author and admins only."""
+    """Drafts, scheduled posts before their time and the posts of deactivated members are
+    visible to their author and admins only (a 404 for everyone else, as if absent)."""
     return (post.is_published and post.author.is_active) or can_edit(user, post)
 
 
@@ -234,13 +284,38 @@ def can_delete_comment(user: User | None, comment: Comment) -> bool:
 # Reads ----------------------------------------------------------------------------------------
 
 
+def released() -> sa.ColumnElement[bool]:
+    """Published posts whose time has come: a scheduled post appears by itself at its time,
+    with nothing to run then, since every public query asks for ``published_at <= now``."""
+    return in_state(PostState.PUBLISHED)
+
+
+def in_state(state: PostState) -> sa.ColumnElement[bool]:
+    """Posts in ``state`` as of now: the SQL twin of ``Post.state``."""
+    if state == PostState.DRAFT:
+        return Post.status == PostStatus.DRAFT
+    due = Post.published_at <= utcnow()
+    return sa.and_(
+        Post.status == PostStatus.PUBLISHED, due if state == PostState.PUBLISHED else sa.not_(due)
+    )
+
+
 def visible_to_public() -> sa.ColumnElement[bool]:
-    """What the public may read: published posts by members who are not deactivated.
+    """What the public may read: released posts by members who are not deactivated.
 
     A deactivated member's posts and comments leave every public page (as their profile does)
     and come back if the account is activated again; the admin area still lists them.
     """
-    return sa.and_(Post.status == PostStatus.PUBLISHED, Post.author.has(User.is_active))
+    return sa.and_(released(), Post.author.has(User.is_active))
+
+
+def written_by(author: User) -> sa.Select[tuple[Post]]:
+    """All of ``author``'s posts (drafts and scheduled ones too), last edited first."""
+    return (
+        sa.select(Post)
+        .where(Post.author_id == author.id)
+        .order_by(Post.updated_at.desc(), Post.id.desc())
+    )
 
 
 def published_posts() -> sa.Select[tuple[Post]]:

@@ -1,0 +1,73 @@
+"""A member's time zone, and times typed in it (``datetime-local`` inputs) to and from UTC.
+
+Times are stored in UTC; members read and type them in their own zone, chosen on their profile
+(``users.time_zone``); ``member_zone`` is the one place that reads it.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+if TYPE_CHECKING:
+    from app.models import User
+
+# What a ``datetime-local`` input sends (seconds only when its step asks for them); a space for
+# browsers that show a plain text box.
+LOCAL_FORMATS = ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S")
+INPUT_FORMAT = "%Y-%m-%dT%H:%M"
+
+
+class LocalTimeError(ValueError):
+    """A typed time that names no instant; the message says what to type instead."""
+
+
+def member_zone(user: User) -> ZoneInfo:
+    """The member's zone (``users.time_zone``, an IANA name), UTC when unset or unknown."""
+    name = user.time_zone or "UTC"
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def parse_local(text: str) -> datetime:
+    """A naive wall-clock time from what a ``datetime-local`` input sent."""
+    for layout in LOCAL_FORMATS:
+        try:
+            return datetime.strptime(text.strip(), layout)  # noqa: DTZ007  (a wall-clock time)
+        except ValueError:
+            continue
+    raise LocalTimeError("Enter the date and time as YYYY-MM-DD HH:MM, e.g. 2030-05-01 09:30.")
+
+
+def to_utc(wall: datetime, zone: ZoneInfo) -> datetime:
+    """The instant a wall-clock time in ``zone`` names.
+
+    A time the clocks skip (the hour lost when summer time starts) names no instant: refused,
+    so the member chooses. A time that happens twice (the hour repeated when it ends) means its
+    first occurrence (``fold=0``); lists show times with their zone's abbreviation, which tells
+    the two apart.
+    """
+    try:
+        instant = wall.replace(tzinfo=zone, fold=0).astimezone(UTC)
+        round_trip = instant.astimezone(zone).replace(tzinfo=None)
+    except OverflowError:
+        raise LocalTimeError("Choose a date in the next few years.") from None
+    if round_trip != wall:
+        raise LocalTimeError(
+            f"{wall:%H:%M} on {wall:%-d %B %Y} does not exist in {zone.key}: the clocks "
+            "skip it. Choose another time."
+        )
+    return instant
+
+
+def to_local_input(instant: datetime, zone: ZoneInfo) -> str:
+    """``instant`` as a ``datetime-local`` input shows it in ``zone``."""
+    return instant.astimezone(zone).strftime(INPUT_FORMAT)
+
+
+def local_label(instant: datetime, zone: ZoneInfo) -> str:
+    """``instant`` for people to read in ``zone``, e.g. "1 May 2030, 09:30 CEST"."""
+    return instant.astimezone(zone).strftime("%-d %B %Y, %H:%M %Z")
