@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.models import Comment, FormSubmission, Post, PostStatus, Tag, User, utcnow
-from app.services import submissions
+from app.services import media, submissions
 from app.services.markdown import make_excerpt, render_markdown
 
 SLUG_MAX = 80
@@ -96,7 +96,9 @@ def _fill(post: Post, *, title: str, body: str, tags: Sequence[str], status: str
     now = utcnow()
     post.title = title
     post.body_markdown = body
-    post.body_html = render_markdown(body)
+    shown = media.local_images(body)
+    post.body_html = render_markdown(body, shown)
+    media.link_images(post, shown)
     post.excerpt = make_excerpt(post.body_html)
     post.tags = _tags_named(tags)
     post.status = status
