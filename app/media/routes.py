@@ -21,7 +21,9 @@ from app.extensions import limiter
 from app.forms import Form, add_error, form_status
 from app.lookups import possible_id
 from app.media.forms import ACCEPT, AvatarForm, UploadForm
+from app.models import User
 from app.services import media, rate_limits
+from app.services.images import AVATAR_SIZE
 from app.services.submissions import AlreadySubmitted
 
 bp = Blueprint("media", __name__)
@@ -147,7 +149,6 @@ def avatar() -> Response | tuple[str, int]:
         form=form,
         remove_form=Form(formdata=None),
         accept=ACCEPT,
-        avatar_url=media.url_for_avatar(current_user),
     )
     return page, form_status(form)
 
@@ -158,3 +159,9 @@ def remove_avatar() -> Response:
     media.clear_avatar(current_user)
     flash("Your picture is removed.", "info")
     return redirect(url_for("media.avatar"))
+
+
+@bp.app_template_global("avatar_url")
+def avatar_url(user: User, size: int = AVATAR_SIZE) -> str | None:
+    """``{{ avatar_url(user, 64) }}``: the address of a member's picture, None without one."""
+    return media.url_for_avatar(user, size)

@@ -601,3 +601,15 @@ def test_the_library_page_costs_the_same_few_statements_with_more_images(
     for width in range(102, 108):
         _write(client, f"Post {width}", f"![]({uploaded_url(client, photo(width, 100))})")
     assert statements_for_library() == few <= 4
+
+
+def test_templates_get_the_avatar_address_in_both_sizes(app: Flask) -> None:
+    with app.app_context():
+        user = create_user("writer")
+        render = app.jinja_env.from_string("{{ avatar_url(user) }} {{ avatar_url(user, 64) }}")
+        assert render.render(user=user) == "None None"
+        user.avatar = "0123456789abcdef0123456789abcdef.png"
+        assert render.render(user=user) == (
+            "/media/0123456789abcdef0123456789abcdef.png "
+            "/media/0123456789abcdef0123456789abcdef-64.png"
+        )
