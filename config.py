@@ -45,6 +45,14 @@ class Config:
     # Requests: a blog form never needs more than this; larger bodies get the 413 page.
     MAX_CONTENT_LENGTH = 1024 * 1024
 
+    # Images (app/services/media.py). Only the upload forms accept the larger bodies.
+    MEDIA_STORAGE = "database"  # app/services/media_storage.py BACKENDS
+    MEDIA_MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+    MEDIA_MAX_PIXELS = 40_000_000  # checked from the file's header, before decoding
+    MEDIA_MAX_SIDE = 2400  # longer sides are scaled down to this
+    MEDIA_QUOTA_BYTES = 50 * 1000 * 1000  # what a member's images may take, all sizes counted
+    MEDIA_RATE_LIMIT = "60 per hour"  # uploads kept per member (library and avatar)
+
     # Cookies. Flask's session cookie carries no expiry (it ends with the browser); only a
     # "remember me" sign-in sets a persistent cookie, and it is revocable server-side.
     SESSION_COOKIE_NAME = "inkwell_session"
@@ -145,6 +153,8 @@ def settings_from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
         "MAIL_PASSWORD": "MAIL_PASSWORD",
         "MAIL_DEFAULT_SENDER": "MAIL_DEFAULT_SENDER",
         "LOG_LEVEL": "LOG_LEVEL",
+        "MEDIA_STORAGE": "MEDIA_STORAGE",
+        "MEDIA_RATE_LIMIT": "MEDIA_RATE_LIMIT",
     }
     int_keys = (
         "MAIL_PORT",
@@ -158,6 +168,10 @@ def settings_from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
         "REMEMBER_DAYS",
         "PROXY_FIX_X_FOR",
         "PROXY_FIX_X_PROTO",
+        "MEDIA_MAX_UPLOAD_BYTES",
+        "MEDIA_MAX_PIXELS",
+        "MEDIA_MAX_SIDE",
+        "MEDIA_QUOTA_BYTES",
     )
     for env_name, key in text_keys.items():
         if environ.get(env_name):

@@ -42,6 +42,8 @@ def create_app(
 
 
 def configure(app: Flask, env_name: str, overrides: Mapping[str, Any] | None) -> None:
+    from app.services import media_storage
+
     app.config.from_object(config_class(env_name))
     app.config.update(settings_from_environment(os.environ))
     app.config.from_prefixed_env()
@@ -73,6 +75,7 @@ def configure(app: Flask, env_name: str, overrides: Mapping[str, Any] | None) ->
     if not app.config.get("MAIL_SERVER") and app.config["MAIL_BACKEND"] == "smtp":
         app.config["MAIL_BACKEND"] = "app.services.mail.TerminalEmailBackend"
     _name_cookies(app)
+    media_storage.check_setting(app.config["MEDIA_STORAGE"])
     if app.config["REMEMBER_DAYS"] > MAX_REMEMBER_DAYS:
         raise RuntimeError(
             f"REMEMBER_DAYS may be at most {MAX_REMEMBER_DAYS} (docs/security.md, row L12)."
@@ -212,6 +215,7 @@ def register_blueprints(app: Flask) -> None:
     from app.auth import bp as auth_bp
     from app.errors import bp as errors_bp
     from app.main import bp as main_bp
+    from app.media import bp as media_bp
     from app.posts import bp as posts_bp
     from app.profiles import bp as profiles_bp
 
@@ -219,6 +223,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(main_bp)
     app.register_blueprint(posts_bp)
     app.register_blueprint(profiles_bp)
+    app.register_blueprint(media_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(account_bp, url_prefix="/account")
     app.register_blueprint(admin_bp, url_prefix="/admin")

@@ -65,8 +65,11 @@ from app.extensions import db
 from app.models import (
     Comment,
     FormSubmission,
+    MediaFile,
+    MediaItem,
     OutboxMessage,
     Post,
+    PostImage,
     PostStatus,
     SecurityEvent,
     Tag,
@@ -96,12 +99,23 @@ KEY_PARAMS: dict[str, tuple[str, ...]] = {
 }
 CONDITIONAL_ENDPOINTS = frozenset({"posts.show", "main.feed"})
 # What public pages show: a change to any of these makes every cached page stale.
+# ``avatar`` is the file name of the member's picture, shown beside their name.
 CONTENT_MODELS = (Post, Comment, Tag)
 VISIBLE_USER_COLUMNS = frozenset(
-    {"username", "is_active", "display_name", "bio", "bio_html", "website"}
+    {"username", "is_active", "display_name", "bio", "bio_html", "website", "avatar"}
 )
 # What public pages never show (tests/unit/test_cache_rules.py holds every model to one list).
-PRIVATE_MODELS = (UserSession, SecurityEvent, OutboxMessage, FormSubmission)
+# Media rows are private: a post's body_html already holds its images' addresses (made on
+# save, when PostImage rows change with the post), and an image a post shows is never deleted.
+PRIVATE_MODELS = (
+    UserSession,
+    SecurityEvent,
+    OutboxMessage,
+    FormSubmission,
+    MediaItem,
+    MediaFile,
+    PostImage,
+)
 PRIVATE_USER_COLUMNS = frozenset(
     {"id", "username_key", "username_skeleton", "email", "email_key", "password_hash", "is_admin"}
     | {"created_at", "last_login_at", "time_zone"}

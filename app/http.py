@@ -10,7 +10,7 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "default-src 'self'",
         "script-src 'self'",
         "style-src 'self'",
-        "img-src 'self'",
+        "img-src 'self' https:",
         "font-src 'self'",
         "connect-src 'self'",
         "object-src 'none'",
@@ -23,6 +23,8 @@ PERMISSIONS_POLICY = (
     "camera=(), microphone=(), geolocation=(), payment=(), usb=(), browsing-topics=()"
 )
 HSTS = "max-age=31536000; includeSubDomains"
+# Answers that are the same for everyone and never ask who is signed in (see below).
+ANONYMOUS_ENDPOINTS = frozenset({"static", "media.file"})
 # Blueprints whose pages carry account data or one-time form tokens.
 PRIVATE_BLUEPRINTS = frozenset({"auth", "admin", "account"})
 
@@ -30,10 +32,10 @@ PRIVATE_BLUEPRINTS = frozenset({"auth", "admin", "account"})
 def set_security_headers(response: Response) -> Response:
     """The headers every response carries; ``no-store`` on pages with account data.
 
-    A static file never reads ``current_user``: with only a remember cookie (a browser just
-    restarted), reading it would restore the sign-in into a new session cookie, and a
-    stylesheet's answer arriving after the page's would replace the page's session, CSRF token
-    included, so the page's forms would fail.
+    A static file or an image (``ANONYMOUS_ENDPOINTS``) never reads ``current_user``: with only
+    a remember cookie (a browser just restarted), reading it would restore the sign-in into a new
+    session cookie, and a stylesheet's or image's answer arriving after the page's would replace
+    the page's session, CSRF token included, so the page's forms would fail.
     """
     headers = response.headers
     headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
@@ -45,8 +47,8 @@ def set_security_headers(response: Response) -> Response:
     headers.setdefault("Cross-Origin-Resource-Policy", "same-origin")
     if request.is_secure:
         headers.setdefault("Strict-Transport-Security", HSTS)
-    if request.endpoint == "static":
-        return response  # the same for everyone: never ask who is signed in (see below)
+    if request.endpoint in ANONYMOUS_ENDPOINTS:
+        return response  # the same for everyone: never ask who is signed in (see above)
     if request.blueprint in PRIVATE_BLUEPRINTS or current_user.is_authenticated:
         headers["Cache-Control"] = "no-store"
     return response

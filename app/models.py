@@ -66,6 +66,8 @@ class User(UserMixin, Model):
     website: so.Mapped[str | None] = so.mapped_column(sa.String(200))
     # An IANA name (zoneinfo), for showing times to this member; never shown to others.
     time_zone: so.Mapped[str] = so.mapped_column(sa.String(64), default="UTC", server_default="UTC")
+    # The file name of the member's avatar in the media library ("<name>.<ext>"), if any.
+    avatar: so.Mapped[str | None] = so.mapped_column(sa.String(40))
 
     sessions: so.WriteOnlyMapped[UserSession] = so.relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True
@@ -193,6 +195,10 @@ class Post(Model):
     tags: so.Mapped[list[Tag]] = so.relationship(secondary=post_tags, order_by=Tag.name)
     comments: so.WriteOnlyMapped[Comment] = so.relationship(
         back_populates="post", cascade="all, delete-orphan", passive_deletes=True
+    )
+    # The images of this site the post shows (app/services/media.py keeps them).
+    image_links: so.Mapped[list[PostImage]] = so.relationship(
+        cascade="all, delete-orphan", passive_deletes=True
     )
 
     @property
@@ -381,3 +387,77 @@ class FormSubmission(Model):
 
     def __repr__(self) -> str:
         return f"<FormSubmission for user {self.user_id}>"
+
+
+class MediaKind(enum.StrEnum):
+    IMAGE = "image"  # in the member's library, for posts
+    AVATAR = "avatar"  # a square picture of the member; not listed in the library
+
+
+class MediaItem(Model):
+    """One member's image: a content-hash name, its pixel sizes, and the widths stored.
+
+    The name is a hash of the re-encoded original, so the same image uploaded twice by one
+    member is one row. Two members uploading the same image each own a row and a copy of the
+    bytes (``app/services/media.py`` says why); ``/media/<name>.<ext>`` serves either copy.
+    """
+
+    __tablename__ = "media_items"
+    __table_args__ = (
+        sa.UniqueConstraint("owner_id", "kind", "name", name="uq_media_items_owner_kind_name"),
+        sa.CheckConstraint("kind IN ('image', 'avatar')", name="kind_known"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    owner_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    kind: so.Mapped[str] = so.mapped_column(sa.String(10), default=MediaKind.IMAGE)
+    name: so.Mapped[str] = so.mapped_column(sa.String(32), index=True)
+    ext: so.Mapped[str] = so.mapped_column(sa.String(4))
+    width: so.Mapped[int]
+    height: so.Mapped[int]
+    # The narrower copies kept beside the original, by width in pixels (for ``srcset``).
+    variant_widths: so.Mapped[list[int]] = so.mapped_column(sa.JSON, default=list)
+    stored_bytes: so.Mapped[int]
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
+
+    @property
+    def filename(self) -> str:
+        return f"{self.name}.{self.ext}"
+
+    def __repr__(self) -> str:
+        return f"<MediaItem {self.filename} of user {self.owner_id}>"
+
+
+class MediaFile(Model):
+    """The bytes of one stored width of a media item (the database storage backend).
+
+    ``width`` 0 is the original; the others are the narrower copies.
+    """
+
+    __tablename__ = "media_files"
+
+    item_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("media_items.id", ondelete="CASCADE"), primary_key=True
+    )
+    width: so.Mapped[int] = so.mapped_column(primary_key=True, autoincrement=False)
+    data: so.Mapped[bytes] = so.mapped_column(sa.LargeBinary)
+
+    def __repr__(self) -> str:
+        return f"<MediaFile {self.width} of item {self.item_id}>"
+
+
+class PostImage(Model):
+    """An image of this site that a post shows (``<name>.<ext>``), kept by the posting service on
+    every save, so the library can say where an image is used and refuse to delete it."""
+
+    __tablename__ = "post_media"
+
+    post_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True
+    )
+    filename: so.Mapped[str] = so.mapped_column(sa.String(40), primary_key=True, index=True)
+
+    def __repr__(self) -> str:
+        return f"<PostImage {self.filename} in post {self.post_id}>"

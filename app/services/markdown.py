@@ -10,20 +10,33 @@ class="k">`` etc. inside and no extra wrapper class; the template puts the body 
 ``<div class="post-body">``, so ``app/static/css/pygments.css`` (built by
 ``scripts/build_pygments_css.py``) scopes its token rules under ``.post-body pre``.
 Nothing emitted here carries a ``style`` attribute, because the CSP forbids inline styles.
+
+Images (``_image``): every ``<img>`` loads lazily; an image from another site (``https:``) is
+fetched with ``referrerpolicy="no-referrer"``, so readers' visits are not reported to it; an
+``http:`` image becomes a link to it (the CSP allows only ``'self'`` and ``https:`` images, and a
+page served over https would not show it). An image of this site's library
+(``/media/<name>.<ext>``, described by the ``images`` the caller passes) also gets its
+``width``/``height`` (no layout shift) and a ``srcset`` of its narrower copies with ``sizes``.
+Markdown without images renders exactly as before.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import lru_cache
-from html import unescape
+from html import escape, unescape
 from html.parser import HTMLParser
-from typing import Final
+from typing import Any, Final
 from urllib.parse import unquote
 
 import nh3
 from markdown_it import MarkdownIt
+from markdown_it.renderer import RendererHTML
 from markdown_it.rules_core import StateCore
+from markdown_it.token import Token
+from markdown_it.utils import OptionsDict
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexer import Lexer
@@ -31,7 +44,7 @@ from pygments.lexers import get_lexer_by_name
 from pygments.token import STANDARD_TYPES
 from pygments.util import ClassNotFound
 
-__all__ = ["make_excerpt", "render_bio", "render_markdown"]
+__all__ = ["LocalImage", "make_excerpt", "render_bio", "render_markdown"]
 
 ELLIPSIS: Final = "…"
 _ALIGN_STYLE = re.compile(r"text-align:\s*(left|center|right)\s*;?", re.IGNORECASE)
@@ -86,6 +99,13 @@ def _filter_attribute(tag: str, attribute: str, value: str) -> str | None:
     """Drop disguised script URLs; keep only language-* classes on code, token classes on span."""
     if attribute in ("href", "src"):
         return None if _is_disguised_script_url(value) else value
+    if attribute in ("width", "height"):
+        return value if value.isascii() and value.isdigit() and len(value) <= 5 else None
+    if attribute == "srcset":
+        parts = value.split(", ")
+        return value if all(_SRCSET.fullmatch(part) for part in parts) else None
+    if attribute == "sizes":
+        return value if value == IMAGE_SIZES else None
     if attribute != "class":
         return value
     if tag == "code":
@@ -111,10 +131,57 @@ def _is_token_class(name: str) -> bool:
     return match is not None and match.group(1) in _TOKEN_CLASSES
 
 
+@dataclass(frozen=True)
+class LocalImage:
+    """An image of this site's library as a post shows it: its size and narrower copies."""
+
+    filename: str  # "<name>.<ext>"
+    width: int
+    height: int
+    variant_widths: tuple[int, ...]
+
+    def url(self, width: int | None = None) -> str:
+        name, ext = self.filename.split(".")
+        return f"/media/{name}-{width}.{ext}" if width else f"/media/{self.filename}"
+
+
+# How wide an image in a post is drawn: the text column (``--measure`` in inkwell.css) at most.
+IMAGE_SIZES: Final = "(max-width: 42rem) 100vw, 42rem"
+_LOCAL_IMAGE = re.compile(r"/media/([0-9a-f]{32}\.(?:jpg|png|webp))")
+_SRCSET = re.compile(r"/media/[0-9a-f]{32}(?:-[0-9]{1,4})?\.(?:jpg|png|webp) [0-9]{1,4}w")
+
+
+def _image(
+    renderer: RendererHTML, tokens: list[Token], idx: int, options: OptionsDict, env: Any
+) -> str:
+    """An ``<img>`` as the module docstring says; an ``http:`` image as a link to it."""
+    token = tokens[idx]
+    alt = renderer.renderInlineAsText(token.children or [], options, env)
+    src = str(token.attrGet("src") or "")
+    if src.lower().startswith("http:"):
+        link = Token("link_open", "a", 1, attrs={"href": src})
+        return renderer.renderToken([link], 0, options, env) + escape(alt or src) + "</a>"
+    token.attrSet("alt", alt)
+    token.attrSet("loading", "lazy")
+    if src.lower().startswith(("https:", "//")):
+        token.attrSet("referrerpolicy", "no-referrer")
+    local = _LOCAL_IMAGE.fullmatch(src)
+    image = env.get("images", {}).get(local.group(1)) if local else None
+    if isinstance(image, LocalImage):
+        token.attrSet("width", str(image.width))
+        token.attrSet("height", str(image.height))
+        if image.variant_widths:
+            sources = [f"{image.url(w)} {w}w" for w in image.variant_widths]
+            token.attrSet("srcset", ", ".join([*sources, f"{image.url()} {image.width}w"]))
+            token.attrSet("sizes", IMAGE_SIZES)
+    return renderer.renderToken(tokens, idx, options, env)
+
+
 _MD: Final = MarkdownIt("commonmark", {"html": False, "highlight": _highlight}).enable(
     ["table", "strikethrough"]
 )
 _MD.core.ruler.push("inkwell_post_process", _post_process)
+_MD.add_render_rule("image", _image)
 
 _ALIGN_VALUES: Final = {"left", "center", "right"}
 ALLOWED_TAGS: Final = {
@@ -124,12 +191,13 @@ ALLOWED_TAGS: Final = {
 }  # fmt: skip
 ALLOWED_ATTRIBUTES: Final = {
     "a": {"href", "title"},
-    "img": {"src", "alt", "title"},
+    "img": {"src", "alt", "title", "width", "height", "srcset", "sizes"},
     "ol": {"start"},
     "code": {"class"},
     "span": {"class"},
 }
 ALLOWED_ATTRIBUTE_VALUES: Final = {
+    "img": {"loading": {"lazy"}, "referrerpolicy": {"no-referrer"}},
     "th": {"align": _ALIGN_VALUES},
     "td": {"align": _ALIGN_VALUES},
 }
@@ -147,9 +215,12 @@ _CLEANER: Final = nh3.Cleaner(
 )
 
 
-def render_markdown(source: str) -> str:
-    """Render untrusted Markdown to sanitized, CSP-safe HTML."""
-    return _CLEANER.clean(_MD.render(source))
+def render_markdown(source: str, images: Mapping[str, LocalImage] | None = None) -> str:
+    """Render untrusted Markdown to sanitized, CSP-safe HTML.
+
+    ``images`` describes the library images (by ``<name>.<ext>``) the source may show.
+    """
+    return _CLEANER.clean(_MD.render(source, {"images": dict(images or {})}))
 
 
 # A member's bio is a few lines under their name: emphasis, links, lists and quotes, but no

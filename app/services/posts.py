@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.models import Comment, FormSubmission, Post, PostState, PostStatus, Tag, User, utcnow
-from app.services import submissions
+from app.services import media, submissions
 from app.services.markdown import make_excerpt, render_markdown
 
 SLUG_MAX = 80
@@ -118,7 +118,9 @@ def _apply(
 def _fill(post: Post, *, title: str, body: str, tags: Sequence[str]) -> None:
     post.title = title
     post.body_markdown = body
-    post.body_html = render_markdown(body)
+    shown = media.local_images(body)
+    post.body_html = render_markdown(body, shown)
+    media.link_images(post, shown)
     post.excerpt = make_excerpt(post.body_html)
     post.tags = _tags_named(tags)
     post.updated_at = utcnow()
@@ -143,7 +145,8 @@ def _set_publication(post: Post, status: str, publish_at: datetime | None) -> No
 
 def preview(body: str) -> Markup:
     """The body as it will be published: the same rendering a save stores, and nothing saved."""
-    return Markup(render_markdown(body))  # noqa: S704  (sanitized by render_markdown)
+    rendered = render_markdown(body, media.local_images(body))
+    return Markup(rendered)  # noqa: S704  (sanitized by render_markdown)
 
 
 def create_post(

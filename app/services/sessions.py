@@ -19,6 +19,7 @@ from flask_login import current_user, login_user, logout_user
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.extensions import db, rowcount
+from app.http import ANONYMOUS_ENDPOINTS
 from app.models import EventType, User, UserSession, utcnow
 from app.services import device_cookies, events
 from app.services.events import printable
@@ -133,8 +134,8 @@ def touch_current_session() -> None:
     Bookkeeping, not the reader's request: when the database refuses the write (read-only,
     failing over) the page is served anyway and the failure is logged.
     """
-    if request.endpoint == "static":
-        return  # a static file never restores a sign-in (app/http.py says why)
+    if request.endpoint in ANONYMOUS_ENDPOINTS:
+        return  # a static file or image never restores a sign-in (app/http.py says why)
     record = current_session_record()
     if record is None:
         return

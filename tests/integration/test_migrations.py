@@ -271,3 +271,43 @@ def test_existing_members_get_an_empty_profile_in_utc(empty_database: str) -> No
     finally:
         engine.dispose()
     assert tuple(row) == (None, "", "", None, "UTC")
+
+
+def test_images_in_existing_posts_load_lazily_and_send_no_referrer_elsewhere(
+    empty_database: str,
+) -> None:
+    assert run_flask(empty_database, "db", "upgrade", "e2b7c4a9d105").returncode == 0
+    engine = sa.create_engine(empty_database)
+    bodies = [
+        '<p><img src="https://example.com/a.png" alt="a"> <img src="/static/b.png" alt="b"></p>',
+        "<p>No images, <code>&lt;img&gt;</code> in text.</p>",
+    ]
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                sa.text(
+                    "INSERT INTO users (id, username, username_key, username_skeleton, email,"
+                    " email_key, password_hash, is_admin, is_active, created_at) VALUES (1, 'w',"
+                    " 'w', 'w', 'w@example.com', 'w@example.com', 'x', false, true,"
+                    " '2026-01-01 00:00:00')"
+                )
+            )
+            for number, body in enumerate(bodies, start=1):
+                connection.execute(
+                    sa.text(
+                        "INSERT INTO posts (id, author_id, title, slug, body_markdown, body_html,"
+                        " excerpt, status, created_at, updated_at) VALUES (:id, 1, 't', :slug,"
+                        " 'b', :body, 'b', 'draft', '2026-01-01 00:00:00', '2026-01-01 00:00:00')"
+                    ),
+                    {"id": number, "slug": f"p{number}", "body": body},
+                )
+        assert run_flask(empty_database, "db", "upgrade").returncode == 0
+        with engine.connect() as connection:
+            html = connection.scalars(sa.text("SELECT body_html FROM posts ORDER BY id")).all()
+    finally:
+        engine.dispose()
+    assert html == [
+        '<p><img src="https://example.com/a.png" alt="a" loading="lazy" '
+        'referrerpolicy="no-referrer"> <img src="/static/b.png" alt="b" loading="lazy"></p>',
+        bodies[1],
+    ]

@@ -9,7 +9,7 @@ from urllib.parse import unquote
 
 import pytest
 
-from app.services.markdown import _CLEANER, make_excerpt, render_markdown
+from app.services.markdown import _CLEANER, LocalImage, make_excerpt, render_markdown
 
 XSS_PAYLOADS: list[tuple[str, str]] = [
     ("script-tag", "<script>alert(1)</script>"),
@@ -256,9 +256,82 @@ def test_link_title_relative_and_mailto_urls_are_kept() -> None:
     assert '<a href="mailto:me@example.com" rel="nofollow noopener">b</a>' in html
 
 
-def test_images_keep_src_alt_and_title() -> None:
+def test_images_keep_src_alt_and_title_and_load_lazily() -> None:
     html = render_markdown('![A cat](/static/cat.png "Cat")')
-    assert '<img src="/static/cat.png" alt="A cat" title="Cat">' in html
+    assert '<img src="/static/cat.png" alt="A cat" title="Cat" loading="lazy">' in html
+
+
+RICH_WITHOUT_IMAGES = (
+    "# Title\n\nSome **bold** [link](https://example.com) and `code`, <b>raw</b>.\n\n"
+    "```python\nprint(1)\n```\n\n| a | b |\n|:-|-:|\n| 1 | 2 |\n\n> quote\n\n1. one\n2. two\n"
+)
+# What the renderer made before images were handled (the commit before the media library).
+RICH_WITHOUT_IMAGES_HTML = (
+    '<h2>Title</h2>\n<p>Some <strong>bold</strong> <a href="https://example.com" '
+    'rel="nofollow noopener">link</a> and <code>code</code>, &lt;b&gt;raw&lt;/b&gt;.</p>\n'
+    '<pre><code class="language-python"><span class="nb">print</span><span class="p">(</span>'
+    '<span class="mi">1</span><span class="p">)</span>\n</code></pre>\n<table>\n<thead>\n<tr>\n'
+    '<th align="left">a</th>\n<th align="right">b</th>\n</tr>\n</thead>\n<tbody>\n<tr>\n'
+    '<td align="left">1</td>\n<td align="right">2</td>\n</tr>\n</tbody>\n</table>\n'
+    "<blockquote>\n<p>quote</p>\n</blockquote>\n<ol>\n<li>one</li>\n<li>two</li>\n</ol>\n"
+)
+
+
+def test_a_post_without_images_renders_exactly_as_before() -> None:
+    assert render_markdown(RICH_WITHOUT_IMAGES) == RICH_WITHOUT_IMAGES_HTML
+
+
+def test_an_image_from_another_site_sends_no_referrer() -> None:
+    html = render_markdown("![x](https://example.com/a.png) ![y](//example.com/b.png)")
+    assert (
+        '<img src="https://example.com/a.png" alt="x" loading="lazy" referrerpolicy="no-referrer">'
+    ) in html
+    assert 'src="//example.com/b.png" alt="y" loading="lazy" referrerpolicy="no-referrer"' in html
+
+
+def test_an_http_image_becomes_a_link_to_it() -> None:
+    html = render_markdown("![A chart](http://example.com/chart.png) ![](http://example.com/c.png)")
+    assert "<img" not in html
+    assert '<a href="http://example.com/chart.png" rel="nofollow noopener">A chart</a>' in html
+    assert (
+        '<a href="http://example.com/c.png" rel="nofollow noopener">http://example.com/c.png</a>'
+    ) in html
+
+
+NAME = "0123456789abcdef0123456789abcdef"
+
+
+def test_a_library_image_gets_its_size_and_srcset() -> None:
+    image = LocalImage(f"{NAME}.webp", 1200, 900, (480, 960))
+    html = render_markdown(f"![Plan](/media/{NAME}.webp)", {image.filename: image})
+    assert html == (
+        f'<p><img src="/media/{NAME}.webp" alt="Plan" loading="lazy" width="1200" height="900" '
+        f'srcset="/media/{NAME}-480.webp 480w, /media/{NAME}-960.webp 960w, '
+        f'/media/{NAME}.webp 1200w" sizes="(max-width: 42rem) 100vw, 42rem"></p>\n'
+    )
+    small = LocalImage(f"{NAME}.png", 300, 200, ())
+    html = render_markdown(f"![](/media/{NAME}.png)", {small.filename: small})
+    assert 'width="300" height="200"' in html
+    assert "srcset" not in html
+
+
+@pytest.mark.parametrize(
+    ("attributes", "kept"),
+    [
+        ('loading="eager"', ""),
+        ('referrerpolicy="unsafe-url"', ""),
+        ('width="100%"', ""),
+        ('srcset="https://evil.example/x.png 1w"', ""),
+        ('sizes="100vw"', ""),
+        ('style="width:1px"', ""),
+        ('loading="lazy" width="10"', 'loading="lazy" width="10"'),
+    ],
+)
+def test_the_sanitizer_admits_only_the_image_attributes_the_renderer_writes(
+    attributes: str, kept: str
+) -> None:
+    cleaned = _CLEANER.clean(f'<img src="/a.png" {attributes}>')
+    assert cleaned == f'<img src="/a.png"{" " + kept if kept else ""}>'
 
 
 def test_disallowed_scheme_link_loses_href() -> None:

@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+from typing import Any
+
+from flask import request
+from werkzeug.datastructures import FileStorage
+from wtforms import FileField, SubmitField
+from wtforms.validators import ValidationError
+
+from app.forms import CreateForm, Form
+from app.services.images import ACCEPTED_NAMES
+
+ACCEPT = "image/jpeg,image/png,image/webp,image/gif,image/avif"
+
+
+class ImageFileForm(Form):
+    """A form with one image file; the file comes from ``request.files``, never the text."""
+
+    image = FileField("Image", description=f"{ACCEPTED_NAMES}.")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.is_submitted():
+            self.image.data = request.files.get("image")
+
+    def validate_image(self, field: FileField) -> None:
+        if not isinstance(field.data, FileStorage) or not field.data.filename:
+            raise ValidationError("Choose an image file to upload.")
+
+
+class UploadForm(CreateForm, ImageFileForm):
+    """The library's upload: sent at most once."""
+
+    submit = SubmitField("Upload")
+
+
+class AvatarForm(ImageFileForm):
+    submit = SubmitField("Use this picture")
