@@ -143,7 +143,7 @@ def avatar() -> Response | tuple[str, int]:
             add_error(form.image, refused.message)
         else:
             flash("Your picture is saved.", "success")
-            return redirect(url_for("media.avatar"))
+            return redirect(url_for("profiles.edit"))
     page = render_template(
         "media/avatar.html",
         form=form,
@@ -158,7 +158,7 @@ def avatar() -> Response | tuple[str, int]:
 def remove_avatar() -> Response:
     media.clear_avatar(current_user)
     flash("Your picture is removed.", "info")
-    return redirect(url_for("media.avatar"))
+    return redirect(url_for("profiles.edit"))
 
 
 @bp.app_template_global("avatar_url")

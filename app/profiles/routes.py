@@ -4,7 +4,8 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from werkzeug import Response
 
-from app.forms import add_error, form_status
+from app.forms import Form, add_error, form_status
+from app.media.forms import ACCEPT, AvatarForm
 from app.models import User
 from app.profiles.forms import ProfileForm
 from app.services import profiles
@@ -32,7 +33,14 @@ def edit() -> Response | tuple[str, int]:
         else:
             flash("Your profile is saved.", "success")
             return redirect(url_for("profiles.edit"))
-    return render_template("profiles/edit.html", form=form), form_status(form)
+    page = render_template(
+        "profiles/edit.html",
+        form=form,
+        avatar_form=AvatarForm(formdata=None),
+        remove_form=Form(formdata=None),
+        accept=ACCEPT,
+    )
+    return page, form_status(form)
 
 
 @bp.app_template_filter("initials")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 import xml.etree.ElementTree as ET
 from html import unescape
@@ -16,7 +17,8 @@ from app.extensions import db
 from app.models import User
 from app.services import posts
 from tests.factories import create_post, create_user
-from tests.helpers import AuthActions, submit
+from tests.helpers import AuthActions, csrf_token, submit
+from tests.images import photo
 from tests.integration.test_reading import counted_statements
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -396,3 +398,32 @@ def test_the_form_page_stays_within_the_query_budget(app: Flask, writer: FlaskCl
     with counted_statements(app) as statements:
         assert writer.get(FORM).status_code == 200
     assert len(statements) <= 4, statements
+
+
+def test_a_picture_from_the_profile_page_replaces_the_initials_everywhere(
+    app: Flask, writer: FlaskClient
+) -> None:
+    """The profile form's picture section uploads through the image pipeline; then the profile,
+    the public page and every byline show the picture (the small copy in bylines)."""
+    page = writer.get(FORM).text
+    assert 'action="/account/avatar" enctype="multipart/form-data"' in page
+    assert 'class="avatar avatar-96 avatar-hue-' in page  # initials until then
+    files = {"image": (io.BytesIO(photo(300, 200)), "me.jpg", "image/jpeg")}
+    sent = writer.post(
+        "/account/avatar",
+        data={"csrf_token": csrf_token(page), **files},
+        content_type="multipart/form-data",
+        headers={"Referer": FORM},
+    )
+    assert sent.status_code == 302
+    assert sent.headers["Location"] == FORM
+    avatar = _member(app, "writer").avatar
+    assert avatar is not None
+    name, ext = avatar.split(".")
+    assert f'<img class="avatar avatar-96" src="/media/{avatar}"' in writer.get(FORM).text
+    public = writer.get("/users/writer").text
+    assert f'<img class="avatar avatar-96" src="/media/{avatar}"' in public
+    assert f'<img class="avatar avatar-32" src="/media/{name}-64.{ext}"' in public
+    home = writer.get("/").text
+    assert f'src="/media/{name}-64.{ext}"' in home
+    assert writer.get(f"/media/{name}-64.{ext}").status_code == 200
