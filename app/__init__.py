@@ -212,6 +212,7 @@ def register_blueprints(app: Flask) -> None:
     from app.auth import bp as auth_bp
     from app.errors import bp as errors_bp
     from app.main import bp as main_bp
+    from app.notifications import bp as notifications_bp
     from app.posts import bp as posts_bp
 
     app.register_blueprint(errors_bp)
@@ -220,6 +221,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(account_bp, url_prefix="/account")
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(notifications_bp)
 
 
 def register_cli(app: Flask) -> None:

@@ -24,7 +24,7 @@ PERMISSIONS_POLICY = (
 )
 HSTS = "max-age=31536000; includeSubDomains"
 # Blueprints whose pages carry account data or one-time form tokens.
-PRIVATE_BLUEPRINTS = frozenset({"auth", "admin", "account"})
+PRIVATE_BLUEPRINTS = frozenset({"auth", "admin", "account", "notifications"})
 
 
 def set_security_headers(response: Response) -> Response:

@@ -59,6 +59,9 @@ class User(UserMixin, Model):
     is_active: so.Mapped[bool] = so.mapped_column(default=True, server_default=sa.true())
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
     last_login_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+    # Mail me about comments on my posts / replies to my comments (app/services/notifications.py).
+    notify_comments: so.Mapped[bool] = so.mapped_column(default=True, server_default=sa.true())
+    notify_replies: so.Mapped[bool] = so.mapped_column(default=True, server_default=sa.true())
 
     sessions: so.WriteOnlyMapped[UserSession] = so.relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True
@@ -181,7 +184,12 @@ class Post(Model):
 
 
 class Comment(Model):
-    """A plain-text comment; ``is_hidden`` is set by moderators."""
+    """A plain-text comment; ``is_hidden`` is set by moderators.
+
+    A reply has a ``parent``: always a top-level comment (one level of threading). A thread
+    lives and dies with its first comment: deleting it deletes its replies (ON DELETE CASCADE),
+    and while it is hidden its replies are not shown either.
+    """
 
     __tablename__ = "comments"
 
@@ -195,9 +203,16 @@ class Comment(Model):
     body: so.Mapped[str] = so.mapped_column(sa.Text)
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
     is_hidden: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
+    parent_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("comments.id", ondelete="CASCADE"), index=True
+    )
 
     post: so.Mapped[Post] = so.relationship(back_populates="comments")
     author: so.Mapped[User] = so.relationship(back_populates="comments")
+    parent: so.Mapped[Comment | None] = so.relationship(remote_side=[id], back_populates="replies")
+    replies: so.WriteOnlyMapped[Comment] = so.relationship(
+        back_populates="parent", cascade="all, delete-orphan", passive_deletes=True
+    )
 
     def __repr__(self) -> str:
         return f"<Comment {self.id} on post {self.post_id}>"
