@@ -119,6 +119,7 @@ PRIVATE_MODELS = (
 PRIVATE_USER_COLUMNS = frozenset(
     {"id", "username_key", "username_skeleton", "email", "email_key", "password_hash", "is_admin"}
     | {"created_at", "last_login_at", "time_zone"}
+    | {"notify_comments", "notify_replies"}
 )
 # Session keys Flask-Login and the flash check read on every request: nothing personal for a
 # visitor who is not signed in. Reading any other key makes the page personal.

@@ -68,6 +68,9 @@ class User(UserMixin, Model):
     time_zone: so.Mapped[str] = so.mapped_column(sa.String(64), default="UTC", server_default="UTC")
     # The file name of the member's avatar in the media library ("<name>.<ext>"), if any.
     avatar: so.Mapped[str | None] = so.mapped_column(sa.String(40))
+    # Mail me about comments on my posts / replies to my comments (app/services/notifications.py).
+    notify_comments: so.Mapped[bool] = so.mapped_column(default=True, server_default=sa.true())
+    notify_replies: so.Mapped[bool] = so.mapped_column(default=True, server_default=sa.true())
 
     sessions: so.WriteOnlyMapped[UserSession] = so.relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True
@@ -241,7 +244,12 @@ class Post(Model):
 
 
 class Comment(Model):
-    """A plain-text comment; ``is_hidden`` is set by moderators."""
+    """A plain-text comment; ``is_hidden`` is set by moderators.
+
+    A reply has a ``parent``: always a top-level comment (one level of threading). A thread
+    lives and dies with its first comment: deleting it deletes its replies (ON DELETE CASCADE),
+    and while it is hidden its replies are not shown either.
+    """
 
     __tablename__ = "comments"
 
@@ -255,9 +263,16 @@ class Comment(Model):
     body: so.Mapped[str] = so.mapped_column(sa.Text)
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
     is_hidden: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
+    parent_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("comments.id", ondelete="CASCADE"), index=True
+    )
 
     post: so.Mapped[Post] = so.relationship(back_populates="comments")
     author: so.Mapped[User] = so.relationship(back_populates="comments")
+    parent: so.Mapped[Comment | None] = so.relationship(remote_side=[id], back_populates="replies")
+    replies: so.WriteOnlyMapped[Comment] = so.relationship(
+        back_populates="parent", cascade="all, delete-orphan", passive_deletes=True
+    )
 
     def __repr__(self) -> str:
         return f"<Comment {self.id} on post {self.post_id}>"

@@ -3,12 +3,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from wtforms import RadioField, StringField, SubmitField, TextAreaField
+from wtforms import IntegerField, RadioField, StringField, SubmitField, TextAreaField
 
 # New in WTForms 3.3; types-WTForms still describes 3.2.
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
-from wtforms.validators import DataRequired, Length, ValidationError
-from wtforms.widgets import DateTimeLocalInput
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.widgets import DateTimeLocalInput, HiddenInput
 
 from app.forms import CreateForm, Form, plain_text
 from app.models import Post, PostState, PostStatus, utcnow
@@ -125,4 +125,17 @@ class CommentForm(CreateForm):
             plain_text,
         ],
     )
+    # The id of the comment this one answers (the reply form under a thread); empty otherwise.
+    reply_to = IntegerField(widget=HiddenInput(), validators=[Optional()])
     submit = SubmitField("Post comment")
+
+
+# Shown when the comment a reply answers is not on the page (any more): after a POST, and after
+# following an old "Reply" link.
+CANNOT_REPLY = (
+    "The comment you are answering is no longer shown here, so your reply was not posted. "
+    "Your text is kept below: you can post it as a new comment."
+)
+REPLY_GONE = (
+    "The comment you wanted to answer is no longer shown here. You can write a new comment."
+)

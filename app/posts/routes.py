@@ -8,7 +8,7 @@ from app.extensions import limiter
 from app.forms import INVALID_FORM, entered, form_status
 from app.lookups import get_or_404
 from app.models import Comment, Post, User, utcnow
-from app.posts.forms import CommentForm, NewPostForm, PostForm
+from app.posts.forms import CANNOT_REPLY, REPLY_GONE, CommentForm, NewPostForm, PostForm
 from app.services import posts, rate_limits
 from app.services.submissions import AlreadySubmitted
 from app.timezones import local_label, member_zone
@@ -89,15 +89,20 @@ def show(slug: str) -> str:
     post = _post_or_404(slug)
     # Only members get a form: building one puts a CSRF token in the session.
     form = CommentForm(formdata=None) if current_user.is_authenticated else None
+    if form is not None:  # "Reply" links add ?reply_to=<comment id>#reply
+        form.reply_to.data = request.args.get("reply_to", type=int)
     return _post_page(post, form)
 
 
 def _post_page(post: Post, comment_form: CommentForm | None) -> str:
+    threads = posts.comment_threads(post)
     return render_template(
         "posts/show.html",
         post=post,
-        comments=posts.visible_comments(post),
+        threads=threads,
+        comment_count=sum(1 + len(thread.replies) for thread in threads),
         comment_form=comment_form,
+        replying_to=_reply_target(threads, comment_form),
         can_edit=posts.can_edit(_viewer(), post),
         publishes=_publication_time(post) if post.is_scheduled else None,
     )
@@ -113,6 +118,26 @@ def _saved(post: Post, message: str) -> tuple[str, str]:
     if post.is_scheduled:
         return f"Scheduled: it will be published on {_publication_time(post)}.", "success"
     return message, "success"
+
+
+def _reply_target(threads: list[posts.Thread], form: CommentForm | None) -> Comment | None:
+    """The shown comment the form answers; if it is not shown, the form is for a new comment."""
+    if form is None or (form.reply_to.data is None and not any(form.reply_to.raw_data or [])):
+        return None
+    shown = (comment for thread in threads for comment in (thread.comment, *thread.replies))
+    target = next((comment for comment in shown if comment.id == form.reply_to.data), None)
+    if target is None:
+        _forget_reply(form, CANNOT_REPLY if form.is_submitted() else REPLY_GONE)
+        return None
+    form.body.label.text = f"Your reply to {target.author.username}"
+    if target.parent_id is not None and not form.body.data:
+        form.body.data = f"@{target.author.username} "  # a reply to a reply joins its thread
+    return target
+
+
+def _forget_reply(form: CommentForm, message: str) -> None:
+    form.reply_to.data, form.reply_to.raw_data = None, []
+    form.form_errors.append(message)
 
 
 @bp.route("/posts/<slug>/edit", methods=["GET", "POST"])
@@ -154,12 +179,19 @@ def comment(slug: str) -> Response | tuple[str, int]:
     if form.validate_on_submit():
         try:
             added = posts.add_comment(
-                post, current_user, entered(form.body), submission=form.submission_token.data
+                post,
+                current_user,
+                entered(form.body),
+                reply_to=form.reply_to.data,
+                submission=form.submission_token.data,
             )
         except AlreadySubmitted as earlier:
             rate_limits.nothing_created()
             return redirect(earlier.location)
-        flash("Comment posted.", "success")
+        except posts.CannotReply:
+            _forget_reply(form, CANNOT_REPLY)
+            return _post_page(post, form), INVALID_FORM
+        flash("Reply posted." if added.parent_id else "Comment posted.", "success")
         return redirect(url_for("posts.show", slug=post.slug, _anchor=f"comment-{added.id}"))
     return _post_page(post, form), INVALID_FORM
 

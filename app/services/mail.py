@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Sequence
+from email.message import Message
 from typing import Any
 
 import sqlalchemy as sa
@@ -24,8 +25,8 @@ from flask_mailman import EmailMessage, EmailMultiAlternatives
 from flask_mailman.backends.base import BaseEmailBackend
 
 from app.extensions import db
-from app.models import EventType, OutboxMessage, User
-from app.services import events, tokens
+from app.models import Comment, EventType, OutboxMessage, User
+from app.services import events, notifications, tokens
 from app.urls import absolute_url
 
 
@@ -41,6 +42,39 @@ class TerminalEmailBackend(BaseEmailBackend):
             )
             sys.stdout.flush()
         return len(email_messages)
+
+
+class _OneLine:
+    """A header value written as it is, on one line (RFC 5322 allows 998 characters)."""
+
+    def __init__(self, value: str) -> None:
+        self.value = value
+
+    def __str__(self) -> str:
+        return self.value
+
+    def encode(self, linesep: str = "\n", maxlinelen: int | None = None) -> str:
+        return self.value
+
+
+class NoticeMessage(EmailMultiAlternatives):
+    """A notification with an unsubscribe link in its ``List-Unsubscribe`` header.
+
+    Python's mail generator (the compat32 policy Flask-Mailman uses) folds a header longer than
+    78 characters, and a signed link has no space to fold at, so it would become RFC 2047
+    encoded words, which are not a URL to anyone reading RFC 2369's ``<…>``. The header is
+    therefore written on one line.
+    """
+
+    def message(self) -> Message:
+        message = super().message()
+        for name in ("List-Unsubscribe",):
+            value = str(message[name])
+            del message[name]
+            # Message's own __setitem__: Flask-Mailman's would turn the value back into a str.
+            # (typeshed cannot tell which header value type a compat32 message takes.)
+            Message.__setitem__(message, name, _OneLine(value))  # type: ignore[misc]
+        return message
 
 
 # Enqueueing (in the request, inside the caller's transaction) -----------------------------------
@@ -75,6 +109,19 @@ def enqueue_password_reset(email: str, *, ip_address: str | None, user_agent: st
     _enqueue("password_reset", email, ip_address=ip_address, user_agent=user_agent)
 
 
+def enqueue_comment_notices(comment: Comment, replied_to: Comment | None) -> None:
+    """Tell the post's author of ``comment``, and the author of the comment it answers (a
+    flushed comment: its id goes in the row). The worker checks again before sending."""
+    for kind, member in notifications.recipients(comment, replied_to):
+        _enqueue(
+            kind,
+            member.email,
+            user_id=member.id,
+            comment_id=comment.id,
+            replied_to_id=replied_to.id if replied_to is not None else None,
+        )
+
+
 # Composing (in the worker, at send time) ---------------------------------------------------------
 
 SUBJECTS = {
@@ -82,18 +129,29 @@ SUBJECTS = {
     "email_changed": "Your email address was changed",
     "email_confirm": "Confirm your new email address",
     "password_reset": "Reset your password",
+    notifications.POST_COMMENT: "{commenter} commented on “{title}”",
+    notifications.COMMENT_REPLY: "{commenter} replied to your comment on “{title}”",
 }
 
 
-def _message(row: OutboxMessage, to: str, **context: object) -> EmailMultiAlternatives:
+def _message(
+    row: OutboxMessage,
+    to: str,
+    *,
+    subject: str | None = None,
+    headers: dict[str, str] | None = None,
+    message_class: type[EmailMultiAlternatives] = EmailMultiAlternatives,
+    **context: object,
+) -> EmailMultiAlternatives:
     """Render ``mail/<kind>.txt`` and ``.html`` into one message to ``to``."""
     site = current_app.config["SITE_NAME"]
     context = {"site_name": site, **context}
-    message = EmailMultiAlternatives(
-        subject=f"[{site}] {SUBJECTS[row.kind]}",
+    message = message_class(
+        subject=f"[{site}] {subject or SUBJECTS[row.kind]}",
         body=render_template(f"mail/{row.kind}.txt", **context),
         from_email=current_app.config["MAIL_DEFAULT_SENDER"],
         to=[to],
+        headers=headers,
     )
     message.attach_alternative(render_template(f"mail/{row.kind}.html", **context), "text/html")
     return message
@@ -142,11 +200,51 @@ def _password_reset(row: OutboxMessage) -> EmailMultiAlternatives | None:
     return _message(row, user.email, user=user, url=url)
 
 
+def _comment_notice(row: OutboxMessage) -> EmailMultiAlternatives | None:
+    """A new comment on the recipient's post, or a reply to their comment, if it is still
+    public, still theirs to hear of and still wanted (``notifications.still_wanted``)."""
+    recipient = db.session.get(User, row.payload.get("user_id") or 0)
+    comment = db.session.get(Comment, row.payload.get("comment_id") or 0)
+    replied_to_id = row.payload.get("replied_to_id")
+    replied_to = db.session.get(Comment, replied_to_id) if replied_to_id else None
+    if recipient is None or comment is None:
+        return None
+    if not notifications.still_wanted(row.kind, recipient, comment, replied_to):
+        return None
+    topic = notifications.KIND_TOPIC[row.kind]
+    token = tokens.make_unsubscribe_token(recipient.id, topic)
+    unsubscribe_url = absolute_url("notifications.unsubscribe", token=token)
+    post = comment.post
+    # A header holds one line: the title's line breaks, if any, become spaces.
+    title = " ".join(post.title.split())
+    subject = SUBJECTS[row.kind].format(commenter=comment.author.username, title=title)
+    return _message(
+        row,
+        recipient.email,  # the address the member has now
+        subject=subject,
+        message_class=NoticeMessage,
+        # RFC 8058: mail providers offer an "Unsubscribe" button that POSTs to the link.
+        headers={
+            "List-Unsubscribe": f"<{unsubscribe_url}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        },
+        user=recipient,
+        commenter=comment.author.username,
+        title=title,
+        text=notifications.excerpt(comment.body),
+        url=absolute_url("posts.show", slug=post.slug, _anchor=f"comment-{comment.id}"),
+        unsubscribe_url=unsubscribe_url,
+        settings_url=absolute_url("notifications.settings"),
+    )
+
+
 COMPOSERS: dict[str, Callable[[OutboxMessage], EmailMultiAlternatives | None]] = {
     "password_changed": _notice,
     "email_changed": _notice,
     "email_confirm": _email_confirm,
     "password_reset": _password_reset,
+    notifications.POST_COMMENT: _comment_notice,
+    notifications.COMMENT_REPLY: _comment_notice,
 }
 
 

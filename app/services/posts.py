@@ -6,6 +6,7 @@ import re
 import secrets
 import unicodedata
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -14,8 +15,9 @@ from markupsafe import Markup
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
+from app.lookups import possible_id
 from app.models import Comment, FormSubmission, Post, PostState, PostStatus, Tag, User, utcnow
-from app.services import media, submissions
+from app.services import mail, media, submissions
 from app.services.markdown import make_excerpt, render_markdown
 
 SLUG_MAX = 80
@@ -244,12 +246,31 @@ def delete_post(post: Post) -> None:
     db.session.commit()
 
 
-def add_comment(post: Post, author: User, body: str, *, submission: str | None = None) -> Comment:
-    """Save a comment and commit; ``AlreadySubmitted`` if its form's token was used before."""
+class CannotReply(Exception):
+    """The comment a reply answers is not one readers of the post can see (any more)."""
+
+
+def add_comment(
+    post: Post,
+    author: User,
+    body: str,
+    *,
+    reply_to: int | None = None,
+    submission: str | None = None,
+) -> Comment:
+    """Save a comment, queue its notifications (``app/services/notifications.py``) and commit.
+
+    ``reply_to`` is the id of the comment it answers: the reply joins that comment's thread
+    (one level: under the thread's first comment); ``CannotReply`` if it is not a comment shown
+    on ``post``. ``AlreadySubmitted`` if the form's token was used before.
+    """
     submissions.check(author, submission)
-    comment = Comment(post=post, author=author, body=body)
+    answered = None if reply_to is None else _shown_comment_of(post, reply_to)
+    parent_id = None if answered is None else answered.parent_id or answered.id
+    comment = Comment(post=post, author=author, body=body, parent_id=parent_id)
     db.session.add(comment)
     db.session.flush()  # its id, for the link back to it
+    mail.enqueue_comment_notices(comment, answered)
     submissions.record(author, submission, f"/posts/{post.slug}#comment-{comment.id}")
     try:
         db.session.commit()
@@ -260,7 +281,15 @@ def add_comment(post: Post, author: User, body: str, *, submission: str | None =
     return comment
 
 
+def _shown_comment_of(post: Post, comment_id: int) -> Comment:
+    found = db.session.get(Comment, comment_id) if possible_id(comment_id) else None
+    if found is None or found.post_id != post.id or not comment_is_shown(found):
+        raise CannotReply
+    return found
+
+
 def delete_comment(comment: Comment) -> None:
+    """Delete a comment; replies to it go with it (ON DELETE CASCADE)."""
     db.session.delete(comment)
     db.session.commit()
 
@@ -340,6 +369,35 @@ def post_by_slug(slug: str) -> Post | None:
         .where(Post.slug == slug)
         .options(so.joinedload(Post.author), so.selectinload(Post.tags))
     )
+
+
+def comment_is_shown(comment: Comment) -> bool:
+    """Whether a reader of the post sees ``comment``: neither it nor the first comment of its
+    thread is hidden, and their authors are active (as ``comment_threads`` shows them)."""
+    thread = [comment] if comment.parent is None else [comment, comment.parent]
+    return all(not each.is_hidden and each.author.is_active for each in thread)
+
+
+@dataclass
+class Thread:
+    """A top-level comment and the replies to it, oldest first."""
+
+    comment: Comment
+    replies: list[Comment] = field(default_factory=list)
+
+    def __contains__(self, comment_id: object) -> bool:
+        return comment_id in {self.comment.id, *(reply.id for reply in self.replies)}
+
+
+def comment_threads(post: Post) -> list[Thread]:
+    """The comments readers see, as threads. While a thread's first comment is hidden (or its
+    author deactivated), its replies are not shown either. Still one query."""
+    comments = visible_comments(post)
+    threads = {each.id: Thread(each) for each in comments if each.parent_id is None}
+    for reply in comments:
+        if reply.parent_id is not None and reply.parent_id in threads:
+            threads[reply.parent_id].replies.append(reply)
+    return list(threads.values())
 
 
 def visible_comments(post: Post) -> list[Comment]:

@@ -1,4 +1,4 @@
-"""Signed, expiring, single-use links (password reset, email change).
+"""Signed, expiring links: single-use ones (password reset, email change) and unsubscribe links.
 
 A token carries the user id and a fingerprint of the account's state (its password hash and
 its email address), signed with SECRET_KEY (HMAC-SHA256, so it cannot be guessed or forged: far
@@ -6,6 +6,10 @@ more than 128 bits). Setting a password or changing the email changes the state,
 token, and every other one made before, stops working: a password reset kills a pending email
 change (which a hijacked session may have asked for), and an email change kills reset links.
 Django's ``contrib.auth.tokens`` binds its tokens the same way.
+
+An unsubscribe link (in every notification mail) is bound to its purpose and to one member and
+one kind of mail, not to the account's state: all it can do is turn that kind of mail off, so it
+keeps working after a password change, for as long as an old mail may be read.
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ RESET_SALT = "inkwell.password-reset"
 RESET_MAX_AGE_SECONDS = 3600
 EMAIL_SALT = "inkwell.email-change"
 EMAIL_MAX_AGE_SECONDS = 24 * 3600
+UNSUBSCRIBE_SALT = "inkwell.unsubscribe"
+UNSUBSCRIBE_MAX_AGE_SECONDS = 365 * 24 * 3600
 MAX_TOKEN_LENGTH = 1024
 
 
@@ -86,3 +92,18 @@ def email_change_for_token(token: str) -> tuple[User, str] | None:
     user = _current_user_for(payload)
     new_email = payload.get("new") if payload else None
     return (user, new_email) if user is not None and isinstance(new_email, str) else None
+
+
+def make_unsubscribe_token(user_id: int, topic: str) -> str:
+    """A link that turns off ``topic`` (a kind of notification) for one member."""
+    return _serializer(UNSUBSCRIBE_SALT).dumps({"user": user_id, "topic": topic})
+
+
+def unsubscribe_for_token(token: str) -> tuple[User, str] | None:
+    """(member, topic) for a valid unsubscribe token of an account that still exists; else None."""
+    payload = _load(token, UNSUBSCRIBE_SALT, UNSUBSCRIBE_MAX_AGE_SECONDS)
+    topic = payload.get("topic") if payload else None
+    if payload is None or not isinstance(topic, str):
+        return None
+    user = db.session.get(User, payload["user"])
+    return (user, topic) if user is not None else None

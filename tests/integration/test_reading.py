@@ -266,6 +266,8 @@ def _statements_for(app: Flask, client: FlaskClient, path: str) -> int:
 
 
 PAGES = ["/", "/posts/post-1", "/tags/python", "/users/writer", "/feed.xml", "/search?q=post"]
+# The post page with the reply form under a thread (members only; the same page for others).
+REPLY_PAGE = "/posts/post-1?reply_to=1"
 
 
 @pytest.mark.parametrize("signed_in", [False, True], ids=["anonymous", "member"])
@@ -283,7 +285,9 @@ def test_sql_statements_per_page_do_not_grow_with_data(app: Flask, signed_in: bo
 
             post = db.session.scalar(sa.select(Post).where(Post.slug == slug))
             for index in range(count):
-                posts.add_comment(post, create_user(f"c{slug[-1]}{index}_{count}"), "hello")
+                commenter = create_user(f"c{slug[-1]}{index}_{count}")
+                reply_to = 1 if index % 2 else None  # every other one answers the first
+                posts.add_comment(post, commenter, "hello", reply_to=reply_to)
 
     _seed_posts(app, 3, tags=("python", "web"))
     with app.app_context():  # bylines with a display name and avatar initials cost no query
@@ -293,10 +297,10 @@ def test_sql_statements_per_page_do_not_grow_with_data(app: Flask, signed_in: bo
             writer, display_name="The Writer", bio="*Hi*", website="example.com", time_zone="UTC"
         )
     comment_on("post-1", 2)
-    small = {path: _statements_for(app, client, path) for path in PAGES}
+    small = {path: _statements_for(app, client, path) for path in [*PAGES, REPLY_PAGE]}
     _seed_posts(app, 27, author="second", tags=("python", "flask", "web"))
     comment_on("post-1", 5)
-    large = {path: _statements_for(app, client, path) for path in PAGES}
+    large = {path: _statements_for(app, client, path) for path in [*PAGES, REPLY_PAGE]}
     assert small == large
     budget = 4 if signed_in else 3  # signed in: +1 to load the session and its user
     assert all(count <= budget for count in large.values()), large

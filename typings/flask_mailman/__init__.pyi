@@ -1,6 +1,7 @@
 # Flask-Mailman 1.1 ships no type hints: the part of its API that Inkwell uses, typed.
 # Checked against the installed package by `make test` (mypy's stubtest).
 from collections.abc import Sequence
+from email.message import Message
 from typing import Any
 
 from flask import Flask
@@ -28,6 +29,7 @@ class EmailMessage:
         cc: Sequence[str] | None = None,
         reply_to: Sequence[str] | None = None,
     ) -> None: ...
+    def message(self) -> Message: ...
     def send(self, fail_silently: bool = False) -> int: ...
 
 class EmailMultiAlternatives(EmailMessage):

@@ -1,15 +1,19 @@
 # Flask-WTF 1.3 ships no type hints: the part of its API that Inkwell uses, typed on top of
 # WTForms' own stubs (types-WTForms). Checked against the installed package by `make test`.
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
-from flask import Flask
+from flask import Blueprint, Flask
 from markupsafe import Markup
 from wtforms import Form
 from wtforms.meta import _MultiDictLike
 
+_Exempt = TypeVar("_Exempt", bound=Callable[..., Any] | Blueprint | str)
+
 class CSRFProtect:
     def __init__(self, app: Flask | None = None) -> None: ...
     def init_app(self, app: Flask) -> None: ...
+    def exempt(self, view: _Exempt) -> _Exempt: ...
 
 class FlaskForm(Form):
     # Left out, ``formdata`` is the request's form on a POST (and None otherwise).
