@@ -8,7 +8,7 @@ from wtforms.validators import DataRequired, Length, ValidationError
 
 from app.forms import CreateForm, Form, plain_text
 from app.models import PostStatus
-from app.services.posts import TAG_MAX, TAGS_PER_POST, parse_tags
+from app.services.tags import TAG_MAX, TAGS_PER_POST, InvalidTags, parse_tags
 
 TITLE_MAX = 200
 BODY_MAX = 100_000
@@ -49,8 +49,10 @@ class PostForm(Form):
     submit = SubmitField("Save")
 
     def validate_tags(self, field: StringField) -> None:
-        if len(parse_tags(field.data or "")) > TAGS_PER_POST:
-            raise ValidationError(f"Use at most {TAGS_PER_POST} tags.")
+        try:
+            parse_tags(field.data or "")
+        except InvalidTags as invalid:
+            raise ValidationError(str(invalid)) from invalid
 
 
 class NewPostForm(CreateForm, PostForm):

@@ -9,7 +9,7 @@ from app.forms import INVALID_FORM, entered, form_status
 from app.lookups import get_or_404
 from app.models import Comment, Post, User
 from app.posts.forms import CommentForm, NewPostForm, PostForm
-from app.services import posts, rate_limits
+from app.services import posts, rate_limits, tags
 from app.services.submissions import AlreadySubmitted
 
 bp = Blueprint("posts", __name__)
@@ -61,7 +61,7 @@ def new() -> Response | tuple[str, int]:
                 current_user,
                 title=entered(form.title),
                 body=entered(form.body),
-                tags=posts.parse_tags(form.tags.data or ""),
+                tags=tags.parse_tags(form.tags.data or ""),
                 status=form.status.data,
                 submission=form.submission_token.data,
             )
@@ -104,7 +104,7 @@ def edit(slug: str) -> Response | tuple[str, int]:
             post,
             title=entered(form.title),
             body=entered(form.body),
-            tags=posts.parse_tags(form.tags.data or ""),
+            tags=tags.parse_tags(form.tags.data or ""),
             status=form.status.data,
         )
         flash("Post updated.", "success")

@@ -12,15 +12,14 @@ import sqlalchemy.orm as so
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
-from app.models import Comment, FormSubmission, Post, PostStatus, Tag, User, utcnow
+from app.models import Comment, FormSubmission, Post, PostStatus, User, utcnow
 from app.services import submissions
 from app.services.markdown import make_excerpt, render_markdown
+from app.services.tags import tags_named
 
 SLUG_MAX = 80
 # Paths under /posts/ that a slug must never take.
 RESERVED_SLUGS = frozenset({"new"})
-TAG_MAX = 40
-TAGS_PER_POST = 10
 # Private slugs end in a random suffix: lower-case letters and digits that cannot be misread.
 SUFFIX_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 SUFFIX_LENGTH = 6
@@ -59,34 +58,6 @@ def _readable_slug(title: str) -> str | None:
     return slug if taken is None else None
 
 
-def parse_tags(raw: str) -> list[str]:
-    """Comma-separated input → normalized, de-duplicated tag names, in the order given."""
-    names: list[str] = []
-    for part in raw.split(","):
-        name = _joined_words(part, TAG_MAX)
-        if name and name not in names:
-            names.append(name)
-    return names
-
-
-def _tags_named(names: Sequence[str]) -> list[Tag]:
-    """The Tag rows for ``names``, creating missing ones (safe against a concurrent creator)."""
-    if not names:
-        return []
-    existing = {t.name: t for t in db.session.scalars(sa.select(Tag).where(Tag.name.in_(names)))}
-    for name in names:
-        if name in existing:
-            continue
-        try:
-            with db.session.begin_nested():
-                tag = Tag(name=name)
-                db.session.add(tag)
-            existing[name] = tag
-        except IntegrityError:
-            existing[name] = db.session.scalars(sa.select(Tag).where(Tag.name == name)).one()
-    return [existing[name] for name in names]
-
-
 def _apply(post: Post, *, title: str, body: str, tags: Sequence[str], status: str) -> None:
     with db.session.no_autoflush:  # the tag queries must not flush a half-filled post
         _fill(post, title=title, body=body, tags=tags, status=status)
@@ -98,7 +69,7 @@ def _fill(post: Post, *, title: str, body: str, tags: Sequence[str], status: str
     post.body_markdown = body
     post.body_html = render_markdown(body)
     post.excerpt = make_excerpt(post.body_html)
-    post.tags = _tags_named(tags)
+    post.tags = tags_named(tags)
     post.status = status
     post.updated_at = now
     if status == PostStatus.PUBLISHED and post.published_at is None:

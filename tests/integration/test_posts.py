@@ -61,7 +61,7 @@ def test_write_a_published_post_with_markdown_and_tags(app: Flask, client: Flask
     assert post.published_at is not None
     with app.app_context():
         names = [t.name for t in db.session.scalars(sa.select(Tag).order_by(Tag.name))]
-    assert names == ["python", "web"]
+    assert names == ["Python", "web"]  # as first written; "python" is the same tag
     assert "Café au lait" in client.get("/").text
     assert client.get("/tags/python").status_code == 200
 
