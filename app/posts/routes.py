@@ -10,9 +10,12 @@ from app.lookups import get_or_404
 from app.models import Comment, Post, User
 from app.posts.forms import CommentForm, NewPostForm, PostForm
 from app.services import posts, rate_limits, tags
+from app.services.markdown import linkify_text
 from app.services.submissions import AlreadySubmitted
 
 bp = Blueprint("posts", __name__)
+# Comments are plain text: escaped, with their bare addresses as links.
+bp.add_app_template_filter(linkify_text, "linkify")
 
 
 def _viewer() -> User | None:

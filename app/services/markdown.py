@@ -1,6 +1,7 @@
 """Markdown → sanitized HTML for post bodies, and plain-text excerpts of that HTML.
 
-Pipeline: markdown-it-py (CommonMark, raw HTML disabled, plus ``table`` and ``strikethrough``)
+Pipeline: markdown-it-py (CommonMark, raw HTML disabled, plus ``table``, ``strikethrough`` and
+``linkify``: bare ``http(s)://``, ``mailto:`` and ``www.`` addresses become links)
 → a core rule that shifts headings down one level (``#`` → ``<h2>``, ``######`` stays ``<h6>``)
 and turns table alignment from ``style="text-align:…"`` into an ``align`` attribute
 → Pygments for fenced code with a known language → nh3 with a strict allow-list.
@@ -10,6 +11,8 @@ class="k">`` etc. inside and no extra wrapper class; the template puts the body 
 ``<div class="post-body">``, so ``app/static/css/pygments.css`` (built by
 ``scripts/build_pygments_css.py``) scopes its token rules under ``.post-body pre``.
 Nothing emitted here carries a ``style`` attribute, because the CSP forbids inline styles.
+
+Comments are plain text: ``linkify_text`` escapes them and links the same bare addresses.
 """
 
 from __future__ import annotations
@@ -22,8 +25,12 @@ from typing import Final
 from urllib.parse import unquote
 
 import nh3
+from linkify_it import LinkifyIt
+from linkify_it.main import Match
 from markdown_it import MarkdownIt
+from markdown_it.common.normalize_url import normalizeLink
 from markdown_it.rules_core import StateCore
+from markupsafe import Markup, escape
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexer import Lexer
@@ -31,7 +38,7 @@ from pygments.lexers import get_lexer_by_name
 from pygments.token import STANDARD_TYPES
 from pygments.util import ClassNotFound
 
-__all__ = ["make_excerpt", "render_markdown"]
+__all__ = ["linkify_text", "make_excerpt", "render_markdown"]
 
 ELLIPSIS: Final = "…"
 _ALIGN_STYLE = re.compile(r"text-align:\s*(left|center|right)\s*;?", re.IGNORECASE)
@@ -111,9 +118,29 @@ def _is_token_class(name: str) -> bool:
     return match is not None and match.group(1) in _TOKEN_CLASSES
 
 
-_MD: Final = MarkdownIt("commonmark", {"html": False, "highlight": _highlight}).enable(
-    ["table", "strikethrough"]
-)
+class _BareAddresses(LinkifyIt):
+    """The bare addresses that become links: http(s):// and mailto: ones, and www. hosts.
+
+    Other schemes (ftp:, //) are left alone, and so are names without "www." that merely end
+    in a country code ("app.py", "README.md"), which linkify-it would otherwise link.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(options={"fuzzy_link": True, "fuzzy_email": False, "fuzzy_ip": False})
+        self.add("ftp:", None)
+        self.add("//", None)
+
+    def match(self, text: str) -> list[Match] | None:
+        """linkify-it's matches, less the fuzzy ones that do not start with "www."."""
+        found = super().match(text) or []
+        return [m for m in found if m.schema or m.raw.lower().startswith("www.")]
+
+
+_LINKIFY: Final = _BareAddresses()
+_MD: Final = MarkdownIt(
+    "commonmark", {"html": False, "highlight": _highlight, "linkify": True}
+).enable(["table", "strikethrough", "linkify"])
+_MD.linkify = _LINKIFY
 _MD.core.ruler.push("inkwell_post_process", _post_process)
 
 _ALIGN_VALUES: Final = {"left", "center", "right"}
@@ -150,6 +177,30 @@ _CLEANER: Final = nh3.Cleaner(
 def render_markdown(source: str) -> str:
     """Render untrusted Markdown to sanitized, CSP-safe HTML."""
     return _CLEANER.clean(_MD.render(source))
+
+
+COMMENT_LINK_REL: Final = "nofollow ugc noopener"
+_LINKED_SCHEMES: Final = ("http://", "https://", "mailto:")
+
+
+def linkify_text(text: str) -> Markup:
+    """Plain text as HTML: escaped, with its bare addresses as links (``rel`` nofollow ugc).
+
+    Only http, https and mailto links are made; trailing punctuation stays outside the link.
+    """
+    parts: list[str] = []
+    start = 0
+    for found in _LINKIFY.match(text) or []:
+        href = normalizeLink(found.url)
+        if not href.lower().startswith(_LINKED_SCHEMES) or _is_disguised_script_url(href):
+            continue
+        parts.append(escape(text[start : found.index]))
+        parts.append(
+            Markup('<a href="{}" rel="{}">{}</a>').format(href, COMMENT_LINK_REL, found.text)
+        )
+        start = found.last_index
+    parts.append(escape(text[start:]))
+    return Markup("").join(parts)
 
 
 _BLOCK_TAGS: Final = frozenset(
