@@ -6,7 +6,6 @@ from werkzeug import Response
 
 from app.extensions import limiter
 from app.forms import INVALID_FORM, entered, form_status
-from app.lookups import get_or_404
 from app.models import Comment, Post, User
 from app.posts.forms import CommentForm, NewPostForm, PostForm
 from app.services import posts, rate_limits, tags
@@ -115,6 +114,13 @@ def edit(slug: str) -> Response | tuple[str, int]:
     return render_template("posts/edit.html", form=form, post=post), form_status(form)
 
 
+@bp.get("/posts/<slug>/delete")
+@login_required
+def confirm_delete(slug: str) -> str:
+    post = _editable_post_or_404(slug)
+    return render_template("posts/delete.html", post=post, comments=posts.comment_count(post))
+
+
 @bp.post("/posts/<slug>/delete")
 @login_required
 def delete(slug: str) -> Response:
@@ -143,14 +149,28 @@ def comment(slug: str) -> Response | tuple[str, int]:
     return _post_page(post, form), INVALID_FORM
 
 
-@bp.post("/comments/<int:comment_id>/delete")
-@login_required
-def delete_comment(comment_id: int) -> Response:
-    found = get_or_404(Comment, comment_id)
-    if not posts.can_view(current_user, found.post):
+def _deletable_comment_or_404(comment_id: int) -> Comment:
+    """The comment if this member may delete it; on a post they cannot see, a 404."""
+    found = posts.comment_by_id(comment_id)
+    if found is None or not posts.can_view(current_user, found.post):
         abort(404)
     if not posts.can_delete_comment(current_user, found):
         abort(403)
+    return found
+
+
+@bp.get("/comments/<int:comment_id>/delete")
+@login_required
+def confirm_delete_comment(comment_id: int) -> str:
+    return render_template(
+        "posts/delete_comment.html", comment=_deletable_comment_or_404(comment_id)
+    )
+
+
+@bp.post("/comments/<int:comment_id>/delete")
+@login_required
+def delete_comment(comment_id: int) -> Response:
+    found = _deletable_comment_or_404(comment_id)
     slug = found.post.slug
     posts.delete_comment(found)
     flash("Comment deleted.", "info")

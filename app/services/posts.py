@@ -12,6 +12,7 @@ import sqlalchemy.orm as so
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
+from app.lookups import possible_id
 from app.models import Comment, FormSubmission, Post, PostStatus, User, utcnow
 from app.services import submissions
 from app.services.markdown import make_excerpt, render_markdown
@@ -226,6 +227,28 @@ def post_by_slug(slug: str) -> Post | None:
         sa.select(Post)
         .where(Post.slug == slug)
         .options(so.joinedload(Post.author), so.selectinload(Post.tags))
+    )
+
+
+def comment_count(post: Post) -> int:
+    """Every comment on ``post``, hidden ones included: what deleting it would lose."""
+    count = db.session.scalar(
+        sa.select(sa.func.count()).select_from(Comment).where(Comment.post_id == post.id)
+    )
+    return count or 0
+
+
+def comment_by_id(comment_id: int) -> Comment | None:
+    """A comment with its author, its post and the post's author, in one query."""
+    if not possible_id(comment_id):
+        return None
+    return db.session.get(
+        Comment,
+        comment_id,
+        options=[
+            so.joinedload(Comment.author),
+            so.joinedload(Comment.post).joinedload(Post.author),
+        ],
     )
 
 
