@@ -160,12 +160,15 @@ post_tags = sa.Table(
 
 
 class Tag(Model):
-    """A topic; ``name`` is already normalized (lower-case, NFKC, single spaces → dashes)."""
+    """A topic: ``name`` as first written ("C++"), ``name_key`` says which spellings are this tag,
+    ``slug`` is its address, given once and never changed (``app/services/tags.py``)."""
 
     __tablename__ = "tags"
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     name: so.Mapped[str] = so.mapped_column(sa.String(40), unique=True)
+    name_key: so.Mapped[str] = so.mapped_column(sa.String(160), unique=True)
+    slug: so.Mapped[str] = so.mapped_column(sa.String(80), unique=True)
 
     def __repr__(self) -> str:
         return f"<Tag {self.name!r}>"
@@ -195,7 +198,7 @@ class Post(Model):
     published_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
 
     author: so.Mapped[User] = so.relationship(back_populates="posts")
-    tags: so.Mapped[list[Tag]] = so.relationship(secondary=post_tags, order_by=Tag.name)
+    tags: so.Mapped[list[Tag]] = so.relationship(secondary=post_tags, order_by=Tag.name_key)
     comments: so.WriteOnlyMapped[Comment] = so.relationship(
         back_populates="post", cascade="all, delete-orphan", passive_deletes=True
     )

@@ -26,6 +26,7 @@ from app.lookups import get_or_404
 from app.models import Comment, EventType, OutboxMessage, Post, User
 from app.pagination import paginate
 from app.services import admin, mail, mail_delivery, throttle
+from app.services import posts as posts_service
 
 bp = Blueprint("admin", __name__)
 
@@ -97,6 +98,14 @@ def users() -> str:
 USER_ACTION = "any(deactivate, activate, 'make-admin', 'remove-admin', unlock, 'revoke-sessions')"
 
 
+@bp.get("/users/<int:user_id>/deactivate")
+def confirm_deactivate(user_id: int) -> str:
+    target = get_or_404(User, user_id)
+    return render_template(
+        "admin/deactivate.html", target=target, footprint=admin.footprint(target)
+    )
+
+
 @bp.post(f"/users/<int:user_id>/<{USER_ACTION}:action>")
 def user_action(user_id: int, action: str) -> BaseResponse:
     target = get_or_404(User, user_id)
@@ -121,6 +130,13 @@ def posts() -> str:
     return render_template("admin/posts.html", page=page, status=status, author=author)
 
 
+@bp.get("/posts/<int:post_id>/<any(unpublish, delete):action>")
+def confirm_post_action(post_id: int, action: str) -> str:
+    post = admin.post_with_author(post_id) or abort(404)
+    comments = posts_service.comment_count(post)
+    return render_template(f"admin/{action}_post.html", post=post, comments=comments)
+
+
 @bp.post("/posts/<int:post_id>/<any(unpublish, delete):action>")
 def post_action(post_id: int, action: str) -> BaseResponse:
     post = get_or_404(Post, post_id)
@@ -139,6 +155,12 @@ def comments() -> str:
     shown = request.args.get("show", "all")
     page = paginate(admin.find_comments(shown), PER_PAGE)
     return render_template("admin/comments.html", page=page, shown=shown)
+
+
+@bp.get("/comments/<int:comment_id>/delete")
+def confirm_delete_comment(comment_id: int) -> str:
+    comment = posts_service.comment_by_id(comment_id) or abort(404)
+    return render_template("admin/delete_comment.html", comment=comment)
 
 
 @bp.post("/comments/<int:comment_id>/<any(hide, unhide, delete):action>")

@@ -5,12 +5,22 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
 
 from app.extensions import db
 from app.models import Post, Tag, User, utcnow
 from app.pagination import window
-from app.services import health, posts, search
+from app.services import health, posts, search, tags
 from app.services.accounts import InvalidAccountData, normalize_username, username_key
 from app.text import xml_safe
 from app.urls import absolute_url
@@ -29,13 +39,22 @@ def index() -> str:
     return render_template("main/index.html", page=page)
 
 
-@bp.get("/tags/<tag>")
-def tag(tag: str) -> str:
-    name = next(iter(posts.parse_tags(tag)), "")
-    page = window(posts.published_posts().where(Post.tags.any(Tag.name == name)))
+@bp.get("/tags/<slug>")
+def tag(slug: str) -> str | ResponseReturnValue:
+    page = window(posts.published_posts().where(Post.tags.any(Tag.slug == slug)))
     if not page.items:
+        return _tag_moved_or_404(slug)
+    # The tag comes with its posts, as the author does on a profile: no query of its own.
+    shown = next(tag for tag in page.items[0].tags if tag.slug == slug)
+    return render_template("main/tag.html", tag=shown, page=page)
+
+
+def _tag_moved_or_404(address: str) -> ResponseReturnValue:
+    """A permanent redirect from another spelling of a tag ("Python", "C++") to its slug."""
+    found = tags.tag_for_address(address)
+    if found is None or found.slug == address:
         abort(404)
-    return render_template("main/tag.html", tag=name, page=page)
+    return redirect(url_for("main.tag", slug=found.slug, page=request.args.get("page")), 301)
 
 
 @bp.get("/users/<username>")

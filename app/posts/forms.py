@@ -12,7 +12,7 @@ from wtforms.widgets import DateTimeLocalInput, HiddenInput
 
 from app.forms import CreateForm, Form, plain_text
 from app.models import Post, PostState, PostStatus, utcnow
-from app.services.posts import TAG_MAX, TAGS_PER_POST, parse_tags
+from app.services.tags import TAG_MAX, TAGS_PER_POST, InvalidTags, parse_tags
 from app.timezones import LocalTimeError, parse_local, to_local_input, to_utc
 
 TITLE_MAX = 200
@@ -85,8 +85,10 @@ class PostForm(Form):
                 self.publish_at.data = to_local_input(post.published_at, zone)
 
     def validate_tags(self, field: StringField) -> None:
-        if len(parse_tags(field.data or "")) > TAGS_PER_POST:
-            raise ValidationError(f"Use at most {TAGS_PER_POST} tags.")
+        try:
+            parse_tags(field.data or "")
+        except InvalidTags as invalid:
+            raise ValidationError(str(invalid)) from invalid
 
     def validate_publish_at(self, field: StringField) -> None:
         """Read only when scheduling: in the member's zone, in the future, within ten years."""

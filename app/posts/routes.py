@@ -6,14 +6,16 @@ from werkzeug import Response
 
 from app.extensions import limiter
 from app.forms import INVALID_FORM, entered, form_status
-from app.lookups import get_or_404
 from app.models import Comment, Post, User, utcnow
 from app.posts.forms import CANNOT_REPLY, REPLY_GONE, CommentForm, NewPostForm, PostForm
-from app.services import posts, rate_limits
+from app.services import posts, rate_limits, tags
+from app.services.markdown import linkify_text
 from app.services.submissions import AlreadySubmitted
 from app.timezones import local_label, member_zone
 
 bp = Blueprint("posts", __name__)
+# Comments are plain text: escaped, with their bare addresses as links.
+bp.add_app_template_filter(linkify_text, "linkify")
 
 
 def _viewer() -> User | None:
@@ -64,7 +66,7 @@ def new() -> Response | tuple[str, int]:
                 current_user,
                 title=entered(form.title),
                 body=entered(form.body),
-                tags=posts.parse_tags(form.tags.data or ""),
+                tags=tags.parse_tags(form.tags.data or ""),
                 status=status,
                 publish_at=publish_at,
                 submission=form.submission_token.data,
@@ -152,13 +154,20 @@ def edit(slug: str) -> Response | tuple[str, int]:
             post,
             title=entered(form.title),
             body=entered(form.body),
-            tags=posts.parse_tags(form.tags.data or ""),
+            tags=tags.parse_tags(form.tags.data or ""),
             status=status,
             publish_at=publish_at,
         )
         flash(*_saved(post, "Post updated."))
         return redirect(url_for("posts.show", slug=post.slug))
     return _editor(form, post)
+
+
+@bp.get("/posts/<slug>/delete")
+@login_required
+def confirm_delete(slug: str) -> str:
+    post = _editable_post_or_404(slug)
+    return render_template("posts/delete.html", post=post, comments=posts.comment_count(post))
 
 
 @bp.post("/posts/<slug>/delete")
@@ -196,14 +205,28 @@ def comment(slug: str) -> Response | tuple[str, int]:
     return _post_page(post, form), INVALID_FORM
 
 
-@bp.post("/comments/<int:comment_id>/delete")
-@login_required
-def delete_comment(comment_id: int) -> Response:
-    found = get_or_404(Comment, comment_id)
-    if not posts.can_view(current_user, found.post):
+def _deletable_comment_or_404(comment_id: int) -> Comment:
+    """The comment if this member may delete it; on a post they cannot see, a 404."""
+    found = posts.comment_by_id(comment_id)
+    if found is None or not posts.can_view(current_user, found.post):
         abort(404)
     if not posts.can_delete_comment(current_user, found):
         abort(403)
+    return found
+
+
+@bp.get("/comments/<int:comment_id>/delete")
+@login_required
+def confirm_delete_comment(comment_id: int) -> str:
+    return render_template(
+        "posts/delete_comment.html", comment=_deletable_comment_or_404(comment_id)
+    )
+
+
+@bp.post("/comments/<int:comment_id>/delete")
+@login_required
+def delete_comment(comment_id: int) -> Response:
+    found = _deletable_comment_or_404(comment_id)
     slug = found.post.slug
     posts.delete_comment(found)
     flash("Comment deleted.", "info")

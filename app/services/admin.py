@@ -8,13 +8,16 @@ signs the member out at once, and every action lands in the security event log.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from werkzeug.exceptions import BadRequest
 
 from app.extensions import db
+from app.lookups import possible_id
 from app.models import (
     Comment,
     EventType,
@@ -22,6 +25,7 @@ from app.models import (
     OutboxMessage,
     Post,
     PostState,
+    PostStatus,
     SecurityEvent,
     User,
     UserSession,
@@ -213,6 +217,41 @@ def dashboard_counts(now: datetime | None = None) -> dict[str, int]:
         "failed_sign_ins_24h": sign_ins[1],
         "throttled_24h": sign_ins[2],
     }
+
+
+# What an action would take away, for its confirmation page -------------------------------------
+
+
+@dataclass(frozen=True)
+class Footprint:
+    """What the public sees of a member, and where they are signed in."""
+
+    published_posts: int
+    visible_comments: int
+    sessions: int
+
+
+def footprint(user: User) -> Footprint:
+    """What deactivating ``user`` takes off the public pages and signs out, in one query."""
+
+    def count(model: type[Post | Comment | UserSession], *where: sa.ColumnElement[bool]) -> Any:
+        return sa.select(sa.func.count()).select_from(model).where(*where).scalar_subquery()
+
+    row = db.session.execute(
+        sa.select(
+            count(Post, Post.author_id == user.id, Post.status == PostStatus.PUBLISHED),
+            count(Comment, Comment.author_id == user.id, sa.not_(Comment.is_hidden)),
+            count(UserSession, UserSession.user_id == user.id),
+        )
+    ).one()
+    return Footprint(*row)
+
+
+def post_with_author(post_id: int) -> Post | None:
+    """The post with ``post_id`` and its author, in one query (None if no row can have it)."""
+    if not possible_id(post_id):
+        return None
+    return db.session.get(Post, post_id, options=[so.joinedload(Post.author)])
 
 
 # The admin lists --------------------------------------------------------------------------------

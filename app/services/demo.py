@@ -24,6 +24,7 @@ from app.extensions import db
 from app.models import Comment, Post, PostStatus, Tag, User, utcnow
 from app.services import accounts, posts
 from app.services.markdown import make_excerpt, render_markdown
+from app.services.tags import tags_named
 
 FIRST_NAMES = [
     "ada",
@@ -157,13 +158,7 @@ def _body(rng: random.Random) -> str:
 
 
 def _tags(names: list[str]) -> dict[str, Tag]:
-    existing = {t.name: t for t in db.session.scalars(sa.select(Tag).where(Tag.name.in_(names)))}
-    for name in names:
-        if name not in existing:
-            existing[name] = Tag(name=name)
-            db.session.add(existing[name])
-    db.session.flush()
-    return existing
+    return dict(zip(names, tags_named(names), strict=True))
 
 
 def seed(

@@ -1,6 +1,7 @@
 """Markdown → sanitized HTML for post bodies, and plain-text excerpts of that HTML.
 
-Pipeline: markdown-it-py (CommonMark, raw HTML disabled, plus ``table`` and ``strikethrough``)
+Pipeline: markdown-it-py (CommonMark, raw HTML disabled, plus ``table``, ``strikethrough`` and
+``linkify``: bare ``http(s)://``, ``mailto:`` and ``www.`` addresses become links)
 → a core rule that shifts headings down one level (``#`` → ``<h2>``, ``######`` stays ``<h6>``)
 and turns table alignment from ``style="text-align:…"`` into an ``align`` attribute
 → Pygments for fenced code with a known language → nh3 with a strict allow-list.
@@ -18,6 +19,8 @@ page served over https would not show it). An image of this site's library
 (``/media/<name>.<ext>``, described by the ``images`` the caller passes) also gets its
 ``width``/``height`` (no layout shift) and a ``srcset`` of its narrower copies with ``sizes``.
 Markdown without images renders exactly as before.
+
+Comments are plain text: ``linkify_text`` escapes them and links the same bare addresses.
 """
 
 from __future__ import annotations
@@ -32,11 +35,16 @@ from typing import Any, Final
 from urllib.parse import unquote
 
 import nh3
+from linkify_it import LinkifyIt
+from linkify_it.main import Match
 from markdown_it import MarkdownIt
+from markdown_it.common.normalize_url import normalizeLink
 from markdown_it.renderer import RendererHTML
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 from markdown_it.utils import OptionsDict
+from markupsafe import Markup
+from markupsafe import escape as escape_markup
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexer import Lexer
@@ -44,7 +52,7 @@ from pygments.lexers import get_lexer_by_name
 from pygments.token import STANDARD_TYPES
 from pygments.util import ClassNotFound
 
-__all__ = ["LocalImage", "make_excerpt", "render_bio", "render_markdown"]
+__all__ = ["LocalImage", "linkify_text", "make_excerpt", "render_bio", "render_markdown"]
 
 ELLIPSIS: Final = "…"
 _ALIGN_STYLE = re.compile(r"text-align:\s*(left|center|right)\s*;?", re.IGNORECASE)
@@ -177,9 +185,29 @@ def _image(
     return renderer.renderToken(tokens, idx, options, env)
 
 
-_MD: Final = MarkdownIt("commonmark", {"html": False, "highlight": _highlight}).enable(
-    ["table", "strikethrough"]
-)
+class _BareAddresses(LinkifyIt):
+    """The bare addresses that become links: http(s):// and mailto: ones, and www. hosts.
+
+    Other schemes (ftp:, //) are left alone, and so are names without "www." that merely end
+    in a country code ("app.py", "README.md"), which linkify-it would otherwise link.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(options={"fuzzy_link": True, "fuzzy_email": False, "fuzzy_ip": False})
+        self.add("ftp:", None)
+        self.add("//", None)
+
+    def match(self, text: str) -> list[Match] | None:
+        """linkify-it's matches, less the fuzzy ones that do not start with "www."."""
+        found = super().match(text) or []
+        return [m for m in found if m.schema or m.raw.lower().startswith("www.")]
+
+
+_LINKIFY: Final = _BareAddresses()
+_MD: Final = MarkdownIt(
+    "commonmark", {"html": False, "highlight": _highlight, "linkify": True}
+).enable(["table", "strikethrough", "linkify"])
+_MD.linkify = _LINKIFY
 _MD.core.ruler.push("inkwell_post_process", _post_process)
 _MD.add_render_rule("image", _image)
 
@@ -227,15 +255,40 @@ def render_markdown(source: str, images: Mapping[str, LocalImage] | None = None)
 # headings (a "#" line stays text, so a bio never outranks the profile's own headings), images
 # (the avatar is the profile's picture) or code blocks. The same sanitizer as posts.
 _BIO_MD: Final = (
-    MarkdownIt("commonmark", {"html": False})
-    .enable(["strikethrough"])
+    MarkdownIt("commonmark", {"html": False, "linkify": True})
+    .enable(["strikethrough", "linkify"])
     .disable(["heading", "lheading", "image", "fence", "code"])
 )
+_BIO_MD.linkify = _LINKIFY
 
 
 def render_bio(source: str) -> str:
     """Render a member's untrusted bio Markdown to sanitized, CSP-safe HTML."""
     return _CLEANER.clean(_BIO_MD.render(source))
+
+
+COMMENT_LINK_REL: Final = "nofollow ugc noopener"
+_LINKED_SCHEMES: Final = ("http://", "https://", "mailto:")
+
+
+def linkify_text(text: str) -> Markup:
+    """Plain text as HTML: escaped, with its bare addresses as links (``rel`` nofollow ugc).
+
+    Only http, https and mailto links are made; trailing punctuation stays outside the link.
+    """
+    parts: list[str] = []
+    start = 0
+    for found in _LINKIFY.match(text) or []:
+        href = normalizeLink(found.url)
+        if not href.lower().startswith(_LINKED_SCHEMES) or _is_disguised_script_url(href):
+            continue
+        parts.append(escape_markup(text[start : found.index]))
+        parts.append(
+            Markup('<a href="{}" rel="{}">{}</a>').format(href, COMMENT_LINK_REL, found.text)
+        )
+        start = found.last_index
+    parts.append(escape_markup(text[start:]))
+    return Markup("").join(parts)
 
 
 _BLOCK_TAGS: Final = frozenset(

@@ -16,15 +16,14 @@ from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.lookups import possible_id
-from app.models import Comment, FormSubmission, Post, PostState, PostStatus, Tag, User, utcnow
+from app.models import Comment, FormSubmission, Post, PostState, PostStatus, User, utcnow
 from app.services import mail, media, submissions
 from app.services.markdown import make_excerpt, render_markdown
+from app.services.tags import tags_named
 
 SLUG_MAX = 80
 # Paths under /posts/ that a slug must never take.
 RESERVED_SLUGS = frozenset({"new"})
-TAG_MAX = 40
-TAGS_PER_POST = 10
 # Private slugs end in a random suffix: lower-case letters and digits that cannot be misread.
 SUFFIX_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 SUFFIX_LENGTH = 6
@@ -75,34 +74,6 @@ def _readable_slug(title: str, post: Post | None = None) -> str | None:
     return slug
 
 
-def parse_tags(raw: str) -> list[str]:
-    """Comma-separated input → normalized, de-duplicated tag names, in the order given."""
-    names: list[str] = []
-    for part in raw.split(","):
-        name = _joined_words(part, TAG_MAX)
-        if name and name not in names:
-            names.append(name)
-    return names
-
-
-def _tags_named(names: Sequence[str]) -> list[Tag]:
-    """The Tag rows for ``names``, creating missing ones (safe against a concurrent creator)."""
-    if not names:
-        return []
-    existing = {t.name: t for t in db.session.scalars(sa.select(Tag).where(Tag.name.in_(names)))}
-    for name in names:
-        if name in existing:
-            continue
-        try:
-            with db.session.begin_nested():
-                tag = Tag(name=name)
-                db.session.add(tag)
-            existing[name] = tag
-        except IntegrityError:
-            existing[name] = db.session.scalars(sa.select(Tag).where(Tag.name == name)).one()
-    return [existing[name] for name in names]
-
-
 def _apply(
     post: Post,
     *,
@@ -124,7 +95,7 @@ def _fill(post: Post, *, title: str, body: str, tags: Sequence[str]) -> None:
     post.body_html = render_markdown(body, shown)
     media.link_images(post, shown)
     post.excerpt = make_excerpt(post.body_html)
-    post.tags = _tags_named(tags)
+    post.tags = tags_named(tags)
     post.updated_at = utcnow()
 
 
@@ -398,6 +369,28 @@ def comment_threads(post: Post) -> list[Thread]:
         if reply.parent_id is not None and reply.parent_id in threads:
             threads[reply.parent_id].replies.append(reply)
     return list(threads.values())
+
+
+def comment_count(post: Post) -> int:
+    """Every comment on ``post``, hidden ones included: what deleting it would lose."""
+    count = db.session.scalar(
+        sa.select(sa.func.count()).select_from(Comment).where(Comment.post_id == post.id)
+    )
+    return count or 0
+
+
+def comment_by_id(comment_id: int) -> Comment | None:
+    """A comment with its author, its post and the post's author, in one query."""
+    if not possible_id(comment_id):
+        return None
+    return db.session.get(
+        Comment,
+        comment_id,
+        options=[
+            so.joinedload(Comment.author),
+            so.joinedload(Comment.post).joinedload(Post.author),
+        ],
+    )
 
 
 def visible_comments(post: Post) -> list[Comment]:

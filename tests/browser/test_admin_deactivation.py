@@ -35,7 +35,9 @@ def test_admin_deactivates_a_member_whose_browser_is_signed_out(
     chief.get_by_role("link", name="Admin").click()
     chief.get_by_role("navigation", name="Administration").get_by_role("link", name="Users").click()
     row = chief.get_by_role("row").filter(has_text="member@example.com")
-    row.get_by_role("button", name="Deactivate").click()
+    row.get_by_role("link", name="Deactivate").click()
+    expect(chief.get_by_role("heading", name="Deactivate member?")).to_be_visible()
+    chief.get_by_role("button", name="Deactivate").click()
     expect(chief.get_by_text("member is deactivated and signed out everywhere.")).to_be_visible()
     expect(chief.get_by_role("row").filter(has_text="member@example.com")).to_contain_text(
         "inactive"

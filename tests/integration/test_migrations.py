@@ -11,7 +11,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 import app.models  # noqa: F401  (registers the tables on db.metadata)
+from app import create_app
 from app.extensions import db
+from app.services import tags
 from app.services.search import include_in_autogenerate
 from tests.conftest import TEST_DATABASE_URL
 from tests.helpers import run_flask
@@ -311,3 +313,70 @@ def test_images_in_existing_posts_load_lazily_and_send_no_referrer_elsewhere(
         'referrerpolicy="no-referrer"> <img src="/static/b.png" alt="b" loading="lazy"></p>',
         bodies[1],
     ]
+
+
+def test_existing_tags_keep_their_addresses(empty_database: str, tmp_path: Path) -> None:
+    """Tags stored normalized before tags kept their spelling: the name becomes display form,
+    key and slug, so /tags/<name> still works and a new spelling of it joins the same tag."""
+    assert run_flask(empty_database, "db", "upgrade", "e2b7c4a9d105").returncode == 0
+    engine = sa.create_engine(empty_database)
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                sa.text(
+                    "INSERT INTO users (id, username, username_key, username_skeleton, email,"
+                    " email_key, password_hash, is_admin, is_active, created_at) VALUES (1, 'w',"
+                    " 'w', 'w', 'w@example.com', 'w@example.com', 'x', false, true,"
+                    " '2026-01-01 00:00:00')"
+                )
+            )
+            connection.execute(
+                sa.text(
+                    "INSERT INTO posts (id, author_id, title, slug, body_markdown, body_html,"
+                    " excerpt, status, created_at, updated_at, published_at) VALUES (1, 1,"
+                    " 'Old post', 'old-post', 'b', 'b', 'b', 'published', '2026-01-01 00:00:00',"
+                    " '2026-01-01 00:00:00', '2026-01-01 00:00:00')"
+                )
+            )
+            for name in ("machine-learning", "c", "数据库"):  # ids from the sequence, as in life
+                connection.execute(
+                    sa.text("INSERT INTO tags (name) VALUES (:name)"), {"name": name}
+                )
+                connection.execute(
+                    sa.text(
+                        "INSERT INTO post_tags (post_id, tag_id)"
+                        " SELECT 1, id FROM tags WHERE name = :name"
+                    ),
+                    {"name": name},
+                )
+        upgrade = run_flask(empty_database, "db", "upgrade")
+        assert upgrade.returncode == 0, upgrade.stderr
+        with engine.connect() as connection:
+            rows = connection.execute(
+                sa.text("SELECT name, name_key, slug FROM tags ORDER BY id")
+            ).all()
+    finally:
+        engine.dispose()
+    assert rows == [
+        ("machine-learning", "machine-learning", "machine-learning"),
+        ("c", "c", "c"),
+        ("数据库", "数据库", "数据库"),
+    ]
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": empty_database}, instance_path=str(tmp_path / "instance")
+    )
+    try:
+        client = app.test_client()
+        for address in ("/tags/machine-learning", "/tags/c", "/tags/%E6%95%B0%E6%8D%AE%E5%BA%93"):
+            assert "Old post" in client.get(address).text, address
+        with app.app_context():
+            same = tags.tags_named(["Machine Learning", "C", "C++"])
+            assert [(tag.name, tag.slug) for tag in same] == [
+                ("machine-learning", "machine-learning"),
+                ("c", "c"),
+                ("C++", "c-plus-plus"),
+            ]
+    finally:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
