@@ -7,7 +7,14 @@ from html.parser import HTMLParser
 import pytest
 from markdown_it import MarkdownIt
 
-from app.services.markdown import _CLEANER, _highlight, _post_process, linkify_text, render_markdown
+from app.services.markdown import (
+    _CLEANER,
+    _highlight,
+    _image,
+    _post_process,
+    linkify_text,
+    render_markdown,
+)
 
 
 class _Elements(HTMLParser):
@@ -97,6 +104,7 @@ _BEFORE_LINKIFY = MarkdownIt("commonmark", {"html": False, "highlight": _highlig
     ["table", "strikethrough"]
 )
 _BEFORE_LINKIFY.core.ruler.push("inkwell_post_process", _post_process)
+_BEFORE_LINKIFY.add_render_rule("image", _image)
 
 
 @pytest.mark.parametrize(
