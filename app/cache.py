@@ -106,7 +106,7 @@ VISIBLE_USER_COLUMNS = frozenset(
 )
 # What public pages never show (tests/unit/test_cache_rules.py holds every model to one list).
 # Media rows are private: a post's body_html already holds its images' addresses (made on
-# save, when PostImage rows change with the post), and an image a post shows is never deleted.
+# save, when PostImage rows change with the post), and its address never changes, deleted or not.
 PRIVATE_MODELS = (
     UserSession,
     SecurityEvent,

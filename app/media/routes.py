@@ -38,14 +38,15 @@ IMAGE_HEADERS = {
 }
 UPLOAD_ENDPOINTS = frozenset({"media.library", "media.avatar"})
 
-# Per member, counting only uploads kept (a form shown again with errors costs nothing); the
-# library and the avatar page share one budget.
+# Per member, counting every upload that reached the decoder, kept or refused (a form sent twice
+# or to a full library is refused before it and costs nothing); the library, the avatar page and
+# the profile form share one budget.
 limit_uploads = limiter.shared_limit(
     lambda: current_app.config["MEDIA_RATE_LIMIT"],
     scope="media-upload",
     key_func=rate_limits.member_key,
     methods=["POST"],
-    deduct_when=rate_limits.created,
+    deduct_when=rate_limits.created_or_costly,
 )
 
 

@@ -9,8 +9,15 @@ reference counting, nothing another transaction can delete under an upload, and 
 quota counts exactly the bytes kept for them. Identical uploads by different members are rare.
 
 Use. ``post_media`` rows (``PostImage``) say which images each post shows; the posting service
-keeps them on every save (``local_images`` / ``link_images``). An image in use is never deleted,
-so a public page never loses an image: media rows are private to the page cache.
+keeps them on every save (``local_images`` / ``link_images``). An image the owner's own posts show
+is never deleted. An image is its owner's to delete: another member whose post shows it by its
+address cannot keep it alive (or fill its owner's quota) that way. Media rows are private to the
+page cache: a post's HTML holds only the address, which stays the same either way.
+
+Cost. Decoding is the expensive step (seconds and hundreds of MB for the largest images), so
+everything cheap is checked before it (a form sent twice, a full library), and every upload that
+reaches the decoder spends the member's upload budget (``rate_limits.costly_attempt``), kept or
+not.
 """
 
 from __future__ import annotations
@@ -26,7 +33,7 @@ from werkzeug.datastructures import FileStorage
 
 from app.extensions import db
 from app.models import MediaItem, MediaKind, Post, PostImage, User
-from app.services import images, submissions
+from app.services import images, rate_limits, submissions
 from app.services.images import ImageRefused, Processed
 from app.services.markdown import LocalImage
 from app.services.media_storage import ORIGINAL, storage
@@ -84,14 +91,16 @@ def upload(owner: User, upload: FileStorage | None, *, submission: str | None = 
     item they already have. ``UploadRefused`` says why a file cannot be kept (not an image,
     damaged, too many pixels, library full); ``AlreadySubmitted`` for a form sent twice."""
     data = read_upload(upload)
+    submissions.check(owner, submission)
+    _check_room(owner)
     config = current_app.config
+    rate_limits.costly_attempt()
     try:
         processed = images.process(
             data, max_pixels=config["MEDIA_MAX_PIXELS"], max_side=config["MEDIA_MAX_SIDE"]
         )
     except ImageRefused as refused:
         raise UploadRefused(refused.message) from None
-    submissions.check(owner, submission)
     location = f"/media#{processed.name}"
     existing = _item(owner, MediaKind.IMAGE, processed.name)
     if existing is None:
@@ -130,10 +139,21 @@ def _used_bytes(owner: User) -> int:
 def _check_quota(owner: User, processed: Processed) -> None:
     quota = current_app.config["MEDIA_QUOTA_BYTES"]
     if _used_bytes(owner) + processed.stored_bytes > quota:
-        raise UploadRefused(
-            f"Your image library is full ({format_bytes(quota)} in all). "
-            "Delete images you no longer use, then try again."
-        )
+        raise UploadRefused(_full_message(quota))
+
+
+def _check_room(owner: User) -> None:
+    """Refuse before decoding when the library is already full (the exact check follows)."""
+    quota = current_app.config["MEDIA_QUOTA_BYTES"]
+    if _used_bytes(owner) >= quota:
+        raise UploadRefused(_full_message(quota))
+
+
+def _full_message(quota: int) -> str:
+    return (
+        f"Your image library is full ({format_bytes(quota)} in all). "
+        "Delete images you no longer use, then try again."
+    )
 
 
 def _store(owner: User, kind: str, processed: Processed) -> MediaItem:
@@ -196,40 +216,26 @@ def owned_item(owner: User, item_id: int) -> MediaItem | None:
 
 
 def delete_item(item: MediaItem) -> None:
-    """Delete an image and commit; ``ImageInUse`` if a post still needs this copy.
+    """Delete an image and commit; ``ImageInUse`` while one of the owner's posts shows it.
 
-    A post of the owner's always counts; another member's post counts only when no other
-    member keeps a copy (theirs, or a third one) that would go on serving the address.
+    Other members' posts do not count: an image is its owner's, and a post that shows someone
+    else's image by its address (a draft, say) cannot stop them deleting it.
     """
-    users = list(
+    own = list(
         db.session.scalars(
             sa.select(Post)
             .join(PostImage, PostImage.post_id == Post.id)
-            .where(PostImage.filename == item.filename)
+            .where(PostImage.filename == item.filename, Post.author_id == item.owner_id)
         )
     )
-    own = [post for post in users if post.author_id == item.owner_id]
     if own:
         titles = ", ".join(f"“{post.title}”" for post in own[:3])
         raise ImageInUse(
             f"This image is in your post{'s' if len(own) > 1 else ''} {titles}. "
             "Remove it from them first, then delete it."
         )
-    if users and not _other_copy_exists(item):
-        raise ImageInUse("Posts by other members show this image, so it cannot be deleted.")
     _delete(item)
     db.session.commit()
-
-
-def _other_copy_exists(item: MediaItem) -> bool:
-    return (
-        db.session.scalar(
-            sa.select(MediaItem.id)
-            .where(MediaItem.name == item.name, MediaItem.ext == item.ext, MediaItem.id != item.id)
-            .limit(1)
-        )
-        is not None
-    )
 
 
 def _delete(item: MediaItem) -> None:
@@ -304,10 +310,12 @@ def file_bytes(file: StoredFile) -> bytes | None:
 def set_avatar(user: User, upload: FileStorage | None) -> MediaItem:
     """Make an uploaded image ``user``'s avatar (a centred square) and commit.
 
-    ``UploadRefused`` as for ``upload``. The previous avatar's item is deleted unless a post
-    shows it.
+    ``UploadRefused`` as for ``upload``. The previous avatar's item is deleted: avatars are not
+    library images, so nothing else could list or delete it later.
     """
     data = read_upload(upload)
+    _check_room(user)
+    rate_limits.costly_attempt()
     try:
         processed = images.process_avatar(data, max_pixels=current_app.config["MEDIA_MAX_PIXELS"])
     except ImageRefused as refused:
@@ -334,10 +342,7 @@ def _forget_avatar(user: User, keep: str | None) -> None:
         return
     name = user.avatar.split(".")[0]
     old = _item(user, MediaKind.AVATAR, name)
-    in_use = db.session.scalar(
-        sa.select(PostImage.post_id).where(PostImage.filename == user.avatar).limit(1)
-    )
-    if old is not None and in_use is None:
+    if old is not None:
         _delete(old)
 
 

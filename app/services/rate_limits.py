@@ -39,6 +39,16 @@ def created(response: Response) -> bool:
     return response.status_code == 302 and not g.get("nothing_created", False)
 
 
+def costly_attempt() -> None:
+    """This request did costly work (decoding an image): it spends the budget, kept or not."""
+    g.costly_attempt = True
+
+
+def created_or_costly(response: Response) -> bool:
+    """``deduct_when`` for limits on costly work: something created, or the work attempted."""
+    return created(response) or bool(g.get("costly_attempt", False))
+
+
 def nothing_created() -> None:
     """This request's redirect leads to something created earlier (a replayed form)."""
     g.nothing_created = True

@@ -11,7 +11,8 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 from PIL import Image
-from werkzeug.test import TestResponse
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import TestResponse, stream_encode_multipart
 
 from app.extensions import db
 from app.models import MediaFile, MediaItem, Post, PostImage, User
@@ -257,18 +258,60 @@ def test_the_quota_counts_stored_bytes(make_app: object) -> None:
     assert len(_items(app)) == 1
 
 
-def test_the_upload_rate_limit_counts_only_kept_uploads(make_app: object) -> None:
+def test_the_upload_rate_limit_counts_every_upload_that_is_decoded(make_app: object) -> None:
+    """Decoding is the costly step: a refused file spends the budget as a kept one does; a form
+    without a file costs nothing."""
     app = make_app({"RATELIMIT_ENABLED": True, "MEDIA_RATE_LIMIT": "2 per hour"})  # type: ignore[operator]
     with app.app_context():
         create_user("writer")
     client = app.test_client()
     AuthActions(client).login("writer")
+    assert upload(client, None).status_code == 422
     assert upload(client, b"not an image", "x.png", "image/png").status_code == 422
     assert upload(client, photo(100, 100)).status_code == 302
-    assert upload(client, photo(101, 100)).status_code == 302
     response = upload(client, photo(102, 100))
     assert response.status_code == 429
-    assert len(_items(app)) == 2
+    assert len(_items(app)) == 1
+
+
+def _send_again(client: FlaskClient, fields: dict[str, str], data: bytes) -> int:
+    files = {"image": FileStorage(io.BytesIO(data), "again.png", content_type="image/png")}
+    stream, _length, boundary = stream_encode_multipart({**fields, **files}, use_tempfile=False)
+    response = client.post(
+        "/media",
+        data=stream.read(),
+        content_type=f"multipart/form-data; boundary={boundary}",
+        headers={"Referer": "/media"},
+    )
+    return response.status_code
+
+
+def test_a_form_sent_again_or_to_a_full_library_is_refused_before_decoding(
+    make_app: object,
+) -> None:
+    """Neither costs a decode, so neither spends the budget: sending one form many times, or
+    uploading into a full library, cannot tie up the server past the rate limit."""
+    app = make_app({"RATELIMIT_ENABLED": True, "MEDIA_RATE_LIMIT": "2 per hour"})  # type: ignore[operator]
+    with app.app_context():
+        create_user("writer")
+    client = app.test_client()
+    AuthActions(client).login("writer")
+    page = client.get("/media").text
+    fields = {"csrf_token": csrf_token(page), "submission_token": submission_token(page) or ""}
+    big = noise(900, 900)
+    assert _send_again(client, fields, big) == 302
+    # Garbage bytes show nothing is decoded: the answer comes from the cheap checks first.
+    for _ in range(3):
+        assert _send_again(client, fields, b"not an image") == 302  # leads to the first
+    [kept] = _items(app)
+    app.config["MEDIA_QUOTA_BYTES"] = kept.stored_bytes  # the library is now full
+    for _ in range(3):
+        refused = upload(client, b"not an image", "x.png", "image/png")
+        assert refused.status_code == 422
+        assert "Your image library is full" in refused.text
+    app.config["MEDIA_QUOTA_BYTES"] = 50_000_000
+    assert upload(client, photo(120, 100)).status_code == 302  # the second of two
+    assert upload(client, photo(121, 100)).status_code == 429
 
 
 def test_the_library_needs_a_sign_in(client: FlaskClient) -> None:
@@ -369,9 +412,9 @@ def test_another_member_cannot_delete_yours(app: Flask, client: FlaskClient) -> 
     assert len(_items(app)) == 1
 
 
-def _write(client: FlaskClient, title: str, body: str) -> str:
+def _write(client: FlaskClient, title: str, body: str, status: str = "published") -> str:
     response = submit(
-        client, "/posts/new", {"title": title, "body": body, "tags": "", "status": "published"}
+        client, "/posts/new", {"title": title, "body": body, "tags": "", "status": status}
     )
     assert response.status_code == 302, response.text
     return response.headers["Location"]
@@ -426,7 +469,9 @@ def test_two_members_with_the_same_image_each_own_a_copy(app: Flask) -> None:
     assert "This image is in your post" in two.get("/media").text
 
 
-def test_an_image_only_another_members_post_shows_is_kept(app: Flask) -> None:
+def test_another_members_post_cannot_keep_an_image_from_its_owner(app: Flask) -> None:
+    """An image is its owner's: a draft of someone else's that shows it by its address neither
+    stops its deletion nor keeps it filling the owner's quota."""
     with app.app_context():
         create_user("first")
         create_user("second")
@@ -434,11 +479,26 @@ def test_an_image_only_another_members_post_shows_is_kept(app: Flask) -> None:
     AuthActions(one).login("first")
     AuthActions(two).login("second")
     url = uploaded_url(one, photo())
-    _write(two, "Borrowed", f"![]({url})")
+    _write(two, "Borrowed", f"![]({url})", status="draft")
     [item] = _items(app)
-    _delete(one, item.id)
-    assert "Posts by other members show this image" in one.get("/media").text
-    assert two.get(url).status_code == 200
+    assert _delete(one, item.id).status_code == 302
+    assert _items(app) == []
+    assert two.get(url).status_code == 404
+
+
+def test_a_replaced_avatar_is_deleted_even_if_a_post_shows_it(app: Flask) -> None:
+    """Avatars are not in the library: one kept because a post named it could never be seen
+    or deleted again, yet would count against the quota."""
+    with app.app_context():
+        create_user("first")
+    client = app.test_client()
+    AuthActions(client).login("first")
+    upload(client, photo(300, 300), page="/account/avatar")
+    [first] = _items(app)
+    _write(client, "My old face", f"![](/media/{first.filename})")
+    upload(client, png_with_alpha(), "b.png", "image/png", page="/account/avatar")
+    assert [item.filename for item in _items(app)] != [first.filename]
+    assert len(_items(app)) == 1
 
 
 # Posts ------------------------------------------------------------------------------------------
