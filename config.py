@@ -47,7 +47,7 @@ class Config:
 
     # Images (app/services/media.py). Only the upload forms accept the larger bodies.
     MEDIA_STORAGE = "database"  # app/services/media_storage.py BACKENDS
-    MEDIA_MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+    MEDIA_MAX_UPLOAD_BYTES = 10 * 1000 * 1000  # 10 MB, as the forms say it
     MEDIA_MAX_PIXELS = 40_000_000  # checked from the file's header, before decoding
     MEDIA_MAX_SIDE = 2400  # longer sides are scaled down to this
     MEDIA_QUOTA_BYTES = 50 * 1000 * 1000  # what a member's images may take, all sizes counted

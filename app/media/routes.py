@@ -36,7 +36,7 @@ IMAGE_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Cross-Origin-Resource-Policy": "cross-origin",
 }
-UPLOAD_ENDPOINTS = frozenset({"media.library", "media.avatar"})
+UPLOAD_ENDPOINTS = frozenset({"media.library", "media.avatar", "profiles.edit"})
 
 # Per member, counting every upload that reached the decoder, kept or refused (a form sent twice
 # or to a full library is refused before it and costs nothing); the library, the avatar page and
@@ -50,15 +50,34 @@ limit_uploads = limiter.shared_limit(
 )
 
 
-@bp.url_value_preprocessor
+@bp.app_url_value_preprocessor
 def allow_image_uploads(endpoint: str | None, _values: dict[str, Any] | None) -> None:
-    """The upload forms take bodies up to MEDIA_MAX_UPLOAD_BYTES, every other form 1 MiB.
+    """The forms with an image (the library, the avatar page, the profile) take bodies up to
+    MEDIA_MAX_UPLOAD_BYTES, every other form 1 MiB.
 
     Set here because Flask runs URL preprocessors before any ``before_request`` hook, and the
     CSRF check (one of those) reads the body.
     """
     if endpoint in UPLOAD_ENDPOINTS:
         request.max_content_length = current_app.config["MEDIA_MAX_UPLOAD_BYTES"]
+
+
+@bp.app_context_processor
+def upload_limit() -> dict[str, str]:
+    """``upload_limit``: the largest image file, as the upload forms' hints say it."""
+    return {"upload_limit": media.format_bytes(current_app.config["MEDIA_MAX_UPLOAD_BYTES"])}
+
+
+# The profile form also takes a picture: its uploads share the budget, and saving the rest of
+# the profile never waits for it (a POST without a picture is not limited).
+limit_picture_uploads = limiter.shared_limit(
+    lambda: current_app.config["MEDIA_RATE_LIMIT"],
+    scope="media-upload",
+    key_func=rate_limits.member_key,
+    methods=["POST"],
+    exempt_when=lambda: not getattr(request.files.get("picture"), "filename", ""),
+    deduct_when=rate_limits.created_or_costly,
+)
 
 
 @bp.errorhandler(RequestEntityTooLarge)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug import Response
@@ -16,6 +18,20 @@ from app.timezones import local_label, member_zone
 bp = Blueprint("posts", __name__)
 # Comments are plain text: escaped, with their bare addresses as links.
 bp.add_app_template_filter(linkify_text, "linkify")
+
+
+# The editor's body may hold BODY_MAX characters of any script: up to 4 bytes each in UTF-8, and
+# three characters a byte once form-encoded (%F0%9F%98%80), so 1 MiB would refuse a body within
+# the limit with a bare 413 before the form could say anything. Every other form keeps 1 MiB.
+EDITOR_MAX_REQUEST_BYTES = 2 * 1024 * 1024
+EDITOR_ENDPOINTS = frozenset({"posts.new", "posts.edit"})
+
+
+@bp.url_value_preprocessor
+def allow_long_posts(endpoint: str | None, _values: dict[str, Any] | None) -> None:
+    """Set before the CSRF check reads the body (URL preprocessors run first)."""
+    if endpoint in EDITOR_ENDPOINTS:
+        request.max_content_length = EDITOR_MAX_REQUEST_BYTES
 
 
 def _viewer() -> User | None:

@@ -1,8 +1,19 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
-from wtforms import Field, SelectField, StringField, SubmitField, TextAreaField
+from flask import request
+from werkzeug.datastructures import FileStorage
+from wtforms import (
+    BooleanField,
+    Field,
+    FileField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import ValidationError
 
 from app.forms import Form, plain_text
@@ -55,4 +66,18 @@ class ProfileForm(Form):
         validate_choice=False,  # _rule below says it in plain words
         validators=[_rule(profiles.normalize_time_zone)],
     )
+    # The picture goes through the image pipeline (app/services/media.py set_avatar) after the
+    # rest is saved; the file comes from ``request.files``, never the text.
+    picture = FileField("Picture")
+    remove_picture = BooleanField("Remove my picture")
     submit = SubmitField("Save profile")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.picture.data = request.files.get("picture") if self.is_submitted() else None
+
+    @property
+    def chosen_picture(self) -> FileStorage | None:
+        """The file chosen in the picture field, if any."""
+        data = self.picture.data
+        return data if isinstance(data, FileStorage) and data.filename else None

@@ -4,17 +4,22 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from werkzeug import Response
 
-from app.forms import Form, add_error, form_status
-from app.media.forms import ACCEPT, AvatarForm
+from app.forms import add_error, form_status
+from app.media.forms import ACCEPT
+from app.media.routes import limit_picture_uploads, too_large
 from app.models import User
 from app.profiles.forms import ProfileForm
-from app.services import profiles
+from app.services import media, profiles
 
 bp = Blueprint("profiles", __name__)
 
 
+bp.register_error_handler(413, too_large)
+
+
 @bp.route("/account/profile", methods=["GET", "POST"])
 @login_required
+@limit_picture_uploads
 def edit() -> Response | tuple[str, int]:
     """The signed-in member's own profile: the form edits ``current_user`` and no one else."""
     user: User = current_user._get_current_object()
@@ -31,16 +36,26 @@ def edit() -> Response | tuple[str, int]:
         except profiles.InvalidProfile as error:
             add_error(form[error.field], str(error))
         else:
-            flash("Your profile is saved.", "success")
-            return redirect(url_for("profiles.edit"))
-    page = render_template(
-        "profiles/edit.html",
-        form=form,
-        avatar_form=AvatarForm(formdata=None),
-        remove_form=Form(formdata=None),
-        accept=ACCEPT,
-    )
+            if _save_picture(user, form):
+                flash("Your profile is saved.", "success")
+                return redirect(url_for("profiles.edit"))
+    if form.errors and form.chosen_picture is not None and not form.picture.errors:
+        add_error(form.picture, "Nothing was saved: choose the picture again with the fixes.")
+    page = render_template("profiles/edit.html", form=form, accept=ACCEPT)
     return page, form_status(form)
+
+
+def _save_picture(user: User, form: ProfileForm) -> bool:
+    """The picture part of a saved profile; False, with the reason on the field, if refused."""
+    if form.remove_picture.data:
+        media.clear_avatar(user)
+    elif form.chosen_picture is not None:
+        try:
+            media.set_avatar(user, form.chosen_picture)
+        except media.UploadRefused as refused:
+            add_error(form.picture, f"The rest is saved, but not this picture: {refused.message}")
+            return False
+    return True
 
 
 @bp.app_template_filter("initials")

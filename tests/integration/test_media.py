@@ -567,7 +567,7 @@ def test_the_editor_and_the_account_page_link_to_the_library(client: FlaskClient
     editor = client.get("/posts/new").text
     assert 'href="/media" target="_blank">Image library</a>' in editor
     assert 'href="/media"' in client.get("/account/sessions").text
-    assert 'action="/account/avatar"' in client.get("/account/profile").text
+    assert 'name="picture"' in client.get("/account/profile").text
 
 
 # Avatars ----------------------------------------------------------------------------------------

@@ -644,3 +644,15 @@ def test_save_after_preview_creates_the_post_once(app: Flask, client: FlaskClien
     with app.app_context():
         titles = db.session.scalars(sa.select(Post.title)).all()
     assert titles == ["Looked at first"]
+
+
+@pytest.mark.usefixtures("writer")
+def test_a_body_within_the_limit_in_any_script_is_never_too_large(client: FlaskClient) -> None:
+    """99,000 emoji are within the 100,000-character limit, yet over 1 MiB once form-encoded:
+    the editor still answers with the form, not a bare 413 page."""
+    body = "\N{GRINNING FACE}" * 99_000
+    previewed = submit(client, "/posts/new", {"title": "Smiles", "body": body, "preview": "1"})
+    assert previewed.status_code == 200
+    too_long = submit(client, "/posts/new", {"title": "Smiles", "body": body + "x" * 1_001})
+    assert too_long.status_code == 422
+    assert "Posts are limited to 100,000 characters." in too_long.text

@@ -400,30 +400,71 @@ def test_the_form_page_stays_within_the_query_budget(app: Flask, writer: FlaskCl
     assert len(statements) <= 4, statements
 
 
-def test_a_picture_from_the_profile_page_replaces_the_initials_everywhere(
+def _save_with_picture(
+    client: FlaskClient, picture: bytes | None, filename: str = "me.jpg", **changes: str
+) -> TestResponse:
+    """Press Save profile with ``picture`` chosen in the form's Picture field."""
+    page = client.get(FORM).text
+    data: dict[str, object] = {"csrf_token": csrf_token(page), **PROFILE, **changes}
+    if picture is not None:
+        data["picture"] = (io.BytesIO(picture), filename, "image/jpeg")
+    return client.post(
+        FORM, data=data, content_type="multipart/form-data", headers={"Referer": FORM}
+    )
+
+
+def test_one_save_keeps_the_profile_and_its_picture_and_bylines_show_it(
     app: Flask, writer: FlaskClient
 ) -> None:
-    """The profile form's picture section uploads through the image pipeline; then the profile,
-    the public page and every byline show the picture (the small copy in bylines)."""
+    """The picture is a field of the profile form: one Save profile keeps both; then the
+    profile, the public page and every byline show the picture (the small copy in bylines)."""
     page = writer.get(FORM).text
-    assert 'action="/account/avatar" enctype="multipart/form-data"' in page
+    assert 'enctype="multipart/form-data"' in page
     assert 'class="avatar avatar-96 avatar-hue-' in page  # initials until then
-    files = {"image": (io.BytesIO(photo(300, 200)), "me.jpg", "image/jpeg")}
-    sent = writer.post(
-        "/account/avatar",
-        data={"csrf_token": csrf_token(page), **files},
-        content_type="multipart/form-data",
-        headers={"Referer": FORM},
-    )
+    sent = _save_with_picture(writer, photo(300, 200))
     assert sent.status_code == 302
     assert sent.headers["Location"] == FORM
-    avatar = _member(app, "writer").avatar
+    member = _member(app, "writer")
+    assert member.display_name == PROFILE["display_name"]
+    avatar = member.avatar
     assert avatar is not None
     name, ext = avatar.split(".")
     assert f'<img class="avatar avatar-96" src="/media/{avatar}"' in writer.get(FORM).text
     public = writer.get("/users/writer").text
     assert f'<img class="avatar avatar-96" src="/media/{avatar}"' in public
     assert f'<img class="avatar avatar-32" src="/media/{name}-64.{ext}"' in public
-    home = writer.get("/").text
-    assert f'src="/media/{name}-64.{ext}"' in home
+    assert f'src="/media/{name}-64.{ext}"' in writer.get("/").text
     assert writer.get(f"/media/{name}-64.{ext}").status_code == 200
+    removed = _save_with_picture(writer, None, remove_picture="y")
+    assert removed.status_code == 302
+    assert _member(app, "writer").avatar is None
+
+
+def test_a_profile_error_saves_nothing_and_asks_for_the_picture_again(
+    app: Flask, writer: FlaskClient
+) -> None:
+    response = _save_with_picture(writer, photo(300, 200), website="javascript:alert(1)")
+    assert response.status_code == 422
+    assert "choose the picture again" in response.text
+    member = _member(app, "writer")
+    assert (member.display_name, member.avatar) == (None, None)
+
+
+def test_a_refused_picture_says_the_rest_is_saved(app: Flask, writer: FlaskClient) -> None:
+    response = _save_with_picture(writer, b"<svg xmlns='http://www.w3.org/2000/svg'/>", "x.svg")
+    assert response.status_code == 422
+    assert "The rest is saved, but not this picture" in response.text
+    member = _member(app, "writer")
+    assert (member.display_name, member.avatar) == (PROFILE["display_name"], None)
+
+
+def test_the_upload_budget_never_blocks_saving_the_text(make_app: object) -> None:
+    app = make_app({"RATELIMIT_ENABLED": True, "MEDIA_RATE_LIMIT": "1 per hour"})  # type: ignore[operator]
+    with app.app_context():
+        create_user("writer")
+    client = app.test_client()
+    AuthActions(client).login("writer")
+    assert _save_with_picture(client, photo(300, 200)).status_code == 302
+    assert _save_with_picture(client, photo(301, 200)).status_code == 429
+    assert _save_with_picture(client, None, display_name="Only text").status_code == 302
+    assert _member(app, "writer").display_name == "Only text"
