@@ -49,6 +49,8 @@ ACCEPTED_NAMES = "JPEG, PNG, WebP, GIF or AVIF"
 # What a broken or hostile file can make a Pillow decoder raise.
 DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, struct.error, zlib.error)
 _SRGB = ImageCms.createProfile("sRGB")
+# Grey with more than 8 bits a sample (16-bit PNGs from scanners, medical and astronomy tools).
+WIDE_GREY_MODES = ("I;16", "I;16B", "I;16L", "I;16N", "I")
 
 
 class ImageRefused(Exception):
@@ -143,12 +145,26 @@ def _clean_pixels(image: Image.Image) -> Image.Image:
         image.mode == "P" and "transparency" in image.info
     )
     mode = "RGBA" if has_alpha else "RGB"
+    image = _eight_bit(image)
     profile = image.info.get("icc_profile")
     pixels = (_to_srgb(image, profile, mode) if profile else None) or image.convert(mode)
     if has_alpha and pixels.getchannel("A").getextrema()[0] == 255:
         pixels = pixels.convert("RGB")  # an alpha channel nothing uses: smaller files
     # A new image from the raw pixels: nothing of the source's metadata can come along.
     return Image.frombytes(pixels.mode, pixels.size, pixels.tobytes())
+
+
+def _eight_bit(image: Image.Image) -> Image.Image:
+    """Wide grey scaled to 8-bit grey: ``convert`` alone clips every value above 255 to white.
+
+    "I" is read as 16-bit too, the most any accepted format stores in it.
+    """
+    if image.mode not in WIDE_GREY_MODES:
+        return image
+    wide = image if image.mode == "I" else image.convert("I")
+    grey = wide.point(lambda value: value * (1 / 256)).convert("L")
+    grey.info = dict(image.info)  # the colour profile, if any, is still applied
+    return grey
 
 
 def _to_srgb(image: Image.Image, profile: bytes, mode: str) -> Image.Image | None:

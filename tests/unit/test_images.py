@@ -93,6 +93,44 @@ def test_an_animation_keeps_its_first_frame() -> None:
     assert getattr(image, "n_frames", 1) == 1
 
 
+def _grey_ramp(mode: str) -> Image.Image:
+    """A left-to-right grey ramp over the whole 16-bit range: 0 on the left, 65535 on the right."""
+    image = Image.new(mode, (256, 4))
+    for x in range(256):
+        for y in range(4):
+            image.putpixel((x, y), x * 257)
+    return image
+
+
+def test_a_16_bit_grey_png_is_scaled_to_8_bits_not_clipped_to_white() -> None:
+    source = encode(_grey_ramp("I;16"), "PNG")
+    assert Image.open(io.BytesIO(source)).mode == "I;16"
+    result = _open(process(source, **LIMITS).data).convert("RGB")
+    assert [result.getpixel((x, 1)) for x in (0, 64, 128, 255)] == [
+        (0, 0, 0),
+        (64, 64, 64),
+        (128, 128, 128),
+        (255, 255, 255),
+    ]
+
+
+def test_a_16_bit_grey_png_with_a_colour_profile_is_scaled_too() -> None:
+    profile = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    source = encode(_grey_ramp("I;16"), "PNG", icc_profile=profile)
+    result = _open(process(source, **LIMITS).data).convert("L")
+    low, high = result.getextrema()
+    assert low < 10
+    assert high > 245
+    assert 100 < result.getpixel((128, 1)) < 160
+
+
+@pytest.mark.parametrize("mode", ["I;16", "I;16B", "I;16L", "I"])
+def test_wide_grey_modes_become_8_bit_grey_without_clipping(mode: str) -> None:
+    pixels = images._clean_pixels(_grey_ramp(mode))
+    assert pixels.mode == "RGB"
+    assert [pixels.getpixel((x, 0))[0] for x in (0, 64, 128, 255)] == [0, 64, 128, 255]
+
+
 def test_a_polyglot_is_only_its_picture_afterwards() -> None:
     result = process(html_in_gif(), **LIMITS)
     assert b"<script" not in result.data
