@@ -87,10 +87,36 @@ def test_transparency_is_kept_and_an_unused_alpha_channel_dropped() -> None:
     assert _open(process(opaque, **LIMITS).data).mode == "RGB"
 
 
-def test_an_animation_keeps_its_first_frame() -> None:
-    result = process(animated_gif(), **LIMITS)
+def _animation(image_format: str) -> bytes:
+    """Two frames that differ (Pillow merges identical ones, leaving a still image)."""
+    frames = [Image.new("RGB", (40, 30), colour) for colour in ("red", "blue")]
+    data = encode(frames[0], image_format, save_all=True, append_images=frames[1:], duration=100)
+    assert getattr(_open(data), "n_frames", 1) == 2
+    return data
+
+
+def test_an_animation_keeps_its_first_frame_and_says_the_others_were_dropped() -> None:
+    result = process(_animation("GIF"), **LIMITS)
     image = _open(result.data)
     assert getattr(image, "n_frames", 1) == 1
+    assert image.convert("RGB").getpixel((0, 0)) == (255, 0, 0)
+    assert result.dropped_frames
+    assert process_avatar(_animation("GIF"), max_pixels=40_000_000).dropped_frames
+
+
+@pytest.mark.parametrize(
+    ("data", "dropped"),
+    [
+        (_animation("WEBP"), True),
+        (animated_gif(), False),  # its frames are alike: Pillow stores one
+        (photo(80, 60, "GIF"), False),
+        (photo(80, 60, "WEBP"), False),
+        (photo(80, 60, "PNG"), False),
+    ],
+    ids=["animated-webp", "alike-frames-gif", "still-gif", "still-webp", "png"],
+)
+def test_only_an_animation_has_dropped_frames(data: bytes, dropped: bool) -> None:
+    assert process(data, **LIMITS).dropped_frames is dropped
 
 
 def _grey_ramp(mode: str) -> Image.Image:
