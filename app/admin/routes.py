@@ -160,7 +160,8 @@ def comments() -> str:
 @bp.get("/comments/<int:comment_id>/delete")
 def confirm_delete_comment(comment_id: int) -> str:
     comment = posts_service.comment_by_id(comment_id) or abort(404)
-    return render_template("admin/delete_comment.html", comment=comment)
+    replies = posts_service.reply_count(comment)
+    return render_template("admin/delete_comment.html", comment=comment, replies=replies)
 
 
 @bp.post("/comments/<int:comment_id>/<any(hide, unhide, delete):action>")

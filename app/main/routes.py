@@ -50,8 +50,9 @@ def tag(slug: str) -> str | ResponseReturnValue:
 
 
 def _tag_moved_or_404(address: str) -> ResponseReturnValue:
-    """A permanent redirect from another spelling of a tag ("Python", "C++") to its slug."""
-    found = tags.tag_for_address(address)
+    """A permanent redirect from another spelling of a tag ("Python", "C++") to its slug, for
+    a tag on a public post only: otherwise a 404, as for a tag that does not exist."""
+    found = tags.tag_for_address(address, shown=posts.visible_to_public())
     if found is None or found.slug == address:
         abort(404)
     return redirect(url_for("main.tag", slug=found.slug, page=request.args.get("page")), 301)

@@ -7,13 +7,14 @@ from wtforms import IntegerField, RadioField, StringField, SubmitField, TextArea
 
 # New in WTForms 3.3; types-WTForms still describes 3.2.
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
+from wtforms.form import BaseForm
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from wtforms.widgets import DateTimeLocalInput, HiddenInput
 
 from app.forms import CreateForm, Form, plain_text
 from app.models import Post, PostState, PostStatus, utcnow
 from app.services.tags import TAG_MAX, TAGS_PER_POST, InvalidTags, parse_tags
-from app.timezones import LocalTimeError, parse_local, to_local_input, to_utc
+from app.timezones import LocalTimeError, local_label, parse_local, to_local_input, to_utc
 
 TITLE_MAX = 200
 BODY_MAX = 100_000
@@ -24,6 +25,18 @@ STATUS_CHOICES = [
     SelectChoice(PostState.PUBLISHED.value, "Published"),
     SelectChoice(PostState.SCHEDULED.value, "Scheduled"),
 ]
+
+
+class StatusField(RadioField):
+    """The status radios; ``went_live`` replaces "Not a valid choice." when "Scheduled" comes
+    from an editor opened before the post went live (it is no longer offered then)."""
+
+    went_live: str | None = None
+
+    def pre_validate(self, form: BaseForm) -> None:
+        if self.data == PostState.SCHEDULED and self.went_live:
+            raise ValidationError(self.went_live)
+        super().pre_validate(form)
 
 
 class PostForm(Form):
@@ -48,7 +61,7 @@ class PostForm(Form):
         "Tags",
         validators=[Length(max=TAGS_PER_POST * (TAG_MAX + 2)), plain_text],
     )
-    status = RadioField(
+    status = StatusField(
         "Status",
         choices=STATUS_CHOICES,
         default=PostState.DRAFT.value,
@@ -73,10 +86,14 @@ class PostForm(Form):
         A post that has been public keeps its date: it can no longer be scheduled.
         """
         self.zone = zone
-        if post is not None and post.was_public:
+        if post is not None and post.was_public and post.published_at is not None:
             self.status.choices = [
                 choice for choice in STATUS_CHOICES if choice.value != PostState.SCHEDULED
             ]
+            self.status.went_live = (
+                f"This post was published on {local_label(post.published_at, zone)} while you "
+                "were editing; choose Published or Draft."
+            )
         if post is not None and fill:
             self.body.data = post.body_markdown
             self.tags.data = ", ".join(tag.name for tag in post.tags)
@@ -91,10 +108,19 @@ class PostForm(Form):
             raise ValidationError(str(invalid)) from invalid
 
     def validate_publish_at(self, field: StringField) -> None:
-        """Read only when scheduling: in the member's zone, in the future, within ten years."""
+        """Read only when scheduling: in the member's zone, in the future, within ten years.
+
+        A time typed with another status is not dropped in silence, unless the post can no
+        longer be scheduled (the field is gone from its editor; an old page may still send it).
+        """
+        typed = (field.data or "").strip()
         if self.status.data != PostState.SCHEDULED:
+            if typed and self.status.went_live is None:
+                raise ValidationError(
+                    "Choose “Scheduled” to publish at this time, or clear the time."
+                )
             return
-        if not (field.data or "").strip():
+        if not typed:
             raise ValidationError("Choose when to publish it.")
         try:
             instant = to_utc(parse_local(field.data or ""), self.zone)

@@ -234,8 +234,9 @@ def _deletable_comment_or_404(comment_id: int) -> Comment:
 @bp.get("/comments/<int:comment_id>/delete")
 @login_required
 def confirm_delete_comment(comment_id: int) -> str:
+    found = _deletable_comment_or_404(comment_id)
     return render_template(
-        "posts/delete_comment.html", comment=_deletable_comment_or_404(comment_id)
+        "posts/delete_comment.html", comment=found, replies=posts.reply_count(found)
     )
 
 

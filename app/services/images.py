@@ -11,8 +11,8 @@ What goes out. The pixels only: a new image is built from the decoded pixels, so
 is also HTML) loses everything that is not the picture. Before that, the EXIF orientation is
 applied (the picture is turned, the tag dropped) and an embedded colour profile is converted to
 sRGB. Formats: JPEG stays JPEG (quality 85, progressive); PNG stays PNG; GIF becomes PNG (first
-frame only: an animation is not kept); WebP stays WebP and AVIF becomes WebP (quality 82; every
-browser shows WebP). Transparency is kept by PNG and WebP.
+frame only: an animation is not kept, and ``Processed.dropped_frames`` says so); WebP stays WebP
+and AVIF becomes WebP (quality 82; every browser shows WebP). Transparency is kept by PNG and WebP.
 
 Sizes. The long side is capped (``max_side``, 2,400 px by default; smaller images keep their
 size, never enlarged), and narrower copies for ``srcset`` are made at ``VARIANT_WIDTHS`` that are
@@ -49,6 +49,8 @@ ACCEPTED_NAMES = "JPEG, PNG, WebP, GIF or AVIF"
 # What a broken or hostile file can make a Pillow decoder raise.
 DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, struct.error, zlib.error)
 _SRGB = ImageCms.createProfile("sRGB")
+# Grey with more than 8 bits a sample (16-bit PNGs from scanners, medical and astronomy tools).
+WIDE_GREY_MODES = ("I;16", "I;16B", "I;16L", "I;16N", "I")
 
 
 class ImageRefused(Exception):
@@ -69,6 +71,8 @@ class Processed:
     height: int
     data: bytes
     variants: dict[int, bytes] = field(default_factory=dict)  # by width
+    # An animation (GIF, WebP, AVIF) whose first frame alone was kept: worth telling the member.
+    dropped_frames: bool = False
 
     @property
     def stored_bytes(self) -> int:
@@ -77,7 +81,7 @@ class Processed:
 
 def process(data: bytes, *, max_pixels: int, max_side: int) -> Processed:
     """A post image: decoded, turned upright, stripped, capped, re-encoded, with its copies."""
-    image, source_format = _decode(data, max_pixels)
+    image, source_format, animated = _decode(data, max_pixels)
     image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)  # never enlarges
     output = OUTPUT_FORMAT[source_format]
     original = _encode(image, output)
@@ -86,22 +90,25 @@ def process(data: bytes, *, max_pixels: int, max_side: int) -> Processed:
         for width in VARIANT_WIDTHS
         if width < image.width
     }
-    return Processed(_name(original), EXTENSIONS[output], *image.size, original, variants)
+    name, ext = _name(original), EXTENSIONS[output]
+    return Processed(name, ext, *image.size, original, variants, dropped_frames=animated)
 
 
 def process_avatar(data: bytes, *, max_pixels: int) -> Processed:
     """An avatar: a centred square of AVATAR_SIZE px, plus an AVATAR_SMALL px copy."""
-    image, source_format = _decode(data, max_pixels)
+    image, source_format, animated = _decode(data, max_pixels)
     square = ImageOps.fit(image, (AVATAR_SIZE, AVATAR_SIZE), Image.Resampling.LANCZOS)
     small = square.resize((AVATAR_SMALL, AVATAR_SMALL), Image.Resampling.LANCZOS)
     output = OUTPUT_FORMAT[source_format]
     original = _encode(square, output)
     variants = {AVATAR_SMALL: _encode(small, output)}
-    return Processed(_name(original), EXTENSIONS[output], *square.size, original, variants)
+    name, ext = _name(original), EXTENSIONS[output]
+    return Processed(name, ext, *square.size, original, variants, dropped_frames=animated)
 
 
-def _decode(data: bytes, max_pixels: int) -> tuple[Image.Image, str]:
-    """The first frame's pixels (upright, sRGB, RGB or RGBA, no metadata) and the format."""
+def _decode(data: bytes, max_pixels: int) -> tuple[Image.Image, str, bool]:
+    """The first frame's pixels (upright, sRGB, RGB or RGBA, no metadata), the format, and
+    whether other frames (an animation) were left out."""
     if not data:
         raise ImageRefused("That file is empty. Choose an image file.")
     try:
@@ -127,7 +134,8 @@ def _decode(data: bytes, max_pixels: int) -> tuple[Image.Image, str]:
             "Open it in an image editor, save it again and upload the new file."
         ) from None
     source_format = source.format or ""
-    return _clean_pixels(upright), source_format
+    animated = getattr(source, "n_frames", 1) > 1
+    return _clean_pixels(upright), source_format, animated
 
 
 def _too_many_pixels(width: int, height: int, max_pixels: int) -> str:
@@ -143,12 +151,26 @@ def _clean_pixels(image: Image.Image) -> Image.Image:
         image.mode == "P" and "transparency" in image.info
     )
     mode = "RGBA" if has_alpha else "RGB"
+    image = _eight_bit(image)
     profile = image.info.get("icc_profile")
     pixels = (_to_srgb(image, profile, mode) if profile else None) or image.convert(mode)
     if has_alpha and pixels.getchannel("A").getextrema()[0] == 255:
         pixels = pixels.convert("RGB")  # an alpha channel nothing uses: smaller files
     # A new image from the raw pixels: nothing of the source's metadata can come along.
     return Image.frombytes(pixels.mode, pixels.size, pixels.tobytes())
+
+
+def _eight_bit(image: Image.Image) -> Image.Image:
+    """Wide grey scaled to 8-bit grey: ``convert`` alone clips every value above 255 to white.
+
+    "I" is read as 16-bit too, the most any accepted format stores in it.
+    """
+    if image.mode not in WIDE_GREY_MODES:
+        return image
+    wide = image if image.mode == "I" else image.convert("I")
+    grey = wide.point(lambda value: value * (1 / 256)).convert("L")
+    grey.info = dict(image.info)  # the colour profile, if any, is still applied
+    return grey
 
 
 def _to_srgb(image: Image.Image, profile: bytes, mode: str) -> Image.Image | None:

@@ -212,7 +212,7 @@ def _comment_notice(row: OutboxMessage) -> EmailMultiAlternatives | None:
     if not notifications.still_wanted(row.kind, recipient, comment, replied_to):
         return None
     topic = notifications.KIND_TOPIC[row.kind]
-    token = tokens.make_unsubscribe_token(recipient.id, topic)
+    token = tokens.make_unsubscribe_token(recipient, topic)
     unsubscribe_url = absolute_url("notifications.unsubscribe", token=token)
     post = comment.post
     # A header holds one line: the title's line breaks, if any, become spaces.

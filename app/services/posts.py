@@ -379,6 +379,14 @@ def comment_count(post: Post) -> int:
     return count or 0
 
 
+def reply_count(comment: Comment) -> int:
+    """Every reply to ``comment``, hidden ones included: deleting it deletes them too."""
+    count = db.session.scalar(
+        sa.select(sa.func.count()).select_from(Comment).where(Comment.parent_id == comment.id)
+    )
+    return count or 0
+
+
 def comment_by_id(comment_id: int) -> Comment | None:
     """A comment with its author, its post and the post's author, in one query."""
     if not possible_id(comment_id):

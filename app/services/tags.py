@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
-from app.models import Tag
+from app.models import Post, Tag, post_tags
 from app.text import has_invisible_controls
 
 TAG_MAX = 40
@@ -151,11 +151,12 @@ def _free_slug(base: str, *, random: bool) -> str:
     return free or _free_slug(base, random=True)
 
 
-def tag_for_address(text: str) -> Tag | None:
+def tag_for_address(text: str, *, shown: sa.ColumnElement[bool]) -> Tag | None:
     """The tag an address such as ``/tags/Python`` or ``/tags/C++`` means, if any.
 
     For addresses that are not a slug: matched by key ("C++" → "c++"), then by the slug the
     text would get ("Machine Learning" → "machine-learning"); the caller redirects to the slug.
+    Only tags of a post that ``shown`` selects count: a tag used by drafts alone stays unknown.
     """
     if not text or len(text) > SLUG_MAX + TAG_MAX or not text.isprintable():
         return None
@@ -165,6 +166,7 @@ def tag_for_address(text: str) -> Tag | None:
     return db.session.scalar(
         sa.select(Tag)
         .where(sa.or_(Tag.name_key == key, Tag.slug == slug))
+        .where(Tag.id.in_(sa.select(post_tags.c.tag_id).join(Post).where(shown)))
         .order_by(sa.case((Tag.name_key == key, 0), else_=1), Tag.id)
         .limit(1)
     )

@@ -9,7 +9,9 @@ Django's ``contrib.auth.tokens`` binds its tokens the same way.
 
 An unsubscribe link (in every notification mail) is bound to its purpose and to one member and
 one kind of mail, not to the account's state: all it can do is turn that kind of mail off, so it
-keeps working after a password change, for as long as an old mail may be read.
+keeps working after a password change, for as long as an old mail may be read. It names the
+account by id and by when it was created, which never changes: SQLite gives the id of a deleted
+account to the next one, and that account's mail must not be turned off by the old link.
 """
 
 from __future__ import annotations
@@ -94,9 +96,15 @@ def email_change_for_token(token: str) -> tuple[User, str] | None:
     return (user, new_email) if user is not None and isinstance(new_email, str) else None
 
 
-def make_unsubscribe_token(user_id: int, topic: str) -> str:
+def _account_birth(user: User) -> str:
+    """What tells this account from a later one with the same id: when it was created."""
+    return hashlib.sha256(user.created_at.isoformat().encode()).hexdigest()[:16]
+
+
+def make_unsubscribe_token(user: User, topic: str) -> str:
     """A link that turns off ``topic`` (a kind of notification) for one member."""
-    return _serializer(UNSUBSCRIBE_SALT).dumps({"user": user_id, "topic": topic})
+    payload = {"user": user.id, "born": _account_birth(user), "topic": topic}
+    return _serializer(UNSUBSCRIBE_SALT).dumps(payload)
 
 
 def unsubscribe_for_token(token: str) -> tuple[User, str] | None:
@@ -106,4 +114,6 @@ def unsubscribe_for_token(token: str) -> tuple[User, str] | None:
     if payload is None or not isinstance(topic, str):
         return None
     user = db.session.get(User, payload["user"])
-    return (user, topic) if user is not None else None
+    if user is None or payload.get("born") != _account_birth(user):
+        return None
+    return user, topic

@@ -37,7 +37,7 @@ def test_a_member_replies_and_sets_notifications_on_a_phone(
         post = create_post(create_user("writer"), title="A post worth talking about")
         first = posts.add_comment(post, reader, "A long first comment " + "word " * 60).id
         posts.add_comment(post, reader, "x" * 300, reply_to=first)
-        token = tokens.make_unsubscribe_token(reader.id, "replies")
+        token = tokens.make_unsubscribe_token(reader, "replies")
     context = browser.new_context(viewport=PHONE, java_script_enabled=False)
     page = context.new_page()
     axe_context = browser.new_context(viewport=PHONE)  # axe needs scripts; the pages do not

@@ -101,3 +101,41 @@ def test_my_posts_and_the_editor_fit_a_phone_and_pass_axe(
     problems += _fits_and_is_accessible(page, axe, "editor with an error")
     assert problems == []
     context.close()
+
+
+# The right edge of the widest element: a table that scrolls sideways inside the page counts too.
+RIGHTMOST = (
+    "Math.max(...Array.from(document.body.querySelectorAll('*'),"
+    " (element) => element.getBoundingClientRect().right))"
+)
+
+
+@pytest.mark.parametrize(
+    ("title", "tags"),
+    [
+        ("T" * 200, ("short",)),
+        ("Short title", ("Q" * 40, "Supercalifragilisticexpialidocious" + "X" * 6)),
+    ],
+    ids=["title", "tags"],
+)
+def test_long_unbroken_titles_and_tags_fit_a_phone(
+    browser: Browser, app: Flask, live_server: str, title: str, tags: tuple[str, ...]
+) -> None:
+    """A 200-character title and 40-character tags without spaces wrap instead of overflowing."""
+    with app.app_context():
+        writer = create_user("writer")
+        post = create_post(writer, title=title, tags=tags)
+        create_post(writer, title="D" + title[1:], tags=tags, status="draft")
+        paths = ("/account/posts", f"/posts/{post.slug}", "/", "/users/writer")
+        paths += tuple(f"/tags/{tag.slug}" for tag in post.tags)
+    page = browser.new_context(viewport=PHONE, java_script_enabled=False).new_page()
+    _sign_in(page, live_server, "writer")
+    problems = []
+    for path in paths:
+        response = page.goto(f"{live_server}{path}")
+        assert response is not None
+        assert response.ok, path
+        right = page.evaluate(RIGHTMOST)
+        if right > PHONE["width"]:
+            problems.append(f"{path[:24]}: {right:.0f} px")
+    assert problems == [], "; ".join(problems)

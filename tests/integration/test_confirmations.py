@@ -141,6 +141,47 @@ def test_the_post_author_sees_whose_comment_they_delete(app: Flask, site: dict[s
     assert "Delete commenter’s comment on “Doomed" in text  # noqa: RUF001
 
 
+def _add_replies(app: Flask, comment_id: int, count: int) -> None:
+    """``count`` replies by others to the comment, the last of several hidden by a moderator."""
+    with app.app_context():
+        comment = db.session.get(Comment, comment_id)
+        others = [
+            db.session.scalar(sa.select(User).filter_by(username=name))
+            for name in ("other", "author")
+        ]
+        replies = [
+            posts.add_comment(comment.post, others[n % 2], f"reply {n}", reply_to=comment.id)
+            for n in range(count)
+        ]
+        if count > 1:
+            admin.set_comment_hidden(others[1], replies[-1], hidden=True)
+
+
+@pytest.mark.parametrize(
+    ("count", "lost"),
+    [(0, "?"), (1, " and its 1 reply?"), (3, " and its 3 replies?")],
+)
+@pytest.mark.parametrize(
+    ("username", "path"),
+    [("commenter", "/comments/{}/delete"), ("boss", "/admin/comments/{}/delete")],
+)
+def test_deleting_a_comment_says_how_many_replies_go_with_it(
+    app: Flask, site: dict[str, int], count: int, lost: str, username: str, path: str
+) -> None:
+    """Replies, others' and hidden ones included, are deleted with the comment they answer."""
+    _add_replies(app, site["comment"], count)
+    text = _asked(app, _client(app, username), path.format(site["comment"]))
+    assert f"comment on “Doomed “post””{lost} This cannot be undone." in " ".join(text.split())
+
+
+def test_deleting_a_post_counts_replies_among_its_comments(
+    app: Flask, site: dict[str, int]
+) -> None:
+    _add_replies(app, site["comment"], 2)
+    text = _asked(app, _client(app, "author"), "/posts/doomed-post/delete")
+    assert "Delete “Doomed “post”” and its 5 comments? This cannot be undone." in text
+
+
 # Admin -----------------------------------------------------------------------------------------
 
 

@@ -223,11 +223,21 @@ def test_a_time_that_cannot_be_used_is_explained_and_everything_typed_is_kept(
 
 
 @pytest.mark.usefixtures("clock")
-def test_the_time_is_read_only_when_scheduling(app: Flask, writer: FlaskClient) -> None:
-    assert _schedule(writer, status="draft", publish_at="garbage").status_code == 302
-    post = _post(app)
-    assert post.status == "draft"
-    assert post.published_at is None
+@pytest.mark.parametrize("status", ["draft", "published"])
+@pytest.mark.parametrize("typed", ["2030-01-16T09:00", "garbage"])
+def test_a_time_typed_without_choosing_scheduled_is_not_dropped_silently(
+    app: Flask, writer: FlaskClient, status: str, typed: str
+) -> None:
+    response = _schedule(writer, status=status, publish_at=typed, title="Kept title")
+    assert response.status_code == 422
+    assert "Choose “Scheduled” to publish at this time, or clear the time." in response.text
+    assert 'value="Kept title"' in response.text
+    assert "The launch is on.</textarea>" in response.text
+    assert f'value="{typed}"' in response.text
+    assert f'checked id="status-{["draft", "published"].index(status)}"' in response.text
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Post)) == 0
+    assert _schedule(writer, status=status, publish_at=" ").status_code == 302, "cleared"
 
 
 def test_the_editor_says_which_zone_times_are_in(writer: FlaskClient) -> None:
@@ -270,6 +280,31 @@ def test_editing_a_scheduled_post_keeps_it_scheduled_and_it_can_be_published_now
     )
     assert refused.status_code == 422
     assert _post(app).published_at == START + timedelta(minutes=5)
+
+
+def test_saving_as_scheduled_after_the_post_went_live_says_so_and_keeps_the_text(
+    app: Flask, writer: FlaskClient, clock: time_machine.Traveller
+) -> None:
+    soon = START + timedelta(minutes=5)
+    _schedule(writer, publish_at="2030-01-15T12:05")
+    assert SCHEDULED_CHECKED in writer.get("/posts/big-launch/edit").text
+    clock.move_to(soon + timedelta(minutes=2))  # it goes live while the editor is open
+    fields = {"title": "New title", "body": "Edited body.", "tags": "launch, later"}
+    stale = {**fields, "publish_at": "2030-01-15T12:05"}  # the editor still shows the time
+    response = submit(writer, "/posts/big-launch/edit", {**stale, "status": "scheduled"})
+    assert response.status_code == 422
+    assert "Not a valid choice" not in response.text
+    assert (
+        "This post was published on 15 January 2030, 12:05 UTC while you were editing; "
+        "choose Published or Draft."
+    ) in response.text
+    assert 'value="New title"' in response.text
+    assert "Edited body.</textarea>" in response.text
+    assert 'value="launch, later"' in response.text
+    # Published with the stale time still sent: the time is moot (Scheduled is not offered).
+    saved = submit(writer, "/posts/big-launch/edit", {**stale, "status": "published"})
+    assert saved.status_code == 302, saved.text
+    assert _post(app, "New title").published_at == soon
 
 
 def test_unscheduling_makes_a_draft_again(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from urllib.parse import quote
 
 import pytest
@@ -10,7 +11,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from app.extensions import db
-from app.models import Tag
+from app.models import Tag, User, utcnow
+from app.services import admin, posts
 from tests.factories import create_post, create_user
 from tests.helpers import AuthActions, submit
 
@@ -121,6 +123,35 @@ def test_unknown_tags_are_404(app: Flask, client: FlaskClient, address: str) -> 
     with app.app_context():
         create_post(create_user("w"), title="T", tags=("C++",))
     assert client.get(address).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "address",
+    ["/tags/Project%20Falcon", "/tags/project_falcon", "/tags/Launch%20Plan", "/tags/Quiet%20Life"],
+)
+def test_other_spellings_of_tags_on_no_public_post_are_404_like_unknown_ones(
+    app: Flask, client: FlaskClient, address: str
+) -> None:
+    """A redirect would tell anyone that a draft, a scheduled post or a hidden member uses it."""
+    with app.app_context():
+        writer = create_user("writer")
+        create_post(writer, title="Draft", tags=("Project Falcon",), status="draft")
+        later = utcnow() + timedelta(days=1)
+        posts.create_post(
+            writer,
+            title="Soon",
+            body="b",
+            tags=["Launch Plan"],
+            status="published",
+            publish_at=later,
+        )
+        create_post(create_user("gone"), title="Theirs", tags=("Quiet Life",))
+        admin.deactivate(None, db.session.scalar(sa.select(User).filter_by(username="gone")))
+        create_post(writer, title="Public", tags=("Python",))
+    assert client.get("/tags/Python%20").status_code == 301, "a public tag still redirects"
+    response = client.get(address)
+    assert response.status_code == 404
+    assert response.text == client.get("/tags/Project%20Nothing").text
 
 
 @pytest.mark.usefixtures("writer")

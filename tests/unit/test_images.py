@@ -87,10 +87,74 @@ def test_transparency_is_kept_and_an_unused_alpha_channel_dropped() -> None:
     assert _open(process(opaque, **LIMITS).data).mode == "RGB"
 
 
-def test_an_animation_keeps_its_first_frame() -> None:
-    result = process(animated_gif(), **LIMITS)
+def _animation(image_format: str) -> bytes:
+    """Two frames that differ (Pillow merges identical ones, leaving a still image)."""
+    frames = [Image.new("RGB", (40, 30), colour) for colour in ("red", "blue")]
+    data = encode(frames[0], image_format, save_all=True, append_images=frames[1:], duration=100)
+    assert getattr(_open(data), "n_frames", 1) == 2
+    return data
+
+
+def test_an_animation_keeps_its_first_frame_and_says_the_others_were_dropped() -> None:
+    result = process(_animation("GIF"), **LIMITS)
     image = _open(result.data)
     assert getattr(image, "n_frames", 1) == 1
+    assert image.convert("RGB").getpixel((0, 0)) == (255, 0, 0)
+    assert result.dropped_frames
+    assert process_avatar(_animation("GIF"), max_pixels=40_000_000).dropped_frames
+
+
+@pytest.mark.parametrize(
+    ("data", "dropped"),
+    [
+        (_animation("WEBP"), True),
+        (animated_gif(), False),  # its frames are alike: Pillow stores one
+        (photo(80, 60, "GIF"), False),
+        (photo(80, 60, "WEBP"), False),
+        (photo(80, 60, "PNG"), False),
+    ],
+    ids=["animated-webp", "alike-frames-gif", "still-gif", "still-webp", "png"],
+)
+def test_only_an_animation_has_dropped_frames(data: bytes, dropped: bool) -> None:
+    assert process(data, **LIMITS).dropped_frames is dropped
+
+
+def _grey_ramp(mode: str) -> Image.Image:
+    """A left-to-right grey ramp over the whole 16-bit range: 0 on the left, 65535 on the right."""
+    image = Image.new(mode, (256, 4))
+    for x in range(256):
+        for y in range(4):
+            image.putpixel((x, y), x * 257)
+    return image
+
+
+def test_a_16_bit_grey_png_is_scaled_to_8_bits_not_clipped_to_white() -> None:
+    source = encode(_grey_ramp("I;16"), "PNG")
+    assert Image.open(io.BytesIO(source)).mode == "I;16"
+    result = _open(process(source, **LIMITS).data).convert("RGB")
+    assert [result.getpixel((x, 1)) for x in (0, 64, 128, 255)] == [
+        (0, 0, 0),
+        (64, 64, 64),
+        (128, 128, 128),
+        (255, 255, 255),
+    ]
+
+
+def test_a_16_bit_grey_png_with_a_colour_profile_is_scaled_too() -> None:
+    profile = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    source = encode(_grey_ramp("I;16"), "PNG", icc_profile=profile)
+    result = _open(process(source, **LIMITS).data).convert("L")
+    low, high = result.getextrema()
+    assert low < 10
+    assert high > 245
+    assert 100 < result.getpixel((128, 1)) < 160
+
+
+@pytest.mark.parametrize("mode", ["I;16", "I;16B", "I;16L", "I"])
+def test_wide_grey_modes_become_8_bit_grey_without_clipping(mode: str) -> None:
+    pixels = images._clean_pixels(_grey_ramp(mode))
+    assert pixels.mode == "RGB"
+    assert [pixels.getpixel((x, 0))[0] for x in (0, 64, 128, 255)] == [0, 64, 128, 255]
 
 
 def test_a_polyglot_is_only_its_picture_afterwards() -> None:
