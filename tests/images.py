@@ -51,8 +51,12 @@ def png_with_alpha(width: int = 300, height: int = 200) -> bytes:
 
 
 def animated_gif(width: int = 120, height: int = 80) -> bytes:
-    frames = [Image.new("P", (width, height), color) for color in (1, 2, 3)]
-    return encode(frames[0], "GIF", save_all=True, append_images=frames[1:], duration=100, loop=0)
+    """Three frames that differ (Pillow merges identical ones into a still image)."""
+    frames = [Image.new("RGB", (width, height), color) for color in ("red", "green", "blue")]
+    data = encode(frames[0], "GIF", save_all=True, append_images=frames[1:], duration=100, loop=0)
+    with Image.open(io.BytesIO(data)) as image:
+        assert getattr(image, "n_frames", 1) == 3
+    return data
 
 
 def html_in_gif() -> bytes:

@@ -97,7 +97,7 @@ def library() -> Response | tuple[str, int]:
     form = UploadForm()
     if form.validate_on_submit():
         try:
-            item = media.upload(
+            kept = media.upload(
                 current_user, form.image.data, submission=form.submission_token.data
             )
         except AlreadySubmitted as earlier:
@@ -106,9 +106,16 @@ def library() -> Response | tuple[str, int]:
         except media.UploadRefused as refused:
             add_error(form.image, refused.message)
         else:
-            flash(f"Image uploaded. Its address: /media/{item.filename}", "success")
-            return redirect(url_for("media.library", _anchor=item.name))
+            flash(_uploaded_message(kept), "success")
+            return redirect(url_for("media.library", _anchor=kept.item.name))
     return _library_page(form), form_status(form)
+
+
+def _uploaded_message(kept: media.Uploaded) -> str:
+    address = f"Image uploaded. Its address: /media/{kept.item.filename}"
+    if kept.still_of_animation:
+        return f"{address} — a still of its first frame: animations are not kept."
+    return address
 
 
 def _library_page(form: UploadForm) -> str:

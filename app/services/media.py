@@ -64,6 +64,14 @@ class ImageInUse(Exception):
 
 
 @dataclass(frozen=True)
+class Uploaded:
+    """What an upload kept; ``still_of_animation`` when only its first frame could be kept."""
+
+    item: MediaItem
+    still_of_animation: bool
+
+
+@dataclass(frozen=True)
 class LibraryEntry:
     item: MediaItem
     used_in: list[Post]
@@ -86,7 +94,7 @@ def read_upload(upload: FileStorage | None) -> bytes:
     return upload.stream.read()
 
 
-def upload(owner: User, upload: FileStorage | None, *, submission: str | None = None) -> MediaItem:
+def upload(owner: User, upload: FileStorage | None, *, submission: str | None = None) -> Uploaded:
     """Keep an uploaded image in ``owner``'s library and commit; the same image again is the
     item they already have. ``UploadRefused`` says why a file cannot be kept (not an image,
     damaged, too many pixels, library full); ``AlreadySubmitted`` for a form sent twice."""
@@ -115,8 +123,8 @@ def upload(owner: User, upload: FileStorage | None, *, submission: str | None = 
         found = _item(owner, MediaKind.IMAGE, processed.name)
         if found is None:
             raise
-        return found
-    return existing
+        return Uploaded(found, processed.dropped_frames)
+    return Uploaded(existing, processed.dropped_frames)
 
 
 def _item(owner: User, kind: str, name: str) -> MediaItem | None:

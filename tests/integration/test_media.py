@@ -91,7 +91,12 @@ def test_a_png_keeps_its_transparency(client: FlaskClient) -> None:
 
 @pytest.mark.usefixtures("member")
 def test_an_animated_gif_becomes_a_png_of_its_first_frame(client: FlaskClient) -> None:
-    served = _served(client, uploaded_url(client, animated_gif(), "moving.gif"))
+    assert upload(client, animated_gif(), "moving.gif", "image/gif").status_code == 302
+    library = client.get("/media").text
+    assert "a still of its first frame: animations are not kept." in library
+    match = re.search(r"/media/[0-9a-f]{32}\.png", library)
+    assert match is not None
+    served = _served(client, match.group(0))
     assert served.format == "PNG"
     assert getattr(served, "n_frames", 1) == 1
     assert served.size == (120, 80)
