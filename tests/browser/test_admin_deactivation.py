@@ -4,20 +4,12 @@ from __future__ import annotations
 
 import pytest
 from flask import Flask
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
 
+from tests.browser.pages import sign_in
 from tests.factories import create_user
-from tests.helpers import PASSWORD
 
 pytestmark = pytest.mark.browser
-
-
-def _sign_in(page: Page, base: str, username: str) -> None:
-    page.goto(f"{base}/auth/login")
-    page.get_by_label("Username or email").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in", exact=True).click()
-    expect(page.get_by_test_id("current-user")).to_have_text(username)
 
 
 def test_admin_deactivates_a_member_whose_browser_is_signed_out(
@@ -28,9 +20,9 @@ def test_admin_deactivates_a_member_whose_browser_is_signed_out(
         create_user("member")
     member_context, admin_context = browser.new_context(), browser.new_context()
     member = member_context.new_page()
-    _sign_in(member, live_server, "member")
+    sign_in(member, live_server, "member")
     chief = admin_context.new_page()
-    _sign_in(chief, live_server, "chief")
+    sign_in(chief, live_server, "chief")
 
     chief.get_by_role("link", name="Admin").click()
     chief.get_by_role("navigation", name="Administration").get_by_role("link", name="Users").click()

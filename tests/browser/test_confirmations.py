@@ -5,12 +5,11 @@ from __future__ import annotations
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from flask import Flask
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
 
 from app.services import posts
-from tests.browser.test_reauthentication import PHONE, _fits_and_is_accessible
+from tests.browser.pages import PHONE, fits_and_is_accessible, sign_in
 from tests.factories import create_post, create_user
-from tests.helpers import PASSWORD
 
 pytestmark = pytest.mark.browser
 
@@ -27,7 +26,7 @@ def test_deleting_asks_first_and_every_confirmation_page_fits_a_phone(
     context = browser.new_context(viewport=PHONE)  # axe runs as a script in the page
     page = context.new_page()
     axe = Axe()
-    _sign_in(page, live_server)
+    sign_in(page, live_server, "chief")
     problems = []
     for path, heading in [
         (f"/posts/{slug}/delete", "Delete this post?"),
@@ -42,13 +41,13 @@ def test_deleting_asks_first_and_every_confirmation_page_fits_a_phone(
         page.goto(f"{live_server}{path}")
         if heading:
             expect(page.get_by_role("heading", name=heading)).to_be_visible()
-        problems += _fits_and_is_accessible(page, axe, path)
+        problems += fits_and_is_accessible(page, axe, path)
     assert problems == []
     context.close()
 
     no_script = browser.new_context(viewport=PHONE, java_script_enabled=False)
     page = no_script.new_page()
-    _sign_in(page, live_server)
+    sign_in(page, live_server, "chief")
     page.goto(f"{live_server}/posts/{slug}")
     page.get_by_role("link", name="Delete post").click()
     expect(page.get_by_text("and its 1 comment? This cannot be undone.")).to_be_visible()
@@ -58,11 +57,3 @@ def test_deleting_asks_first_and_every_confirmation_page_fits_a_phone(
     page.get_by_role("button", name="Delete post").click()
     expect(page.get_by_text("Post deleted.")).to_be_visible()
     no_script.close()
-
-
-def _sign_in(page: Page, base: str) -> None:
-    page.goto(f"{base}/auth/login")
-    page.get_by_label("Username or email").fill("chief")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in", exact=True).click()
-    expect(page.get_by_test_id("current-user")).to_have_text("chief")

@@ -5,22 +5,13 @@ from __future__ import annotations
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from flask import Flask
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
 
-from tests.browser.test_reauthentication import PHONE, _fits_and_is_accessible
+from tests.browser.pages import PHONE, fits_and_is_accessible, sign_in
 from tests.factories import create_user
-from tests.helpers import PASSWORD
 from tests.images import photo
 
 pytestmark = pytest.mark.browser
-
-
-def _sign_in(page: Page, base: str) -> None:
-    page.goto(f"{base}/auth/login")
-    page.get_by_label("Username or email").fill("writer")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in", exact=True).click()
-    expect(page.get_by_test_id("current-user")).to_have_text("writer")
 
 
 def test_upload_paste_publish_and_the_image_shows(
@@ -30,7 +21,7 @@ def test_upload_paste_publish_and_the_image_shows(
         create_user("writer")
     context = browser.new_context()
     page = context.new_page()
-    _sign_in(page, live_server)
+    sign_in(page, live_server, "writer")
     page.goto(f"{live_server}/media")
     page.get_by_label("Image", exact=True).set_input_files(
         files=[{"name": "field.jpg", "mimeType": "image/jpeg", "buffer": photo(1800, 1200)}]
@@ -63,7 +54,7 @@ def test_the_library_fits_a_phone_and_passes_axe(
         create_user("writer")
     context = browser.new_context(viewport=PHONE)
     page = context.new_page()
-    _sign_in(page, live_server)
+    sign_in(page, live_server, "writer")
     page.goto(f"{live_server}/media")
     page.get_by_label("Image", exact=True).set_input_files(
         files=[{"name": "wide.png", "mimeType": "image/png", "buffer": photo(2000, 300, "PNG")}]
@@ -71,8 +62,8 @@ def test_the_library_fits_a_phone_and_passes_axe(
     page.get_by_role("button", name="Upload").click()
     expect(page.get_by_label("Markdown to paste")).to_have_count(1)
     axe = Axe()
-    problems = _fits_and_is_accessible(page, axe, "image library")
+    problems = fits_and_is_accessible(page, axe, "image library")
     page.goto(f"{live_server}/account/avatar")
-    problems += _fits_and_is_accessible(page, axe, "avatar page")
+    problems += fits_and_is_accessible(page, axe, "avatar page")
     assert problems == []
     context.close()

@@ -6,21 +6,12 @@ from __future__ import annotations
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from flask import Flask
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
 
-from tests.browser.test_reauthentication import PHONE, _fits_and_is_accessible
+from tests.browser.pages import PHONE, fits_and_is_accessible, sign_in
 from tests.factories import create_post, create_user
-from tests.helpers import PASSWORD
 
 pytestmark = pytest.mark.browser
-
-
-def _sign_in(page: Page, live_server: str, username: str) -> None:
-    page.goto(f"{live_server}/auth/login")
-    page.get_by_label("Username or email").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in", exact=True).click()
-    expect(page.get_by_test_id("current-user")).to_have_text(username)
 
 
 def test_a_profile_saved_without_javascript_shows_in_bylines(
@@ -30,7 +21,7 @@ def test_a_profile_saved_without_javascript_shows_in_bylines(
         create_post(create_user("writer"), title="On Garamond")
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
-    _sign_in(page, live_server, "writer")
+    sign_in(page, live_server, "writer")
     page.get_by_role("link", name="Profile", exact=True).click()
     page.get_by_label("Display name").fill("Émile Martin")
     page.get_by_label("Bio").fill("I set *type* by hand.")
@@ -64,16 +55,16 @@ def test_the_profile_pages_fit_a_phone_and_pass_axe(
     context = browser.new_context(viewport=PHONE)
     page = context.new_page()
     axe = Axe()
-    _sign_in(page, live_server, "writer")
+    sign_in(page, live_server, "writer")
 
     problems = []
     page.goto(f"{live_server}/account/profile")
-    problems += _fits_and_is_accessible(page, axe, "profile form")
+    problems += fits_and_is_accessible(page, axe, "profile form")
     page.get_by_label("Display name").fill("Ann @writer")
     page.get_by_label("Website").fill("javascript:alert(1)")
     page.get_by_role("button", name="Save profile").click()
     expect(page.get_by_text("Leave out “@”")).to_be_visible()
-    problems += _fits_and_is_accessible(page, axe, "profile form with errors")
+    problems += fits_and_is_accessible(page, axe, "profile form with errors")
 
     page.get_by_label("Display name").fill("Maximilian Alexander Bartholomew-Featherstonehaugh")
     page.get_by_label("Bio").fill("A very long word: " + "x" * 120 + "\n\n- a list\n- of things")
@@ -83,9 +74,9 @@ def test_the_profile_pages_fit_a_phone_and_pass_axe(
     anonymous = browser.new_context(viewport=PHONE)
     profile = anonymous.new_page()
     profile.goto(f"{live_server}/users/writer")
-    problems += _fits_and_is_accessible(profile, axe, "profile page")
+    problems += fits_and_is_accessible(profile, axe, "profile page")
     profile.goto(f"{live_server}/posts/on-garamond")
-    problems += _fits_and_is_accessible(profile, axe, "post page with a long byline")
+    problems += fits_and_is_accessible(profile, axe, "post page with a long byline")
     assert problems == []
     anonymous.close()
     context.close()

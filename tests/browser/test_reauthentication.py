@@ -6,14 +6,14 @@ from __future__ import annotations
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from flask import Flask
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
 
 from app.services import posts
+from tests.browser.pages import PHONE, fits_and_is_accessible
 from tests.factories import create_post, create_user
 from tests.helpers import PASSWORD
 
 pytestmark = pytest.mark.browser
-PHONE = {"width": 390, "height": 844}
 
 
 def test_a_remembered_admin_confirms_the_password_and_the_hide_is_done(
@@ -50,17 +50,6 @@ def test_a_remembered_admin_confirms_the_password_and_the_hide_is_done(
     context.close()
 
 
-def _fits_and_is_accessible(page: Page, axe: Axe, name: str) -> list[str]:
-    problems = []
-    width = page.evaluate("document.documentElement.scrollWidth")
-    if width > PHONE["width"]:
-        problems.append(f"{name}: {width} px wide at {PHONE['width']} px")
-    for violation in axe.run(page).response["violations"]:
-        if violation["impact"] in {"serious", "critical"}:
-            problems.append(f"{name}: {violation['id']} — {violation['help']}")
-    return problems
-
-
 def test_the_new_pages_fit_a_phone_and_pass_axe(
     browser: Browser, app: Flask, live_server: str
 ) -> None:
@@ -86,11 +75,11 @@ def test_the_new_pages_fit_a_phone_and_pass_axe(
     page.goto(f"{live_server}/admin/comments")
     page.get_by_role("button", name="Hide").click()
     expect(page.get_by_role("heading", name="Confirm your password")).to_be_visible()
-    problems += _fits_and_is_accessible(page, axe, "password page")
+    problems += fits_and_is_accessible(page, axe, "password page")
     page.get_by_role("textbox", name="Password").fill(PASSWORD)
     page.get_by_role("button", name="Confirm").click()
     expect(page.get_by_role("heading", name="Password confirmed")).to_be_visible()
-    problems += _fits_and_is_accessible(page, axe, "continue page")
+    problems += fits_and_is_accessible(page, axe, "continue page")
 
     anonymous = browser.new_context(viewport=PHONE)
     stale = anonymous.new_page()
@@ -100,7 +89,7 @@ def test_the_new_pages_fit_a_phone_and_pass_axe(
     anonymous.clear_cookies()  # the form's CSRF token no longer matches any session
     stale.get_by_role("button", name="Create account").click()
     expect(stale.get_by_text("nothing was saved")).to_be_visible()
-    problems += _fits_and_is_accessible(stale, axe, "CSRF failure page")
+    problems += fits_and_is_accessible(stale, axe, "CSRF failure page")
     assert problems == []
     context.close()
     anonymous.close()

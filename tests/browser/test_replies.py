@@ -6,27 +6,16 @@ import pytest
 import sqlalchemy as sa
 from axe_playwright_python.sync_playwright import Axe
 from flask import Flask
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
 
 from app.extensions import db
 from app.models import User
 from app.services import posts, tokens
+from tests.browser.pages import PHONE, fits_and_is_accessible
 from tests.factories import create_post, create_user
 from tests.helpers import PASSWORD
 
 pytestmark = pytest.mark.browser
-PHONE = {"width": 390, "height": 844}
-
-
-def _fits_and_is_accessible(page: Page, axe: Axe, name: str) -> list[str]:
-    problems = []
-    width = page.evaluate("document.documentElement.scrollWidth")
-    if width > PHONE["width"]:
-        problems.append(f"{name}: {width} px wide at {PHONE['width']} px")
-    for violation in axe.run(page).response["violations"]:
-        if violation["impact"] in {"serious", "critical"}:
-            problems.append(f"{name}: {violation['id']} — {violation['help']}")
-    return problems
 
 
 def test_a_member_replies_and_sets_notifications_on_a_phone(
@@ -61,7 +50,7 @@ def test_a_member_replies_and_sets_notifications_on_a_phone(
     checked.context.add_cookies(context.cookies())
     checked.goto(f"{live_server}/posts/a-post-worth-talking-about?reply_to={first}#reply")
     expect(checked.get_by_role("form", name="Reply to reader")).to_be_visible()
-    problems += _fits_and_is_accessible(checked, axe, "post page with a reply form")
+    problems += fits_and_is_accessible(checked, axe, "post page with a reply form")
 
     page.goto(f"{live_server}/account/sessions")
     page.get_by_role("link", name="Notifications").click()
@@ -70,15 +59,15 @@ def test_a_member_replies_and_sets_notifications_on_a_phone(
     expect(page.get_by_text("Notification settings saved.")).to_be_visible()
     expect(page.get_by_label("Someone comments on one of my posts")).not_to_be_checked()
     checked.goto(f"{live_server}/account/notifications")
-    problems += _fits_and_is_accessible(checked, axe, "notification settings")
+    problems += fits_and_is_accessible(checked, axe, "notification settings")
 
     stranger = browser.new_context(viewport=PHONE)
     unsubscribe = stranger.new_page()
     unsubscribe.goto(f"{live_server}/notifications/unsubscribe/{token}")
-    problems += _fits_and_is_accessible(unsubscribe, axe, "unsubscribe page")
+    problems += fits_and_is_accessible(unsubscribe, axe, "unsubscribe page")
     unsubscribe.get_by_role("button", name="Unsubscribe").click()
     expect(unsubscribe.get_by_role("heading", name="You are unsubscribed")).to_be_visible()
-    problems += _fits_and_is_accessible(unsubscribe, axe, "unsubscribed page")
+    problems += fits_and_is_accessible(unsubscribe, axe, "unsubscribed page")
     assert problems == []
     with app.app_context():
         settings = db.session.execute(

@@ -9,22 +9,13 @@ from datetime import timedelta
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from flask import Flask
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
 
 from app.models import utcnow
+from tests.browser.pages import PHONE, fits_and_is_accessible, sign_in
 from tests.factories import create_post, create_user
-from tests.helpers import PASSWORD
 
 pytestmark = pytest.mark.browser
-PHONE = {"width": 390, "height": 844}
-
-
-def _sign_in(page: Page, live_server: str, username: str) -> None:
-    page.goto(f"{live_server}/auth/login")
-    page.get_by_label("Username or email").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in", exact=True).click()
-    expect(page.get_by_test_id("current-user")).to_have_text(username)
 
 
 def test_a_post_scheduled_in_the_form_appears_on_the_home_page_at_its_time(
@@ -38,7 +29,7 @@ def test_a_post_scheduled_in_the_form_appears_on_the_home_page_at_its_time(
     expect(reader.get_by_role("link", name="Already out")).to_be_visible()
 
     page = browser.new_context(java_script_enabled=False).new_page()
-    _sign_in(page, live_server, "writer")
+    sign_in(page, live_server, "writer")
     page.get_by_role("link", name="New post").click()
     page.get_by_label("Title").fill("Launch day")
     page.get_by_label("Body").fill("It is out.")
@@ -55,17 +46,6 @@ def test_a_post_scheduled_in_the_form_appears_on_the_home_page_at_its_time(
     expect(reader.get_by_role("link", name="Launch day")).to_be_visible()
 
 
-def _fits_and_is_accessible(page: Page, axe: Axe, name: str) -> list[str]:
-    problems = []
-    width = page.evaluate("document.documentElement.scrollWidth")
-    if width > PHONE["width"]:
-        problems.append(f"{name}: {width} px wide at {PHONE['width']} px")
-    for violation in axe.run(page).response["violations"]:
-        if violation["impact"] in {"serious", "critical"}:
-            problems.append(f"{name}: {violation['id']} — {violation['help']}")
-    return problems
-
-
 def test_my_posts_and_the_editor_fit_a_phone_and_pass_axe(
     browser: Browser, app: Flask, live_server: str
 ) -> None:
@@ -78,7 +58,7 @@ def test_my_posts_and_the_editor_fit_a_phone_and_pass_axe(
     context = browser.new_context(viewport=PHONE)
     page = context.new_page()
     axe = Axe()
-    _sign_in(page, live_server, "writer")
+    sign_in(page, live_server, "writer")
     page.goto(f"{live_server}/posts/new")
     page.get_by_label("Title").fill("Later")
     page.get_by_label("Body").fill("Soon.")
@@ -91,14 +71,14 @@ def test_my_posts_and_the_editor_fit_a_phone_and_pass_axe(
     page.get_by_role("link", name="My posts").click()
     expect(page.get_by_role("heading", name="My posts")).to_be_visible()
     expect(page.get_by_test_id("my-post")).to_have_count(3)
-    problems += _fits_and_is_accessible(page, axe, "my posts")
+    problems += fits_and_is_accessible(page, axe, "my posts")
     page.get_by_role("link", name="Edit “Later”").click()
     expect(page.get_by_label("Publish at")).not_to_have_value("")
-    problems += _fits_and_is_accessible(page, axe, "editor")
+    problems += fits_and_is_accessible(page, axe, "editor")
     page.get_by_label("Publish at").fill("2000-01-01T00:00")
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_text("Choose a time in the future, or publish now.")).to_be_visible()
-    problems += _fits_and_is_accessible(page, axe, "editor with an error")
+    problems += fits_and_is_accessible(page, axe, "editor with an error")
     assert problems == []
     context.close()
 
@@ -129,7 +109,7 @@ def test_long_unbroken_titles_and_tags_fit_a_phone(
         paths = ("/account/posts", f"/posts/{post.slug}", "/", "/users/writer")
         paths += tuple(f"/tags/{tag.slug}" for tag in post.tags)
     page = browser.new_context(viewport=PHONE, java_script_enabled=False).new_page()
-    _sign_in(page, live_server, "writer")
+    sign_in(page, live_server, "writer")
     problems = []
     for path in paths:
         response = page.goto(f"{live_server}{path}")
