@@ -251,19 +251,23 @@ def test_event_rows_get_the_names_of_their_accounts(empty_database: str) -> None
     assert rows == [("member", "boss"), (None, None)]
 
 
+def _insert_member_w(connection: sa.Connection) -> None:
+    """Member 1, "w", as the schema stood at e2b7c4a9d105."""
+    connection.execute(
+        sa.text(
+            "INSERT INTO users (id, username, username_key, username_skeleton, email, email_key,"
+            " password_hash, is_admin, is_active, created_at) VALUES (1, 'w', 'w', 'w',"
+            " 'w@example.com', 'w@example.com', 'x', false, true, '2026-01-01 00:00:00')"
+        )
+    )
+
+
 def test_existing_members_get_an_empty_profile_in_utc(empty_database: str) -> None:
     assert run_flask(empty_database, "db", "upgrade", "e2b7c4a9d105").returncode == 0
     engine = sa.create_engine(empty_database)
     try:
         with engine.begin() as connection:
-            connection.execute(
-                sa.text(
-                    "INSERT INTO users (username, username_key, username_skeleton, email,"
-                    " email_key, password_hash, is_admin, is_active, created_at) VALUES ('w',"
-                    " 'w', 'w', 'w@example.com', 'w@example.com', 'x', false, true,"
-                    " CURRENT_TIMESTAMP)"
-                )
-            )
+            _insert_member_w(connection)
         upgrade = run_flask(empty_database, "db", "upgrade")
         assert upgrade.returncode == 0, upgrade.stderr
         with engine.connect() as connection:
@@ -286,14 +290,7 @@ def test_images_in_existing_posts_load_lazily_and_send_no_referrer_elsewhere(
     ]
     try:
         with engine.begin() as connection:
-            connection.execute(
-                sa.text(
-                    "INSERT INTO users (id, username, username_key, username_skeleton, email,"
-                    " email_key, password_hash, is_admin, is_active, created_at) VALUES (1, 'w',"
-                    " 'w', 'w', 'w@example.com', 'w@example.com', 'x', false, true,"
-                    " '2026-01-01 00:00:00')"
-                )
-            )
+            _insert_member_w(connection)
             for number, body in enumerate(bodies, start=1):
                 connection.execute(
                     sa.text(
@@ -322,14 +319,7 @@ def test_existing_tags_keep_their_addresses(empty_database: str, tmp_path: Path)
     engine = sa.create_engine(empty_database)
     try:
         with engine.begin() as connection:
-            connection.execute(
-                sa.text(
-                    "INSERT INTO users (id, username, username_key, username_skeleton, email,"
-                    " email_key, password_hash, is_admin, is_active, created_at) VALUES (1, 'w',"
-                    " 'w', 'w', 'w@example.com', 'w@example.com', 'x', false, true,"
-                    " '2026-01-01 00:00:00')"
-                )
-            )
+            _insert_member_w(connection)
             connection.execute(
                 sa.text(
                     "INSERT INTO posts (id, author_id, title, slug, body_markdown, body_html,"
