@@ -219,6 +219,7 @@ def register_blueprints(app: Flask) -> None:
     from app.notifications import bp as notifications_bp
     from app.posts import bp as posts_bp
     from app.profiles import bp as profiles_bp
+    from app.theme import bp as theme_bp
 
     app.register_blueprint(errors_bp)
     app.register_blueprint(main_bp)
@@ -229,6 +230,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(account_bp, url_prefix="/account")
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(notifications_bp)
+    app.register_blueprint(theme_bp)
 
 
 def register_cli(app: Flask) -> None:

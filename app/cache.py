@@ -8,11 +8,14 @@ neither wrote the session nor read anything personal from it (``TrackedSession``
 read; only Flask-Login's bookkeeping keys are harmless). So a CSRF token, a flash or a
 language choice can never reach another visitor.
 
-The key. ``page:<content version>:<endpoint>:<path>?<params>``: the version is read once, first
-thing in the request, before the view reads the database, and the page is stored under that
-version only. A write bumps the version after its commit, so a reader that rendered old content
-can only file it under an old version, which nobody reads any more. Only the query parameters a
-page reads (``KEY_PARAMS``) are part of the key: ``?utm_source=…`` shares the entry.
+The key. ``page:<content version>:<endpoint>:<theme>:<path>?<params>``: the version is read
+once, first thing in the request, before the view reads the database, and the page is stored
+under that version only. A write bumps the version after its commit, so a reader that rendered
+old content can only file it under an old version, which nobody reads any more. Only the query
+parameters a page reads (``KEY_PARAMS``) are part of the key: ``?utm_source=…`` shares the
+entry. The theme (``system``, ``light`` or ``dark``, from the ``theme`` cookie through
+app/services/theme.py, any other value read as ``system``) is too: a page says ``<html
+data-theme="dark">``, and a reader who chose Light must never get it. No other cookie is read.
 
 Invalidation. Any commit that changes posts, comments, tags or what the public sees of a member
 bumps the version (the ``before_flush``/``after_commit`` hooks at the end of this module; the
@@ -77,6 +80,7 @@ from app.models import (
     UserSession,
     utcnow,
 )
+from app.services import theme
 
 logger = logging.getLogger(__name__)
 
@@ -372,7 +376,8 @@ def _page_key(version: str) -> str | None:
         for name in KEY_PARAMS.get(request.endpoint or "", ())
         if name in request.args
     )
-    key = f"page:{version}:{request.endpoint}:{request.path}?{params}"
+    shade = theme.chosen_theme(request.cookies)
+    key = f"page:{version}:{request.endpoint}:{shade}:{request.path}?{params}"
     return key if len(key) <= MAX_KEY_LENGTH else None
 
 
