@@ -8,6 +8,8 @@ whitelisted value; ``next`` goes through app/redirects.py like every other redir
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from flask import Blueprint, abort, redirect, request
 from flask.typing import ResponseReturnValue
 
@@ -32,12 +34,14 @@ def return_address() -> str:
     """Where the switch sends the reader back: this page, with only the query parameters that
     make it (a cached page is shared, so it must not carry one visitor's ``?utm_…``)."""
     if request.endpoint in cache.CACHEABLE_ENDPOINTS:
-        kept = [
-            f"{name}={request.args[name]}"
-            for name in cache.KEY_PARAMS.get(request.endpoint or "", ())
-            if name in request.args
-        ]
-        return request.path + (f"?{'&'.join(kept)}" if kept else "")
+        kept = urlencode(
+            [
+                (name, request.args[name])
+                for name in cache.KEY_PARAMS.get(request.endpoint or "", ())
+                if name in request.args
+            ]
+        )
+        return request.path + (f"?{kept}" if kept else "")
     return request.full_path.rstrip("?")
 
 
