@@ -5,7 +5,7 @@ from __future__ import annotations
 import unicodedata
 from urllib.parse import unquote, urlsplit
 
-from flask import url_for
+from flask import request, url_for
 
 MAX_DECODE_ROUNDS = 3
 
@@ -45,3 +45,13 @@ def safe_redirect_target(target: str | None, fallback_endpoint: str = "main.inde
     if target is not None and is_safe_redirect(target):
         return target
     return url_for(fallback_endpoint)
+
+
+def same_site_referrer() -> str | None:
+    """The path and query of the page this request came from, when that page is on this very
+    site and safe to go back to; else None."""
+    referrer = urlsplit(request.referrer or "")
+    if f"{referrer.scheme}://{referrer.netloc}/" != request.host_url:
+        return None
+    target = referrer.path + (f"?{referrer.query}" if referrer.query else "")
+    return target if is_safe_redirect(target) else None

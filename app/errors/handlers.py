@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import (
     Blueprint,
     Response,
@@ -19,7 +17,7 @@ from werkzeug.exceptions import HTTPException, TooManyRequests
 
 from app.extensions import db
 from app.forms import SUBMIT_METHODS, typed_fields
-from app.redirects import is_safe_redirect
+from app.redirects import is_safe_redirect, same_site_referrer
 from app.services import rate_limits
 
 bp = Blueprint("errors", __name__)
@@ -133,12 +131,8 @@ def _form_page() -> str | None:
     rule = request.url_rule
     if rule is not None and "GET" in (rule.methods or ()):
         candidates = [request.full_path.removesuffix("?"), request.path]
-    else:
-        referrer = urlsplit(request.referrer or "")
-        same_site = f"{referrer.scheme}://{referrer.netloc}/" == request.host_url
-        query = f"?{referrer.query}" if referrer.query else ""
-        candidates = [referrer.path + query] if same_site else []
-    return next((target for target in candidates if is_safe_redirect(target)), None)
+        return next((target for target in candidates if is_safe_redirect(target)), None)
+    return same_site_referrer()
 
 
 @bp.app_errorhandler(TooManyRequests)

@@ -1,20 +1,19 @@
-"""GET /theme?theme=dark&next=/posts/x: remember the choice in a cookie, go back.
+"""GET /theme?theme=dark: remember the choice in a cookie, go back to the page it came from.
 
-A GET, not a POST with a CSRF token: the switch sits in the footer of every page, and a token
-there would make every anonymous page personal, so the page cache (app/cache.py) could store none
-of them. Forging the request can only change how a page looks to the forger's victim, with a
-whitelisted value; ``next`` goes through app/redirects.py like every other redirect target.
+A GET link, not a POST form with a CSRF token: the switch sits in the footer of every page, and a
+token or a per-page field there would make every anonymous page personal or different, so the
+page cache (app/cache.py) could store none of them, and error and CSRF-failure pages, which carry
+no form by design, would carry one. Forging the request can only change how a page looks to the
+forger's victim, with a whitelisted value. The way back is ``next`` when given, else the page of
+this site that linked here (the Referer), through app/redirects.py; else the home page.
 """
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 from flask import Blueprint, abort, redirect, request
 from flask.typing import ResponseReturnValue
 
-from app import cache
-from app.redirects import safe_redirect_target
+from app.redirects import safe_redirect_target, same_site_referrer
 from app.services import theme
 from app.theme.forms import ThemeForm
 
@@ -23,26 +22,7 @@ bp = Blueprint("theme", __name__)
 
 @bp.app_context_processor
 def inject_theme() -> dict[str, object]:
-    return {
-        "theme": theme.chosen_theme(request.cookies),
-        "theme_labels": theme.LABELS,
-        "theme_return": return_address,
-    }
-
-
-def return_address() -> str:
-    """Where the switch sends the reader back: this page, with only the query parameters that
-    make it (a cached page is shared, so it must not carry one visitor's ``?utm_…``)."""
-    if request.endpoint in cache.CACHEABLE_ENDPOINTS:
-        kept = urlencode(
-            [
-                (name, request.args[name])
-                for name in cache.KEY_PARAMS.get(request.endpoint or "", ())
-                if name in request.args
-            ]
-        )
-        return request.path + (f"?{kept}" if kept else "")
-    return request.full_path.rstrip("?")
+    return {"theme": theme.chosen_theme(request.cookies), "theme_labels": theme.LABELS}
 
 
 @bp.get("/theme")
@@ -50,5 +30,5 @@ def switch() -> ResponseReturnValue:
     form = ThemeForm(request.args)
     if not form.validate():
         abort(400, description="Choose a theme: System, Light or Dark.")
-    response = redirect(safe_redirect_target(form.next.data), 303)
+    response = redirect(safe_redirect_target(form.next.data or same_site_referrer()), 303)
     return theme.remember(response, form.theme.data or theme.SYSTEM)

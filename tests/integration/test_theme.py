@@ -28,6 +28,24 @@ def test_the_switch_sets_the_cookie_and_goes_back_to_a_safe_page(app: Flask) -> 
     assert "theme=;" in gone.headers["Set-Cookie"]
 
 
+def test_the_switch_goes_back_to_the_page_of_this_site_that_linked_to_it(app: Flask) -> None:
+    client = app.test_client()
+    back = client.get("/theme?theme=dark", headers={"Referer": "http://localhost/tags/x?page=2"})
+    assert back.headers["Location"] == "/tags/x?page=2"
+    away = client.get("/theme?theme=dark", headers={"Referer": "https://evil.example/tags/x"})
+    assert away.headers["Location"] == "/"
+    assert client.get("/theme?theme=dark").headers["Location"] == "/"
+
+
+def test_the_footer_switch_is_links_that_are_the_same_on_every_page(app: Flask) -> None:
+    client = app.test_client()
+    home, missing = client.get("/").text, client.get("/no/such/page").text
+    switch = home[home.index('<nav class="theme-switch"') :].split("</nav>")[0]
+    assert "<form" not in switch
+    assert 'href="/theme?theme=dark"' in switch
+    assert switch in missing
+
+
 def test_an_unknown_theme_is_a_400(app: Flask) -> None:
     assert app.test_client().get("/theme?theme=purple").status_code == 400
 
