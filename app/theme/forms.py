@@ -8,7 +8,7 @@ from app.services.theme import THEMES
 
 
 class ThemeForm(Form):
-    """Sent by GET from every page's footer, so it carries no CSRF token (see routes.py)."""
+    """The query of the footer's switch links (a GET, so no CSRF token: see routes.py)."""
 
     class Meta:
         csrf = False
