@@ -112,6 +112,14 @@ class User(UserMixin, Model):
         return f"<User {self.username!r}>"
 
 
+class AuthMethod(enum.StrEnum):
+    """How a sign-in proved who it was, shown on the devices page."""
+
+    PASSWORD = "password"  # noqa: S105 (a name, not a secret)
+    PASSWORD_TOTP = "password+totp"  # noqa: S105
+    PASSKEY = "passkey"
+
+
 class UserSession(Model):
     """One sign-in. Only a SHA-256 of its random token is stored."""
 
@@ -128,6 +136,9 @@ class UserSession(Model):
     expires_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime())
     ip_address: so.Mapped[str | None] = so.mapped_column(sa.String(45))
     user_agent: so.Mapped[str | None] = so.mapped_column(sa.String(512))
+    auth_method: so.Mapped[str] = so.mapped_column(
+        sa.String(20), default=AuthMethod.PASSWORD, server_default=AuthMethod.PASSWORD.value
+    )
 
     user: so.Mapped[User] = so.relationship(back_populates="sessions")
 

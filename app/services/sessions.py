@@ -20,7 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app.extensions import db, rowcount
 from app.http import ANONYMOUS_ENDPOINTS
-from app.models import EventType, User, UserSession, utcnow
+from app.models import AuthMethod, EventType, User, UserSession, utcnow
 from app.services import device_cookies, events
 from app.services.events import printable
 
@@ -45,7 +45,7 @@ def _is_idle(record: UserSession, now: datetime) -> bool:
     return not record.remembered and now - record.last_seen_at > idle
 
 
-def sign_in(user: User, *, remember: bool) -> UserSession:
+def sign_in(user: User, *, remember: bool, method: AuthMethod = AuthMethod.PASSWORD) -> UserSession:
     """Start a new sign-in for ``user`` in this browser and commit it.
 
     The old session content is dropped first, so nothing from before the sign-in (a planted
@@ -63,6 +63,7 @@ def sign_in(user: User, *, remember: bool) -> UserSession:
         expires_at=now + _lifetime(remember),
         ip_address=(request.remote_addr or "")[:45] or None,
         user_agent=printable(request.user_agent.string)[:512] or None,
+        auth_method=method,
     )
     db.session.add(row)
     events.record(EventType.LOGIN_SUCCESS, user=user, actor=user)

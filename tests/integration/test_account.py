@@ -443,6 +443,7 @@ def test_devices_page_lists_sessions_and_sign_in_history(mail_app: Flask) -> Non
     assert "Remembered" in page.text
     assert "Failed attempt" in page.text
     assert "Signed in" in page.text
+    assert page.text.count("with a password</small>") == 2
 
 
 @pytest.mark.usefixtures("member")
