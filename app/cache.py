@@ -22,6 +22,11 @@ bumps the version (the ``before_flush``/``after_commit`` hooks at the end of thi
 models and columns they know are listed in ``CONTENT_MODELS`` / ``VISIBLE_USER_COLUMNS`` and every
 other model and column must be named as private, or ``tests/unit/test_cache_rules.py`` fails).
 
+Where a hit is answered. A visitor with no session or remember cookie gets a hit from
+``ServeCachedPages``, a WSGI layer in front of Flask, so no session, routing hook or view runs;
+anyone else (a visitor whose session cookie holds a CSRF token, say) from ``serve_from_cache``,
+the first ``before_request`` hook. Both make the key with ``page_key``.
+
 Where it lives. In Redis when ``REDIS_URL`` is set (shared by all workers and servers); otherwise
 pages are kept per process and the version in a file under ``instance/``. The version is a random
 token, never a counter, and Redis restarts cannot roll it back: every new connection to Redis
@@ -52,7 +57,7 @@ import logging
 import secrets
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
@@ -63,6 +68,7 @@ import sqlalchemy.orm as so
 from flask import Flask, Response, current_app, g, has_app_context, request, session
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_login import current_user
+from werkzeug.exceptions import HTTPException, SecurityError
 
 from app.extensions import db
 from app.models import (
@@ -80,6 +86,7 @@ from app.models import (
     UserSession,
     utcnow,
 )
+from app.request_guard import NUL
 from app.services import theme
 
 logger = logging.getLogger(__name__)
@@ -369,16 +376,23 @@ def _eligible() -> bool:
     )
 
 
-def _page_key(version: str) -> str | None:
-    """The key of this request's page under ``version``; None if too long to be worth keeping."""
+def page_key(
+    version: str, endpoint: str, path: str, args: Mapping[str, str], cookies: Mapping[str, str]
+) -> str | None:
+    """The key of a page under ``version``; None if too long to be worth keeping.
+
+    The one place the key is made, for Flask's hook and for ``ServeCachedPages`` alike."""
     params = "&".join(
-        f"{name}={request.args[name]}"
-        for name in KEY_PARAMS.get(request.endpoint or "", ())
-        if name in request.args
+        f"{name}={args[name]}" for name in KEY_PARAMS.get(endpoint, ()) if name in args
     )
-    shade = theme.chosen_theme(request.cookies)
-    key = f"page:{version}:{request.endpoint}:{shade}:{request.path}?{params}"
+    shade = theme.chosen_theme(cookies)
+    key = f"page:{version}:{endpoint}:{shade}:{path}?{params}"
     return key if len(key) <= MAX_KEY_LENGTH else None
+
+
+def _page_key(version: str) -> str | None:
+    """The key of this request's page under ``version``."""
+    return page_key(version, request.endpoint or "", request.path, request.args, request.cookies)
 
 
 def serve_from_cache() -> Response | None:
@@ -501,6 +515,74 @@ class StoreFinishedPages:
             store.set(key, json.dumps(entry).encode(), ttl)
         except redis.RedisError:
             logger.warning("page cache: could not store a page", exc_info=True)
+
+
+class ServeCachedPages:
+    """Outermost WSGI layer: answer a cache hit for a visitor with no session before Flask runs.
+
+    A request qualifies only when it is a GET or HEAD carrying neither the session cookie nor
+    the remember cookie (so nobody is signed in, no flash is waiting and no session can be
+    read or written), its Host is trusted, its address holds no NUL, and it routes to a
+    cacheable page. The key, the version and its due time are read exactly as
+    ``serve_from_cache`` reads them; when anything is not known at once (no due time recorded,
+    a scheduled post fallen due, the store down, a miss), the request goes to Flask unchanged,
+    which works it out and stores the page. A hit is the stored answer as Flask sent it (the
+    security headers included), made conditional for the pages that carry an ETag.
+    """
+
+    def __init__(self, app: Flask, wsgi_app: Callable[..., Iterable[bytes]]) -> None:
+        self.app = app
+        self.wsgi_app = wsgi_app
+        self.session_cookies = frozenset(
+            {app.config["SESSION_COOKIE_NAME"], app.config["REMEMBER_COOKIE_NAME"]}
+        )
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        response = self.hit(environ)
+        if response is None:
+            return self.wsgi_app(environ, start_response)
+        return response(environ, start_response)
+
+    def hit(self, environ: dict[str, Any]) -> Response | None:
+        if environ.get("REQUEST_METHOD") not in {"GET", "HEAD"}:
+            return None
+        if any(name in environ.get("HTTP_COOKIE", "") for name in self.session_cookies):
+            return None  # cheap first look; the parsed cookies are checked below
+        store: PageStore | None = self.app.extensions.get("inkwell_page_cache")
+        if store is None:
+            return None
+        request_ = self.app.request_class(environ)
+        if NUL in request_.path or "%00" in request_.query_string.decode("latin-1").lower():
+            return None  # Flask refuses it (app/request_guard.py)
+        if self.session_cookies & request_.cookies.keys():
+            return None
+        try:
+            adapter = self.app.create_url_adapter(request_)
+            endpoint, _args = adapter.match() if adapter is not None else (None, None)
+        except (HTTPException, SecurityError):
+            return None  # not found, a redirect, or an untrusted Host: Flask answers those
+        if endpoint not in CACHEABLE_ENDPOINTS:
+            return None
+        try:
+            version, note = store.state()
+            known, due = read_due_note(version, note)
+            if not known or (due is not None and utcnow() >= due):
+                return None  # Flask works the due time out, or moves to a new version
+            key = page_key(version, endpoint, request_.path, request_.args, request_.cookies)
+            raw = store.get(key) if key else None
+        except redis.RedisError:
+            return None
+        if raw is None:
+            return None
+        data = json.loads(raw)
+        response = Response(
+            base64.b64decode(data["body"]), status=data["status"], headers=data["headers"]
+        )
+        response.headers["X-Cache"] = "HIT"
+        if endpoint in CONDITIONAL_ENDPOINTS:
+            response.add_etag()
+            response.make_conditional(request_)
+        return response
 
 
 def conditional(response: Response) -> Response:
@@ -626,6 +708,8 @@ def init_app(app: Flask) -> None:
         app.after_request(mark_for_storage)
         # WSGI middleware, added the way Flask documents: by replacing a method (mypy forbids it).
         app.wsgi_app = StoreFinishedPages(app.wsgi_app)  # type: ignore[method-assign]
+        if app.config["PAGE_CACHE_WSGI_HITS"]:
+            app.wsgi_app = ServeCachedPages(app, app.wsgi_app)  # type: ignore[method-assign]
     app.after_request(conditional)
     app.url_defaults(add_static_fingerprint)
     app.after_request(long_lived_static)

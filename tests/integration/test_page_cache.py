@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
-from flask import Flask
+import time_machine
+from flask import Flask, request_started
+from flask import request as flask_request
 from flask import session as flask_session
 from flask.testing import FlaskClient
 from flask_wtf.csrf import generate_csrf
 
 from app.extensions import db
-from app.models import Comment, Post, User
+from app.models import Comment, Post, User, utcnow
 from app.services import posts
 from tests.conftest import AppFactory
 from tests.factories import create_post, create_user
@@ -289,3 +293,78 @@ def test_a_missing_redis_version_is_created_never_defaulted(make_app: AppFactory
     assert first not in ("", "0")
     store.client.delete(f"{prefix}:version")  # evicted, or lost
     assert store.version() not in ("", "0", first)
+
+
+# Hits answered before Flask (issue 16: cached pages near the Flask ceiling) ---------------------
+
+
+@contextlib.contextmanager
+def flask_requests(app: Flask) -> Iterator[list[str]]:
+    """The paths of the requests that reached Flask (``request_started``) meanwhile."""
+    seen: list[str] = []
+
+    def started(_sender: Flask, **_extra: object) -> None:
+        seen.append(flask_request.path)
+
+    with request_started.connected_to(started, app):
+        yield seen
+
+
+@pytest.mark.usefixtures("site")
+@pytest.mark.parametrize("path", PAGES)
+def test_a_hit_for_a_visitor_without_a_session_never_enters_flask(app: Flask, path: str) -> None:
+    through_flask = app.test_client().get(path)
+    with flask_requests(app) as reached, counted_statements(app) as statements:
+        hit = app.test_client().get(path)
+        head = app.test_client().head(path)
+    assert (hit.headers["X-Cache"], head.headers["X-Cache"]) == ("HIT", "HIT")
+    assert reached == []
+    assert statements == []
+    assert hit.data == through_flask.data
+    assert head.data == b""
+    for name in ("Content-Security-Policy", "X-Frame-Options", "Content-Type", "Cache-Control"):
+        assert hit.headers.get(name) == through_flask.headers.get(name), name
+
+
+@pytest.mark.usefixtures("site")
+def test_a_visitor_with_a_session_cookie_is_answered_by_flask(app: Flask) -> None:
+    app.test_client().get("/")
+    visitor = app.test_client()
+    visitor.get("/auth/login")  # a session cookie now holds a CSRF token
+    assert visitor.get_cookie(app.config["SESSION_COOKIE_NAME"]) is not None
+    with flask_requests(app) as reached:
+        page = visitor.get("/")
+    assert page.headers["X-Cache"] == "HIT"  # still a hit, found by Flask's own hook
+    assert reached == ["/"]
+
+
+@pytest.mark.usefixtures("site")
+def test_the_etag_of_a_hit_before_flask_still_gives_a_304(app: Flask) -> None:
+    etag = app.test_client().get("/posts/first").headers["ETag"]
+    with flask_requests(app) as reached:
+        again = app.test_client().get("/posts/first", headers={"If-None-Match": etag})
+    assert (again.status_code, again.data, reached) == (304, b"", [])
+
+
+def test_what_flask_refuses_is_refused_with_the_page_cached(make_app: AppFactory) -> None:
+    app = make_app({"TRUSTED_HOSTS": ["blog.example"]})
+    with app.app_context():
+        create_post(create_user("author"), title="Hosted")
+    client = app.test_client()
+    assert client.get("/", headers={"Host": "blog.example"}).headers["X-Cache"] == "MISS"
+    assert client.get("/", headers={"Host": "blog.example"}).headers["X-Cache"] == "HIT"
+    assert client.get("/", headers={"Host": "evil.example"}).status_code == 400
+    assert client.get("/?page=%00", headers={"Host": "blog.example"}).status_code == 400
+
+
+def test_a_post_falling_due_is_shown_by_a_hit_before_flask(app: Flask) -> None:
+    with app.app_context():
+        writer = create_user("writer")
+        create_post(writer, title="Now")
+        later = create_post(writer, title="Later on")
+        later.published_at = utcnow() + timedelta(minutes=5)
+        db.session.commit()
+    assert "Later on" not in app.test_client().get("/").text
+    assert app.test_client().get("/").headers["X-Cache"] == "HIT"
+    with time_machine.travel(utcnow() + timedelta(minutes=6), tick=False):
+        assert "Later on" in app.test_client().get("/").text
