@@ -71,11 +71,14 @@ from app.models import (
     MediaFile,
     MediaItem,
     OutboxMessage,
+    PendingSignIn,
     Post,
     PostImage,
     PostStatus,
+    RecoveryCode,
     SecurityEvent,
     Tag,
+    TotpCredential,
     User,
     UserSession,
     utcnow,
@@ -119,6 +122,9 @@ PRIVATE_MODELS = (
     MediaItem,
     MediaFile,
     PostImage,
+    TotpCredential,
+    RecoveryCode,
+    PendingSignIn,
 )
 PRIVATE_USER_COLUMNS = frozenset(
     {"id", "username_key", "username_skeleton", "email", "email_key", "password_hash", "is_admin"}

@@ -35,6 +35,7 @@ from app.redirects import safe_redirect_target
 from app.services import (
     accounts,
     device_cookies,
+    mfa,
     rate_limits,
     sessions,
     throttle,
@@ -133,6 +134,7 @@ def login() -> Response | tuple[str, int]:
         return redirect(next_url)
     form = LoginForm()
     if form.validate_on_submit():
+        mfa.cancel_pending()  # a new attempt ends any half-done one
         target = accounts.find_by_login(entered(form.username))  # one lookup serves both below
         account = accounts.throttle_key(entered(form.username), target)
         budget = device_cookies.budget_key(target, account)  # a known browser has its own
@@ -140,6 +142,10 @@ def login() -> Response | tuple[str, int]:
             _log_throttled(None)
             raise TooManyRequests(retry_after=wait)
         user = accounts.authenticate(entered(form.username), entered(form.password), target)
+        if user is not None and mfa.is_enabled(user):
+            # Not forgiven yet: the budget is spent until the code passes too (app/mfa).
+            mfa.start_pending(user, remember=form.remember.data, next_url=next_url)
+            return redirect(url_for("mfa.code"))
         if user is not None:
             throttle.forgive(budget)
             sessions.sign_in(user, remember=form.remember.data)
@@ -152,6 +158,7 @@ def login() -> Response | tuple[str, int]:
 @bp.post("/logout")
 def logout() -> Response:
     """POST only, with the CSRF check of every POST; a GET gets the 405 page and changes nothing."""
+    mfa.cancel_pending()
     sessions.sign_out()
     flash("You have signed out.", "info")
     return redirect(url_for("main.index"))

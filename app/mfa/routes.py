@@ -1,0 +1,74 @@
+"""``/account/security`` (two-factor enrolment, recovery codes) and the sign-in's code step."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_login import current_user, fresh_login_required
+from werkzeug import Response
+from werkzeug.exceptions import TooManyRequests
+
+from app.forms import INVALID_FORM, add_error, entered, form_status
+from app.mfa.forms import CodeForm, EnrolForm, RegenerateForm
+from app.services import accounts, device_cookies, mfa, throttle
+
+bp = Blueprint("mfa", __name__)
+WRONG_CODE = "That code is not right, or was already used. Try the next code your app shows."
+
+
+def _security_page(enrol: EnrolForm) -> str:
+    return render_template(
+        "mfa/security.html",
+        status=mfa.status(current_user._get_current_object()),
+        enrol_form=enrol,
+        regenerate_form=RegenerateForm(formdata=None),
+    )
+
+
+@bp.get("/account/security")
+@fresh_login_required
+def security() -> str:
+    return _security_page(EnrolForm(formdata=None))
+
+
+@bp.post("/account/security/enrol")
+@fresh_login_required
+def enrol() -> Response | tuple[str, int]:
+    form = EnrolForm()
+    if form.validate_on_submit():
+        codes = mfa.confirm_enrolment(current_user._get_current_object(), entered(form.code))
+        if codes is not None:
+            flash("Two-factor sign-in is on.", "success")
+            return render_template("mfa/recovery_codes.html", codes=codes), 200
+        add_error(form.code, WRONG_CODE)
+    return _security_page(form), INVALID_FORM
+
+
+@bp.post("/account/security/recovery-codes")
+@fresh_login_required
+def regenerate() -> Response | tuple[str, int]:
+    user = current_user._get_current_object()
+    if RegenerateForm().validate_on_submit() and mfa.is_enabled(user):
+        codes = mfa.regenerate_recovery_codes(user)
+        return render_template("mfa/recovery_codes.html", codes=codes), 200
+    return redirect(url_for("mfa.security"))
+
+
+@bp.route("/auth/two-factor", methods=["GET", "POST"])
+def code() -> Response | tuple[str, int]:
+    """The second page of a sign-in with two-factor on: nobody is signed in until it passes."""
+    row = mfa.pending()
+    if row is None:
+        flash("Please sign in again (that sign-in expired).", "info")
+        return redirect(url_for("auth.login"))
+    form = CodeForm()
+    if form.validate_on_submit():
+        user, next_url = row.user, row.next_url
+        budget = device_cookies.budget_key(user, accounts.throttle_key("", user))
+        if wait := throttle.begin_attempt(budget):  # wrong codes spend the sign-in budget
+            raise TooManyRequests(retry_after=wait)
+        if mfa.complete_sign_in(row, entered(form.code)):
+            throttle.forgive(budget)
+            flash(f"Signed in as {user.username}.", "success")
+            return redirect(next_url)
+        add_error(form.code, WRONG_CODE)
+    return render_template("mfa/code.html", form=form), form_status(form)
