@@ -19,6 +19,7 @@ from app.auth import replay
 from app.auth.forms import (
     LoginForm,
     ReauthenticateForm,
+    ReauthenticateWithCodeForm,
     RegistrationForm,
     ResetPasswordForm,
     ResetRequestForm,
@@ -47,6 +48,10 @@ bp = Blueprint("auth", __name__)
 TAKEN_MESSAGES = {
     "username": "That username is taken. Please choose another.",
     "email": "That email address cannot be used. If it is yours, sign in instead.",
+}
+REAUTH_FAILED = {
+    "password": "That password is not correct.",
+    "code": "That code is not right, or was already used.",
 }
 SIGN_IN_FAILED = "Incorrect username, email or password."
 RESET_SENT = (
@@ -167,22 +172,26 @@ def logout() -> Response:
 @bp.route("/reauthenticate", methods=["GET", "POST"])
 @login_required
 def reauthenticate() -> Response | tuple[str, int]:
-    """Ask a signed-in member (e.g. restored from "remember me") for the password only.
+    """Ask a signed-in member (e.g. restored from "remember me") for the password, and for a
+    code too when two-factor sign-in is on.
 
     Success steps the sign-in up (a new session token) and goes on to ``next``, or, when a POST
     to ``next`` was waiting for it, to a page that sends that POST with one press.
     """
     next_url = safe_redirect_target(request.args.get("next"))
-    form = ReauthenticateForm()
+    user = current_user._get_current_object()
+    form = ReauthenticateWithCodeForm() if mfa.is_enabled(user) else ReauthenticateForm()
     pending = replay.waiting(next_url)  # read before the step up drops the session
     if form.validate_on_submit():
-        if accounts.reauthenticate(current_user._get_current_object(), entered(form.password)):
+        code = entered(form.code) if isinstance(form, ReauthenticateWithCodeForm) else None
+        failed = mfa.reauthenticate(user, entered(form.password), code)
+        if failed is None:
             if pending is None:
                 return redirect(next_url)
             return render_template(
                 "auth/continue.html", action=next_url, fields=pending, label=replay.label(pending)
             ), 200
-        add_error(form.password, "That password is not correct.")
+        add_error(form[failed], REAUTH_FAILED[failed])
     action = url_for("auth.reauthenticate", next=next_url)
     page = render_template("auth/reauthenticate.html", form=form, pending=pending, action=action)
     return page, form_status(form)

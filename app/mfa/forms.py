@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from wtforms import StringField, SubmitField
+from wtforms import PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length
 
 from app.forms import Form
@@ -33,3 +33,18 @@ class CodeForm(Form):
         description=CODE_HINT,
     )
     submit = SubmitField("Sign in")
+
+
+class DisableForm(Form):
+    password = PasswordField(
+        "Your password", validators=[DataRequired(message="Enter your password.")]
+    )
+    code = StringField(
+        "Code",
+        validators=[
+            DataRequired(message="Enter the code from your app or a recovery code."),
+            Length(max=40, message="That is longer than any code."),
+        ],
+        description=CODE_HINT,
+    )
+    submit = SubmitField("Turn off two-factor sign-in")

@@ -8,19 +8,20 @@ from werkzeug import Response
 from werkzeug.exceptions import TooManyRequests
 
 from app.forms import INVALID_FORM, add_error, entered, form_status
-from app.mfa.forms import CodeForm, EnrolForm, RegenerateForm
+from app.mfa.forms import CodeForm, DisableForm, EnrolForm, RegenerateForm
 from app.services import accounts, device_cookies, mfa, throttle
 
 bp = Blueprint("mfa", __name__)
 WRONG_CODE = "That code is not right, or was already used. Try the next code your app shows."
 
 
-def _security_page(enrol: EnrolForm) -> str:
+def _security_page(enrol: EnrolForm, disable: DisableForm | None = None) -> str:
     return render_template(
         "mfa/security.html",
         status=mfa.status(current_user._get_current_object()),
         enrol_form=enrol,
         regenerate_form=RegenerateForm(formdata=None),
+        disable_form=disable or DisableForm(formdata=None),
     )
 
 
@@ -51,6 +52,23 @@ def regenerate() -> Response | tuple[str, int]:
         codes = mfa.regenerate_recovery_codes(user)
         return render_template("mfa/recovery_codes.html", codes=codes), 200
     return redirect(url_for("mfa.security"))
+
+
+@bp.post("/account/security/disable")
+@fresh_login_required
+def disable() -> Response | tuple[str, int]:
+    """Turning two-factor off takes the password and a code (or a recovery code)."""
+    user, form = current_user._get_current_object(), DisableForm()
+    if form.validate_on_submit() and mfa.is_enabled(user):
+        if not accounts.check_password(user, entered(form.password)):
+            add_error(form.password, "That password is not correct.")
+        elif not mfa.check_code(user, entered(form.code)):
+            add_error(form.code, WRONG_CODE)
+        else:
+            mfa.disable(user)
+            flash("Two-factor sign-in is off.", "info")
+            return redirect(url_for("mfa.security"))
+    return _security_page(EnrolForm(formdata=None), form), INVALID_FORM
 
 
 @bp.route("/auth/two-factor", methods=["GET", "POST"])

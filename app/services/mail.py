@@ -247,6 +247,7 @@ def _comment_notice(row: OutboxMessage) -> EmailMultiAlternatives | None:
 # What a "two_factor" notice says happened, by its payload's ``change``.
 TWO_FACTOR_CHANGES = {
     "enabled": "Two-factor sign-in was turned on for",
+    "disabled": "Two-factor sign-in was turned off for",
     "recovery_codes": "New recovery codes were made (the old ones no longer work) for",
 }
 

@@ -29,6 +29,7 @@ from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app, session
+from werkzeug.exceptions import TooManyRequests
 
 from app.extensions import db, rowcount
 from app.models import (
@@ -40,7 +41,7 @@ from app.models import (
     User,
     utcnow,
 )
-from app.services import events, mail, sessions
+from app.services import accounts, events, mail, sessions, throttle
 
 RECOVERY_CODES = 10
 RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: read aloud or copied
@@ -295,3 +296,51 @@ def complete_sign_in(row: PendingSignIn, code: str) -> bool:
     events.record(EventType.SECOND_FACTOR_FAILED, user=user, identifier=user.username)
     db.session.commit()
     return False
+
+
+# A signed-in member's second factor (turning it off, re-authentication) ------------------------
+
+
+def check_code(user: User, code: str) -> bool:
+    """Check a signed-in member's code; wrong codes share the budget of wrong passwords of
+    ``accounts.check_password`` (per sign-in), so a stolen session cannot guess them. A failure
+    is logged; both outcomes are committed (a used step stays used)."""
+    record = sessions.current_session_record()
+    budget = f"password-check:{f'session:{record.id}' if record else f'user:{user.id}'}"
+    if wait := throttle.begin_attempt(budget, "REAUTH_RATE_LIMIT"):
+        raise TooManyRequests(retry_after=wait)
+    if verify_code(user, code):
+        db.session.commit()
+        throttle.forgive(budget)
+        return True
+    events.record(EventType.SECOND_FACTOR_FAILED, user=user, identifier=user.username)
+    db.session.commit()
+    return False
+
+
+def reauthenticate(user: User, password: str, code: str | None) -> str | None:
+    """Confirm the password, and ``code`` when two-factor is on (``code`` given); on success this
+    sign-in steps up (``sessions.step_up``). The name of the field that was wrong, else None."""
+    if code is None:
+        return None if accounts.reauthenticate(user, password) else "password"
+    if not accounts.check_password(user, password):
+        events.record(EventType.LOGIN_FAILURE, user=user, identifier=user.username)
+        db.session.commit()
+        return "password"
+    if not check_code(user, code):
+        return "code"
+    sessions.step_up(user)
+    return None
+
+
+def disable(user: User) -> None:
+    """Turn two-factor sign-in off (the caller checked the password and a code); committed."""
+    _remove(user)
+    events.record(EventType.TOTP_DISABLED, user=user, actor=user)
+    mail.enqueue_two_factor_notice(user, "disabled")
+    db.session.commit()
+
+
+def _remove(user: User) -> None:
+    db.session.execute(sa.delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    db.session.execute(sa.delete(TotpCredential).where(TotpCredential.user_id == user.id))

@@ -30,11 +30,12 @@ from app.models import (
 )
 from app.services import mfa
 from tests.conftest import AppFactory
-from tests.helpers import AuthActions, submit
+from tests.helpers import PASSWORD, AuthActions, send_form, submit
 from tests.integration.test_reading import counted_statements
 
 START = datetime(2026, 12, 3, 12, 0, 5, tzinfo=UTC)  # 5 s into a 30-second step
 STEP = timedelta(seconds=30)
+SECURITY = "/account/security"
 KEY = re.compile(r'data-testid="totp-key">([A-Z2-7 ]+)<')
 RECOVERY = re.compile(r"<code>([a-z2-9]{4}-[a-z2-9]{4}-[a-z2-9]{4}-[a-z2-9]{4})</code>")
 
@@ -328,3 +329,52 @@ def test_the_security_page_is_for_signed_in_members_and_costs_few_statements(
         assert client.get("/account/security").status_code == 200
     assert len(statements) <= 4, statements
     assert 'href="/account/security"' in client.get("/account/sessions").text
+
+
+def test_turning_it_off_needs_the_password_and_a_code(
+    app: Flask, client: FlaskClient, auth: AuthActions, clock: time_machine.Coordinates
+) -> None:
+    auth.register()
+    totp, codes = _enrol(client, clock)
+    off = "/account/security/disable"
+    wrong_password = submit(client, off, {"password": "nope", "code": totp.now()}, SECURITY)
+    assert wrong_password.status_code == 422
+    assert "That password is not correct." in wrong_password.text
+    no_code = submit(client, off, {"password": PASSWORD, "code": "000000"}, SECURITY)
+    assert no_code.status_code == 422
+    assert "That code is not right" in no_code.text
+    assert _count(app, TotpCredential) == 1
+    done = submit(client, off, {"password": PASSWORD, "code": codes[0]}, SECURITY)
+    assert done.status_code == 302
+    assert _count(app, TotpCredential, TotpCredential.confirmed_at.is_not(None)) == 0
+    assert _count(app, RecoveryCode) == 0
+    assert _events(app, EventType.TOTP_DISABLED) == 1
+    with app.app_context():
+        changes = [
+            row.get("change") for row in db.session.scalars(sa.select(OutboxMessage.payload))
+        ]
+    assert changes == ["enabled", "disabled"]
+    auth.logout()
+    assert auth.login().headers["Location"] == "/"  # the password alone again
+
+
+def test_reauthentication_asks_for_the_code_when_it_is_on(
+    app: Flask, client: FlaskClient, auth: AuthActions, clock: time_machine.Coordinates
+) -> None:
+    totp, _ = _enrolled(client, auth, clock)
+    auth.login(remember=True)
+    assert _send_code(client, totp.now()).status_code == 302
+    clock.shift(STEP)
+    restored = app.test_client()
+    restored.set_cookie("inkwell_remember", client.get_cookie("inkwell_remember").value)
+    asked = restored.get(restored.get("/account/password").headers["Location"])
+    assert 'name="code"' in asked.text
+    path, action = asked.request.full_path, "/auth/reauthenticate"
+    no_code = send_form(restored, asked, action, password=PASSWORD, code="000000")
+    assert no_code.status_code == 422
+    assert "That code is not right" in no_code.text
+    assert restored.get("/account/password").status_code == 302  # still not confirmed
+    asked = restored.get(path)
+    done = send_form(restored, asked, action, password=PASSWORD, code=totp.now())
+    assert done.status_code == 302
+    assert restored.get("/account/password").status_code == 200
