@@ -100,6 +100,8 @@ class Config:
     REGISTER_ATTEMPT_LIMIT = "50 per hour"  # registration form posts per address, failed or not
     RESET_RATE_LIMIT = "5 per hour"  # reset requests and reset-link submissions, per address
     REAUTH_RATE_LIMIT = "10 per 15 minutes"  # failed password confirmations, per account
+    # Admins without a second factor are sent to /account/security before any admin page.
+    REQUIRE_ADMIN_2FA = False
     # Writing, per member (drafts count; edits do not): generous for a person, not for a script.
     POST_RATE_LIMIT = "30 per hour"
     COMMENT_RATE_LIMIT = "20 per 10 minutes"
@@ -184,7 +186,7 @@ def settings_from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
                 raise RuntimeError(
                     f"{name} must be a whole number, got {environ[name]!r}."
                 ) from None
-    for name in ("MAIL_USE_TLS", "RATELIMIT_ENABLED"):
+    for name in ("MAIL_USE_TLS", "RATELIMIT_ENABLED", "REQUIRE_ADMIN_2FA"):
         if environ.get(name):
             settings[name] = environ[name].strip().lower() in _TRUE
     if environ.get("REDIS_URL"):

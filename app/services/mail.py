@@ -248,6 +248,7 @@ def _comment_notice(row: OutboxMessage) -> EmailMultiAlternatives | None:
 TWO_FACTOR_CHANGES = {
     "enabled": "Two-factor sign-in was turned on for",
     "disabled": "Two-factor sign-in was turned off for",
+    "reset_by_admin": "An administrator turned two-factor sign-in off for",
     "recovery_codes": "New recovery codes were made (the old ones no longer work) for",
 }
 

@@ -341,6 +341,17 @@ def disable(user: User) -> None:
     db.session.commit()
 
 
+def admin_reset(admin: User, target: User) -> bool:
+    """An admin turns ``target``'s two-factor sign-in off (audited, mailed); False if it was off."""
+    if _credential(target) is None:
+        return False
+    _remove(target)
+    events.record(EventType.TOTP_RESET_BY_ADMIN, user=target, actor=admin)
+    mail.enqueue_two_factor_notice(target, "reset_by_admin")
+    db.session.commit()
+    return True
+
+
 def _remove(user: User) -> None:
     db.session.execute(sa.delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     db.session.execute(sa.delete(TotpCredential).where(TotpCredential.user_id == user.id))

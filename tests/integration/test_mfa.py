@@ -30,6 +30,7 @@ from app.models import (
 )
 from app.services import mfa
 from tests.conftest import AppFactory
+from tests.factories import create_user
 from tests.helpers import PASSWORD, AuthActions, send_form, submit
 from tests.integration.test_reading import counted_statements
 
@@ -378,3 +379,59 @@ def test_reauthentication_asks_for_the_code_when_it_is_on(
     done = send_form(restored, asked, action, password=PASSWORD, code=totp.now())
     assert done.status_code == 302
     assert restored.get("/account/password").status_code == 200
+
+
+def _admin_client(app: Flask, clock: time_machine.Coordinates) -> FlaskClient:
+    with app.app_context():
+        create_user("boss", is_admin=True)
+    admin = app.test_client()
+    AuthActions(admin).login("boss")
+    return admin
+
+
+def test_an_admin_resets_a_members_two_factor_audited_and_mailed(
+    app: Flask, client: FlaskClient, auth: AuthActions, clock: time_machine.Coordinates
+) -> None:
+    _enrolled(client, auth, clock)
+    admin = _admin_client(app, clock)
+    with app.app_context():
+        member = db.session.scalar(sa.select(User).where(User.username == "reader"))
+        assert member is not None
+        member_id = member.id
+    url = f"/admin/users/{member_id}/reset-two-factor"
+    assert url in admin.get("/admin/users").text
+    asked = admin.get(url)
+    assert "recovery codes stop working" in asked.text
+    done = send_form(admin, asked, url)
+    assert done.status_code == 302
+    assert _count(app, TotpCredential) == 0
+    with app.app_context():
+        event = db.session.scalar(
+            sa.select(SecurityEvent).where(SecurityEvent.type == EventType.TOTP_RESET_BY_ADMIN)
+        )
+        assert event is not None
+        assert (event.user_id, event.actor_username) == (member_id, "boss")
+        mails = db.session.scalars(sa.select(OutboxMessage).order_by(OutboxMessage.id)).all()
+    assert [(m.recipient, m.payload.get("change")) for m in mails][-1] == (
+        "reader@example.com",
+        "reset_by_admin",
+    )
+    assert auth.login().headers["Location"] == "/"  # the password alone again
+
+
+def test_require_admin_2fa_sends_admins_without_it_to_enrol(
+    make_app: AppFactory, clock: time_machine.Coordinates
+) -> None:
+    app = make_app({"REQUIRE_ADMIN_2FA": True})
+    admin = _admin_client(app, clock)
+    sent = admin.get("/admin/users")
+    assert sent.status_code == 302
+    assert sent.headers["Location"] == SECURITY
+    _enrol(admin, clock)
+    assert admin.get("/admin/users").status_code == 200
+
+
+def test_admin_pages_need_no_second_factor_by_default(
+    app: Flask, clock: time_machine.Coordinates
+) -> None:
+    assert _admin_client(app, clock).get("/admin/users").status_code == 200
