@@ -140,7 +140,9 @@ def _enrolment(user: User, secret: str) -> Enrolment:
         name=user.username, issuer_name=current_app.config["SITE_NAME"]
     )
     qr = segno.make(uri, error="m")
-    svg = qr.svg_inline(scale=4, light="#fff", title="QR code for your authenticator app")
+    label = "QR code for your authenticator app"
+    svg = qr.svg_inline(scale=4, light="#fff", title=label)
+    svg = svg.replace("<svg ", f'<svg role="img" aria-label="{label}" ', 1)  # a named image
     key = " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
     return Enrolment(key=key, uri=uri, qr_svg=svg)
 
