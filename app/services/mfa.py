@@ -6,8 +6,9 @@
 - A code is accepted for the current 30-second step or one step either side (clock drift), and
   once only: the step accepted is recorded with ``UPDATE … WHERE last_step < :step``, so of two
   parallel requests with one code exactly one passes.
-- Ten recovery codes of 80 random bits each; only their SHA-256 is stored. They are
-  high-entropy, so a slow hash (argon2) would add cost without adding safety; each is spent
+- Ten recovery codes of 118 random bits each; only their SHA-256 is stored. With 112 bits or
+  more a standard hash is enough (ASVS 5.0 V6.5.2): a slow, salted hash (argon2) would add cost
+  per sign-in (ten verifications) without adding safety. Each is spent
   with ``UPDATE … WHERE used_at IS NULL`` (once, even in parallel).
 - A sign-in whose password was right but whose code is still to come is a ``PendingSignIn``
   row, referenced from the Flask session by a random token; nobody is signed in meanwhile.
@@ -45,7 +46,7 @@ from app.services import accounts, events, mail, sessions, throttle
 
 RECOVERY_CODES = 10
 RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: read aloud or copied
-RECOVERY_LENGTH = 16  # 16 of 31 symbols: 79 bits
+RECOVERY_LENGTH = 24  # 24 of 31 symbols: 118 bits, so SHA-256 suffices (ASVS 5.0 V6.5.2)
 DRIFT_STEPS = 1  # one 30-second step either side
 PENDING_MINUTES = 5
 PENDING_ATTEMPTS = 5  # wrong codes per password sign-in, on top of the account's budget
@@ -181,7 +182,7 @@ def _new_recovery_codes(user: User) -> list[str]:
         for _ in range(RECOVERY_CODES)
     ]
     db.session.add_all(RecoveryCode(user_id=user.id, code_hash=_hash(code)) for code in codes)
-    return [f"{code[:4]}-{code[4:8]}-{code[8:12]}-{code[12:]}" for code in codes]
+    return ["-".join(code[i : i + 4] for i in range(0, RECOVERY_LENGTH, 4)) for code in codes]
 
 
 # Checking a code ---------------------------------------------------------------------------------
