@@ -68,6 +68,9 @@ class Config:
     # (OWASP device cookies, app/services/device_cookies.py). Secure whenever the session is.
     DEVICE_COOKIE_NAME = "inkwell_device"
     DEVICE_COOKIE_DAYS = 365
+    # "Trust this browser" at the code step of a two-factor sign-in (app/services/mfa.py).
+    TRUSTED_BROWSER_COOKIE_NAME = "inkwell_trusted"
+    TRUSTED_BROWSER_DAYS = 30
 
     # Server-side session registry (app/services/sessions.py).
     SESSION_IDLE_MINUTES = 30

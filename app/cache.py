@@ -79,6 +79,7 @@ from app.models import (
     SecurityEvent,
     Tag,
     TotpCredential,
+    TrustedBrowser,
     User,
     UserSession,
     utcnow,
@@ -125,6 +126,7 @@ PRIVATE_MODELS = (
     TotpCredential,
     RecoveryCode,
     PendingSignIn,
+    TrustedBrowser,
 )
 PRIVATE_USER_COLUMNS = frozenset(
     {"id", "username_key", "username_skeleton", "email", "email_key", "password_hash", "is_admin"}

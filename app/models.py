@@ -327,6 +327,7 @@ class EventType(enum.StrEnum):
     RECOVERY_CODES_REGENERATED = "recovery_codes_regenerated"
     RECOVERY_CODE_USED = "recovery_code_used"
     SECOND_FACTOR_FAILED = "second_factor_failed"
+    TRUSTED_BROWSER_REVOKED = "trusted_browser_revoked"
 
 
 SIGN_IN_EVENTS = (EventType.LOGIN_SUCCESS, EventType.LOGIN_FAILURE, EventType.THROTTLED)
@@ -564,3 +565,26 @@ class PendingSignIn(Model):
 
     def __repr__(self) -> str:
         return f"<PendingSignIn {self.id} of user {self.user_id}>"
+
+
+class TrustedBrowser(Model):
+    """ "Trust this browser": a sign-in from it skips the code until ``expires_at``.
+
+    The browser holds a signed cookie with a random token; only its SHA-256 is here, so deleting
+    the row (the devices page, a password change or reset, signing out everywhere) ends it.
+    """
+
+    __tablename__ = "trusted_browsers"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    user_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    token_hash: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime())
+    ip_address: so.Mapped[str | None] = so.mapped_column(sa.String(45))
+    user_agent: so.Mapped[str | None] = so.mapped_column(sa.String(512))
+
+    def __repr__(self) -> str:
+        return f"<TrustedBrowser {self.id} of user {self.user_id}>"

@@ -147,7 +147,7 @@ def login() -> Response | tuple[str, int]:
             _log_throttled(None)
             raise TooManyRequests(retry_after=wait)
         user = accounts.authenticate(entered(form.username), entered(form.password), target)
-        if user is not None and mfa.is_enabled(user):
+        if user is not None and mfa.is_enabled(user) and not mfa.is_trusted(user):
             # Not forgiven yet: the budget is spent until the code passes too (app/mfa).
             mfa.start_pending(user, remember=form.remember.data, next_url=next_url)
             return redirect(url_for("mfa.code"))

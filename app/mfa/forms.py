@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from wtforms import PasswordField, StringField, SubmitField
+from wtforms import BooleanField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length
 
 from app.forms import Form
@@ -32,6 +32,7 @@ class CodeForm(Form):
         ],
         description=CODE_HINT,
     )
+    trust = BooleanField("Trust this browser for 30 days")
     submit = SubmitField("Sign in")
 
 

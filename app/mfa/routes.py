@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, fresh_login_required
 from werkzeug import Response
 from werkzeug.exceptions import TooManyRequests
 
 from app.forms import INVALID_FORM, add_error, entered, form_status
+from app.lookups import possible_id
 from app.mfa.forms import CodeForm, DisableForm, EnrolForm, RegenerateForm
 from app.services import accounts, device_cookies, mfa, throttle
 
@@ -71,6 +72,15 @@ def disable() -> Response | tuple[str, int]:
     return _security_page(EnrolForm(formdata=None), form), INVALID_FORM
 
 
+@bp.post("/account/trusted-browsers/<int:browser_id>/revoke")
+@fresh_login_required
+def revoke_trusted(browser_id: int) -> Response:
+    if not possible_id(browser_id) or not mfa.revoke_trusted_browser(current_user, browser_id):
+        abort(404)
+    flash("That browser will be asked for a code again.", "success")
+    return redirect(url_for("account.devices_page"))
+
+
 @bp.route("/auth/two-factor", methods=["GET", "POST"])
 def code() -> Response | tuple[str, int]:
     """The second page of a sign-in with two-factor on: nobody is signed in until it passes."""
@@ -84,7 +94,7 @@ def code() -> Response | tuple[str, int]:
         budget = device_cookies.budget_key(user, accounts.throttle_key("", user))
         if wait := throttle.begin_attempt(budget):  # wrong codes spend the sign-in budget
             raise TooManyRequests(retry_after=wait)
-        if mfa.complete_sign_in(row, entered(form.code)):
+        if mfa.complete_sign_in(row, entered(form.code), trust=form.trust.data):
             throttle.forgive(budget)
             flash(f"Signed in as {user.username}.", "success")
             return redirect(next_url)

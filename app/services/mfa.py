@@ -29,7 +29,8 @@ import sqlalchemy as sa
 from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from flask import current_app, session
+from flask import Response, after_this_request, current_app, request, session
+from itsdangerous import BadData, URLSafeTimedSerializer
 from werkzeug.exceptions import TooManyRequests
 
 from app.extensions import db, rowcount
@@ -39,6 +40,7 @@ from app.models import (
     PendingSignIn,
     RecoveryCode,
     TotpCredential,
+    TrustedBrowser,
     User,
     utcnow,
 )
@@ -283,13 +285,15 @@ def cancel_pending() -> None:
         db.session.commit()
 
 
-def complete_sign_in(row: PendingSignIn, code: str) -> bool:
+def complete_sign_in(row: PendingSignIn, code: str, *, trust: bool = False) -> bool:
     """Check the code of a half-done sign-in: right, the member is signed in (committed);
     wrong, the attempt is counted and logged, and the row dies after PENDING_ATTEMPTS."""
     user = row.user
     if verify_code(user, code):
         db.session.delete(row)
         session.pop(PENDING_KEY, None)
+        if trust:
+            trust_this_browser(user)  # committed with the sign-in
         sessions.sign_in(user, remember=row.remember, method=AuthMethod.PASSWORD_TOTP)
         return True
     row.attempts += 1
@@ -358,3 +362,102 @@ def admin_reset(admin: User, target: User) -> bool:
 def _remove(user: User) -> None:
     db.session.execute(sa.delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     db.session.execute(sa.delete(TotpCredential).where(TotpCredential.user_id == user.id))
+
+
+# Trusted browsers --------------------------------------------------------------------------------
+
+TRUSTED_SALT = "inkwell.trusted-browser"
+
+
+def _trusted_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(
+        current_app.config["SECRET_KEY"],
+        salt=TRUSTED_SALT,
+        signer_kwargs={"digest_method": hashlib.sha256},
+    )
+
+
+def _trusted_days() -> int:
+    return int(current_app.config["TRUSTED_BROWSER_DAYS"])
+
+
+def trust_this_browser(user: User) -> None:
+    """Let sign-ins of ``user`` from this browser skip the code for TRUSTED_BROWSER_DAYS: a row
+    (added, not committed) and a signed cookie holding its token, set on this response."""
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    ip_address, user_agent = events.request_origin()
+    db.session.add(
+        TrustedBrowser(
+            user_id=user.id,
+            token_hash=_hash(token),
+            created_at=now,
+            expires_at=now + timedelta(days=_trusted_days()),
+            ip_address=ip_address,
+            user_agent=user_agent,
+        )
+    )
+    value = _trusted_serializer().dumps(token)
+    config = current_app.config
+
+    @after_this_request
+    def set_cookie(response: Response) -> Response:
+        response.set_cookie(
+            config["TRUSTED_BROWSER_COOKIE_NAME"],
+            value,
+            max_age=_trusted_days() * 24 * 3600,
+            path="/",
+            secure=config["SESSION_COOKIE_SECURE"],
+            httponly=True,
+            samesite="Lax",
+        )
+        return response
+
+
+def is_trusted(user: User) -> bool:
+    """Whether this browser holds a live "trust this browser" row of ``user``."""
+    raw = request.cookies.get(current_app.config["TRUSTED_BROWSER_COOKIE_NAME"], "")
+    if not raw or len(raw) > 512:
+        return False
+    try:
+        token = _trusted_serializer().loads(raw, max_age=_trusted_days() * 24 * 3600)
+    except BadData:
+        return False
+    if not isinstance(token, str):
+        return False
+    return bool(
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(TrustedBrowser)
+            .where(
+                TrustedBrowser.token_hash == _hash(token),
+                TrustedBrowser.user_id == user.id,
+                TrustedBrowser.expires_at > utcnow(),
+            )
+        )
+    )
+
+
+def trusted_browsers(user: User) -> list[TrustedBrowser]:
+    """The account's live trusted browsers, newest first (the devices page)."""
+    return list(
+        db.session.scalars(
+            sa.select(TrustedBrowser)
+            .where(TrustedBrowser.user_id == user.id, TrustedBrowser.expires_at > utcnow())
+            .order_by(TrustedBrowser.created_at.desc(), TrustedBrowser.id.desc())
+        )
+    )
+
+
+def revoke_trusted_browser(user: User, browser_id: int) -> bool:
+    """Stop trusting one of ``user``'s browsers; False if it is not theirs. Committed."""
+    result = db.session.execute(
+        sa.delete(TrustedBrowser).where(
+            TrustedBrowser.id == browser_id, TrustedBrowser.user_id == user.id
+        )
+    )
+    if not rowcount(result):
+        return False
+    events.record(EventType.TRUSTED_BROWSER_REVOKED, user=user, actor=user)
+    db.session.commit()
+    return True

@@ -25,6 +25,7 @@ from app.models import (
     RecoveryCode,
     SecurityEvent,
     TotpCredential,
+    TrustedBrowser,
     User,
     UserSession,
 )
@@ -435,3 +436,61 @@ def test_admin_pages_need_no_second_factor_by_default(
     app: Flask, clock: time_machine.Coordinates
 ) -> None:
     assert _admin_client(app, clock).get("/admin/users").status_code == 200
+
+
+def _sign_in_trusting(client: FlaskClient, auth: AuthActions, totp: pyotp.TOTP) -> None:
+    auth.login()
+    done = submit(client, "/auth/two-factor", {"code": totp.now(), "trust": "y"})
+    assert done.status_code == 302
+
+
+def test_a_trusted_browser_skips_the_code_and_only_that_one(
+    app: Flask, client: FlaskClient, auth: AuthActions, clock: time_machine.Coordinates
+) -> None:
+    totp, _ = _enrolled(client, auth, clock)
+    _sign_in_trusting(client, auth, totp)
+    cookie = client.get_cookie("inkwell_trusted")
+    assert cookie is not None
+    assert cookie.http_only
+    assert "Browsers that skip the two-factor code" in client.get("/account/sessions").text
+    auth.logout()
+    assert auth.login().headers["Location"] == "/"  # no code asked
+    other = app.test_client()
+    assert AuthActions(other).login().headers["Location"] == "/auth/two-factor"
+    forged = app.test_client()
+    forged.set_cookie("inkwell_trusted", cookie.value + "x")
+    assert AuthActions(forged).login().headers["Location"] == "/auth/two-factor"
+
+
+def test_a_revoked_trusted_browser_is_asked_for_the_code_again(
+    app: Flask, client: FlaskClient, auth: AuthActions, clock: time_machine.Coordinates
+) -> None:
+    totp, _ = _enrolled(client, auth, clock)
+    _sign_in_trusting(client, auth, totp)
+    page = client.get("/account/sessions")
+    revoked = send_form(client, page, "/account/trusted-browsers/")
+    assert revoked.status_code == 302
+    assert _count(app, TrustedBrowser) == 0
+    assert _events(app, EventType.TRUSTED_BROWSER_REVOKED) == 1
+    auth.logout()
+    assert auth.login().headers["Location"] == "/auth/two-factor"
+
+
+@pytest.mark.parametrize("how", ["password change", "sign out everywhere else"])
+def test_a_password_change_or_signing_out_everywhere_revokes_trusted_browsers(
+    app: Flask, client: FlaskClient, auth: AuthActions, clock: time_machine.Coordinates, how: str
+) -> None:
+    totp, _ = _enrolled(client, auth, clock)
+    _sign_in_trusting(client, auth, totp)
+    assert _count(app, TrustedBrowser) == 1
+    if how == "password change":
+        new = "another long and unusual passphrase"
+        data = {"current_password": PASSWORD, "password": new, "confirm": new}
+        assert submit(client, "/account/password", data).status_code == 302
+    else:
+        clock.shift(STEP)
+        AuthActions(elsewhere := app.test_client()).login()
+        _send_code(elsewhere, totp.now())
+        page = client.get("/account/sessions")
+        assert send_form(client, page, "/account/sessions/revoke-others").status_code == 302
+    assert _count(app, TrustedBrowser) == 0
