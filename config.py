@@ -68,6 +68,9 @@ class Config:
     # (OWASP device cookies, app/services/device_cookies.py). Secure whenever the session is.
     DEVICE_COOKIE_NAME = "inkwell_device"
     DEVICE_COOKIE_DAYS = 365
+    # "Trust this browser" at the code step of a two-factor sign-in (app/services/mfa.py).
+    TRUSTED_BROWSER_COOKIE_NAME = "inkwell_trusted"
+    TRUSTED_BROWSER_DAYS = 30
 
     # Server-side session registry (app/services/sessions.py).
     SESSION_IDLE_MINUTES = 30
@@ -102,6 +105,8 @@ class Config:
     REGISTER_ATTEMPT_LIMIT = "50 per hour"  # registration form posts per address, failed or not
     RESET_RATE_LIMIT = "5 per hour"  # reset requests and reset-link submissions, per address
     REAUTH_RATE_LIMIT = "10 per 15 minutes"  # failed password confirmations, per account
+    # Admins without a second factor are sent to /account/security before any admin page.
+    REQUIRE_ADMIN_2FA = False
     # Writing, per member (drafts count; edits do not): generous for a person, not for a script.
     POST_RATE_LIMIT = "30 per hour"
     COMMENT_RATE_LIMIT = "20 per 10 minutes"
@@ -186,7 +191,7 @@ def settings_from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
                 raise RuntimeError(
                     f"{name} must be a whole number, got {environ[name]!r}."
                 ) from None
-    for name in ("MAIL_USE_TLS", "RATELIMIT_ENABLED"):
+    for name in ("MAIL_USE_TLS", "RATELIMIT_ENABLED", "REQUIRE_ADMIN_2FA"):
         if environ.get(name):
             settings[name] = environ[name].strip().lower() in _TRUE
     if environ.get("REDIS_URL"):

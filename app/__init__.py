@@ -94,6 +94,7 @@ COOKIES = (
     ("SESSION_COOKIE_NAME", "SESSION_COOKIE_SECURE"),
     ("REMEMBER_COOKIE_NAME", "REMEMBER_COOKIE_SECURE"),
     ("DEVICE_COOKIE_NAME", "SESSION_COOKIE_SECURE"),
+    ("TRUSTED_BROWSER_COOKIE_NAME", "SESSION_COOKIE_SECURE"),
 )
 
 
@@ -216,6 +217,7 @@ def register_blueprints(app: Flask) -> None:
     from app.errors import bp as errors_bp
     from app.main import bp as main_bp
     from app.media import bp as media_bp
+    from app.mfa import bp as mfa_bp
     from app.notifications import bp as notifications_bp
     from app.posts import bp as posts_bp
     from app.profiles import bp as profiles_bp
@@ -228,6 +230,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(media_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(account_bp, url_prefix="/account")
+    app.register_blueprint(mfa_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(notifications_bp)
     app.register_blueprint(theme_bp)

@@ -77,11 +77,15 @@ from app.models import (
     MediaFile,
     MediaItem,
     OutboxMessage,
+    PendingSignIn,
     Post,
     PostImage,
     PostStatus,
+    RecoveryCode,
     SecurityEvent,
     Tag,
+    TotpCredential,
+    TrustedBrowser,
     User,
     UserSession,
     utcnow,
@@ -126,6 +130,10 @@ PRIVATE_MODELS = (
     MediaItem,
     MediaFile,
     PostImage,
+    TotpCredential,
+    RecoveryCode,
+    PendingSignIn,
+    TrustedBrowser,
 )
 PRIVATE_USER_COLUMNS = frozenset(
     {"id", "username_key", "username_skeleton", "email", "email_key", "password_hash", "is_admin"}

@@ -320,6 +320,14 @@ class EventType(enum.StrEnum):
     COMMENT_UNHIDDEN = "comment_unhidden"
     COMMENT_DELETED = "comment_deleted"
     MAIL_RETRIED = "mail_retried"
+    # Two-factor sign-in (app/services/mfa.py).
+    TOTP_ENABLED = "totp_enabled"
+    TOTP_DISABLED = "totp_disabled"
+    TOTP_RESET_BY_ADMIN = "totp_reset_by_admin"
+    RECOVERY_CODES_REGENERATED = "recovery_codes_regenerated"
+    RECOVERY_CODE_USED = "recovery_code_used"
+    SECOND_FACTOR_FAILED = "second_factor_failed"
+    TRUSTED_BROWSER_REVOKED = "trusted_browser_revoked"
 
 
 SIGN_IN_EVENTS = (EventType.LOGIN_SUCCESS, EventType.LOGIN_FAILURE, EventType.THROTTLED)
@@ -490,3 +498,93 @@ class PostImage(Model):
 
     def __repr__(self) -> str:
         return f"<PostImage {self.filename} in post {self.post_id}>"
+
+
+class TotpCredential(Model):
+    """A member's authenticator app (RFC 6238 TOTP), one per account.
+
+    ``secret`` is the shared key encrypted with a key derived from SECRET_KEY (Fernet); it is
+    shown only while ``confirmed_at`` is empty (during enrolment). ``last_step`` is the latest
+    time step accepted, so a code is accepted once: a step at or before it is refused.
+    """
+
+    __tablename__ = "totp_credentials"
+
+    user_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    secret: so.Mapped[str] = so.mapped_column(sa.String(255))
+    confirmed_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+    last_step: so.Mapped[int] = so.mapped_column(sa.BigInteger, default=0, server_default="0")
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<TotpCredential of user {self.user_id}>"
+
+
+class RecoveryCode(Model):
+    """A single-use recovery code: only its SHA-256 is stored; ``used_at`` once spent."""
+
+    __tablename__ = "recovery_codes"
+    __table_args__ = (
+        sa.UniqueConstraint("user_id", "code_hash", name="uq_recovery_codes_user_id_code_hash"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    code_hash: so.Mapped[str] = so.mapped_column(sa.String(64))
+    used_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<RecoveryCode {self.id} of user {self.user_id}>"
+
+
+class PendingSignIn(Model):
+    """A sign-in whose password was right and whose second factor is still to come.
+
+    Nobody is signed in while it exists: the browser's session holds the random token (only its
+    SHA-256 is here), and the row expires within minutes, after a few wrong codes, at logout or
+    at the next sign-in attempt.
+    """
+
+    __tablename__ = "pending_sign_ins"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    token_hash: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    user_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    remember: so.Mapped[bool] = so.mapped_column(default=False)
+    next_url: so.Mapped[str] = so.mapped_column(sa.String(2000), default="/")
+    attempts: so.Mapped[int] = so.mapped_column(default=0)
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), index=True)
+
+    user: so.Mapped[User] = so.relationship()
+
+    def __repr__(self) -> str:
+        return f"<PendingSignIn {self.id} of user {self.user_id}>"
+
+
+class TrustedBrowser(Model):
+    """ "Trust this browser": a sign-in from it skips the code until ``expires_at``.
+
+    The browser holds a signed cookie with a random token; only its SHA-256 is here, so deleting
+    the row (the devices page, a password change or reset, signing out everywhere) ends it.
+    """
+
+    __tablename__ = "trusted_browsers"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    user_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    token_hash: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime())
+    ip_address: so.Mapped[str | None] = so.mapped_column(sa.String(45))
+    user_agent: so.Mapped[str | None] = so.mapped_column(sa.String(512))
+
+    def __repr__(self) -> str:
+        return f"<TrustedBrowser {self.id} of user {self.user_id}>"

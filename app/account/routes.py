@@ -10,7 +10,7 @@ from app.forms import INVALID_FORM, Form, add_error, entered, form_status
 from app.lookups import possible_id
 from app.models import EventType
 from app.pagination import paginate
-from app.services import accounts, devices, events, posts, sessions, tokens
+from app.services import accounts, devices, events, mfa, posts, sessions, tokens
 from app.timezones import local_label, member_zone
 
 bp = Blueprint("account", __name__)
@@ -61,6 +61,7 @@ def _account_page(delete_form: DeleteAccountForm) -> str:
         is_current=sessions.is_current,
         describe=devices.describe,
         sign_ins=events.recent_sign_ins(current_user),
+        trusted=mfa.trusted_browsers(current_user),
         EventType=EventType,
         delete_form=delete_form,
     )

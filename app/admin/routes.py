@@ -9,6 +9,7 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -25,7 +26,7 @@ from app.extensions import login_manager
 from app.lookups import get_or_404
 from app.models import Comment, EventType, OutboxMessage, Post, User
 from app.pagination import paginate
-from app.services import admin, mail, mail_delivery, throttle
+from app.services import admin, mail, mail_delivery, mfa, throttle
 from app.services import posts as posts_service
 
 bp = Blueprint("admin", __name__)
@@ -47,6 +48,9 @@ def require_admin() -> BaseResponse | None:
     """Every admin route, including ones added later: admins only, and a fresh sign-in to act."""
     if request.method == "POST" and not login_fresh():
         return login_manager.needs_refresh()
+    if current_app.config["REQUIRE_ADMIN_2FA"] and not mfa.has_second_factor(current_user):
+        flash("Turn on two-factor sign-in before using the admin pages.", "info")
+        return redirect(url_for("mfa.security"))
     return None
 
 
@@ -117,6 +121,25 @@ def user_action(user_id: int, action: str) -> BaseResponse:
     if outcome is throttle.Unlocked.CLEARED_HERE:
         message += " (In this server process only: without REDIS_URL each keeps its own count.)"
     flash(message, "success")
+    return redirect(url_for("admin.users"))
+
+
+@bp.get("/users/<int:user_id>/reset-two-factor")
+def confirm_reset_two_factor(user_id: int) -> str:
+    target = get_or_404(User, user_id)
+    return render_template(
+        "admin/reset_two_factor.html", target=target, enabled=mfa.is_enabled(target)
+    )
+
+
+@bp.post("/users/<int:user_id>/reset-two-factor")
+def reset_two_factor(user_id: int) -> BaseResponse:
+    """A member who lost their phone and recovery codes signs in with the password again."""
+    target = get_or_404(User, user_id)
+    if mfa.admin_reset(current_user._get_current_object(), target):
+        flash(f"Two-factor sign-in of {target.username} is off; they were told by mail.", "success")
+    else:
+        flash(f"{target.username} had no two-factor sign-in.", "info")
     return redirect(url_for("admin.users"))
 
 

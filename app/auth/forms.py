@@ -121,6 +121,20 @@ class ReauthenticateForm(Form):
     submit = SubmitField("Confirm")
 
 
+class ReauthenticateWithCodeForm(ReauthenticateForm):
+    """Re-authentication of a member with two-factor sign-in on: the password and a code."""
+
+    code = StringField(
+        "Code from your authenticator app",
+        validators=[
+            DataRequired(message="Enter the code from your app or a recovery code."),
+            Length(max=40, message="That is longer than any code."),
+        ],
+        description="Or one of your recovery codes.",
+    )
+    submit = SubmitField("Confirm")
+
+
 class ChangePasswordForm(NewPasswordMixin, Form):
     current_password = PasswordField(
         "Current password", validators=[InputRequired(message="Enter your current password.")]

@@ -19,6 +19,7 @@ from app.auth import replay
 from app.auth.forms import (
     LoginForm,
     ReauthenticateForm,
+    ReauthenticateWithCodeForm,
     RegistrationForm,
     ResetPasswordForm,
     ResetRequestForm,
@@ -35,6 +36,7 @@ from app.redirects import safe_redirect_target
 from app.services import (
     accounts,
     device_cookies,
+    mfa,
     rate_limits,
     sessions,
     throttle,
@@ -46,6 +48,10 @@ bp = Blueprint("auth", __name__)
 TAKEN_MESSAGES = {
     "username": "That username is taken. Please choose another.",
     "email": "That email address cannot be used. If it is yours, sign in instead.",
+}
+REAUTH_FAILED = {
+    "password": "That password is not correct.",
+    "code": "That code is not right, or was already used.",
 }
 SIGN_IN_FAILED = "Incorrect username, email or password."
 RESET_SENT = (
@@ -133,6 +139,7 @@ def login() -> Response | tuple[str, int]:
         return redirect(next_url)
     form = LoginForm()
     if form.validate_on_submit():
+        mfa.cancel_pending()  # a new attempt ends any half-done one
         target = accounts.find_by_login(entered(form.username))  # one lookup serves both below
         account = accounts.throttle_key(entered(form.username), target)
         budget = device_cookies.budget_key(target, account)  # a known browser has its own
@@ -140,6 +147,10 @@ def login() -> Response | tuple[str, int]:
             _log_throttled(None)
             raise TooManyRequests(retry_after=wait)
         user = accounts.authenticate(entered(form.username), entered(form.password), target)
+        if user is not None and mfa.is_enabled(user) and not mfa.is_trusted(user):
+            # Not forgiven yet: the budget is spent until the code passes too (app/mfa).
+            mfa.start_pending(user, remember=form.remember.data, next_url=next_url)
+            return redirect(url_for("mfa.code"))
         if user is not None:
             throttle.forgive(budget)
             sessions.sign_in(user, remember=form.remember.data)
@@ -152,6 +163,7 @@ def login() -> Response | tuple[str, int]:
 @bp.post("/logout")
 def logout() -> Response:
     """POST only, with the CSRF check of every POST; a GET gets the 405 page and changes nothing."""
+    mfa.cancel_pending()
     sessions.sign_out()
     flash("You have signed out.", "info")
     return redirect(url_for("main.index"))
@@ -160,22 +172,26 @@ def logout() -> Response:
 @bp.route("/reauthenticate", methods=["GET", "POST"])
 @login_required
 def reauthenticate() -> Response | tuple[str, int]:
-    """Ask a signed-in member (e.g. restored from "remember me") for the password only.
+    """Ask a signed-in member (e.g. restored from "remember me") for the password, and for a
+    code too when two-factor sign-in is on.
 
     Success steps the sign-in up (a new session token) and goes on to ``next``, or, when a POST
     to ``next`` was waiting for it, to a page that sends that POST with one press.
     """
     next_url = safe_redirect_target(request.args.get("next"))
-    form = ReauthenticateForm()
+    user = current_user._get_current_object()
+    form = ReauthenticateWithCodeForm() if mfa.is_enabled(user) else ReauthenticateForm()
     pending = replay.waiting(next_url)  # read before the step up drops the session
     if form.validate_on_submit():
-        if accounts.reauthenticate(current_user._get_current_object(), entered(form.password)):
+        code = entered(form.code) if isinstance(form, ReauthenticateWithCodeForm) else None
+        failed = mfa.reauthenticate(user, entered(form.password), code)
+        if failed is None:
             if pending is None:
                 return redirect(next_url)
             return render_template(
                 "auth/continue.html", action=next_url, fields=pending, label=replay.label(pending)
             ), 200
-        add_error(form.password, "That password is not correct.")
+        add_error(form[failed], REAUTH_FAILED[failed])
     action = url_for("auth.reauthenticate", next=next_url)
     page = render_template("auth/reauthenticate.html", form=form, pending=pending, action=action)
     return page, form_status(form)

@@ -94,6 +94,11 @@ def enqueue_password_changed(user: User) -> None:
     _enqueue("password_changed", user.email, **_person(user))
 
 
+def enqueue_two_factor_notice(user: User, change: str) -> None:
+    """Tell the member that two-factor sign-in changed (``TWO_FACTOR_CHANGES`` names how)."""
+    _enqueue("two_factor", user.email, change=change, **_person(user))
+
+
 def enqueue_email_changed(user: User, old_email: str) -> None:
     _enqueue("email_changed", old_email, **_person(user))
 
@@ -129,6 +134,7 @@ SUBJECTS = {
     "email_changed": "Your email address was changed",
     "email_confirm": "Confirm your new email address",
     "password_reset": "Reset your password",
+    "two_factor": "Two-factor sign-in changed",
     notifications.POST_COMMENT: "{commenter} commented on “{title}”",
     notifications.COMMENT_REPLY: "{commenter} replied to your comment on “{title}”",
 }
@@ -238,9 +244,24 @@ def _comment_notice(row: OutboxMessage) -> EmailMultiAlternatives | None:
     )
 
 
+# What a "two_factor" notice says happened, by its payload's ``change``.
+TWO_FACTOR_CHANGES = {
+    "enabled": "Two-factor sign-in was turned on for",
+    "disabled": "Two-factor sign-in was turned off for",
+    "reset_by_admin": "An administrator turned two-factor sign-in off for",
+    "recovery_codes": "New recovery codes were made (the old ones no longer work) for",
+}
+
+
+def _two_factor(row: OutboxMessage) -> EmailMultiAlternatives:
+    what = TWO_FACTOR_CHANGES.get(str(row.payload.get("change")), "Two-factor sign-in changed for")
+    return _message(row, row.recipient, user=row.payload, what=what)
+
+
 COMPOSERS: dict[str, Callable[[OutboxMessage], EmailMultiAlternatives | None]] = {
     "password_changed": _notice,
     "email_changed": _notice,
+    "two_factor": _two_factor,
     "email_confirm": _email_confirm,
     "password_reset": _password_reset,
     notifications.POST_COMMENT: _comment_notice,

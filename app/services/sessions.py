@@ -20,7 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app.extensions import db, rowcount
 from app.http import ANONYMOUS_ENDPOINTS
-from app.models import AuthMethod, EventType, User, UserSession, utcnow
+from app.models import AuthMethod, EventType, TrustedBrowser, User, UserSession, utcnow
 from app.services import device_cookies, events
 from app.services.events import printable
 
@@ -203,7 +203,9 @@ def revoke_others(user: User) -> int:
 
 
 def revoke_all(user: User, *, except_current: bool = False) -> int:
-    """Delete ``user``'s sessions (all but this browser's with ``except_current``); no commit."""
+    """Delete ``user``'s sessions (all but this browser's with ``except_current``) and every
+    browser trusted to skip the two-factor code (this one too); no commit."""
+    db.session.execute(sa.delete(TrustedBrowser).where(TrustedBrowser.user_id == user.id))
     statement = sa.delete(UserSession).where(UserSession.user_id == user.id)
     current = current_session_record()
     if except_current and current is not None:

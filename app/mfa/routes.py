@@ -1,0 +1,102 @@
+"""``/account/security`` (two-factor enrolment, recovery codes) and the sign-in's code step."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user, fresh_login_required
+from werkzeug import Response
+from werkzeug.exceptions import TooManyRequests
+
+from app.forms import INVALID_FORM, add_error, entered, form_status
+from app.lookups import possible_id
+from app.mfa.forms import CodeForm, DisableForm, EnrolForm, RegenerateForm
+from app.services import accounts, device_cookies, mfa, throttle
+
+bp = Blueprint("mfa", __name__)
+WRONG_CODE = "That code is not right, or was already used. Try the next code your app shows."
+
+
+def _security_page(enrol: EnrolForm, disable: DisableForm | None = None) -> str:
+    return render_template(
+        "mfa/security.html",
+        status=mfa.status(current_user._get_current_object()),
+        enrol_form=enrol,
+        regenerate_form=RegenerateForm(formdata=None),
+        disable_form=disable or DisableForm(formdata=None),
+    )
+
+
+@bp.get("/account/security")
+@fresh_login_required
+def security() -> str:
+    return _security_page(EnrolForm(formdata=None))
+
+
+@bp.post("/account/security/enrol")
+@fresh_login_required
+def enrol() -> Response | tuple[str, int]:
+    form = EnrolForm()
+    if form.validate_on_submit():
+        codes = mfa.confirm_enrolment(current_user._get_current_object(), entered(form.code))
+        if codes is not None:
+            flash("Two-factor sign-in is on.", "success")
+            return render_template("mfa/recovery_codes.html", codes=codes), 200
+        add_error(form.code, WRONG_CODE)
+    return _security_page(form), INVALID_FORM
+
+
+@bp.post("/account/security/recovery-codes")
+@fresh_login_required
+def regenerate() -> Response | tuple[str, int]:
+    user = current_user._get_current_object()
+    if RegenerateForm().validate_on_submit() and mfa.is_enabled(user):
+        codes = mfa.regenerate_recovery_codes(user)
+        return render_template("mfa/recovery_codes.html", codes=codes), 200
+    return redirect(url_for("mfa.security"))
+
+
+@bp.post("/account/security/disable")
+@fresh_login_required
+def disable() -> Response | tuple[str, int]:
+    """Turning two-factor off takes the password and a code (or a recovery code)."""
+    user, form = current_user._get_current_object(), DisableForm()
+    if form.validate_on_submit() and mfa.is_enabled(user):
+        if not accounts.check_password(user, entered(form.password)):
+            add_error(form.password, "That password is not correct.")
+        elif not mfa.check_code(user, entered(form.code)):
+            add_error(form.code, WRONG_CODE)
+        else:
+            mfa.disable(user)
+            flash("Two-factor sign-in is off.", "info")
+            return redirect(url_for("mfa.security"))
+    return _security_page(EnrolForm(formdata=None), form), INVALID_FORM
+
+
+@bp.post("/account/trusted-browsers/<int:browser_id>/revoke")
+@fresh_login_required
+def revoke_trusted(browser_id: int) -> Response:
+    if not possible_id(browser_id) or not mfa.revoke_trusted_browser(current_user, browser_id):
+        abort(404)
+    flash("That browser will be asked for a code again.", "success")
+    return redirect(url_for("account.devices_page"))
+
+
+@bp.route("/auth/two-factor", methods=["GET", "POST"])
+def code() -> Response | tuple[str, int]:
+    """The second page of a sign-in with two-factor on: nobody is signed in until it passes."""
+    row = mfa.pending()
+    if row is None:
+        flash("Please sign in again (that sign-in expired).", "info")
+        return redirect(url_for("auth.login"))
+    form = CodeForm()
+    if form.validate_on_submit():
+        user, next_url = row.user, row.next_url
+        budget = device_cookies.budget_key(user, accounts.throttle_key("", user))
+        if wait := throttle.begin_attempt(budget):  # wrong codes spend the sign-in budget
+            raise TooManyRequests(retry_after=wait)
+        if mfa.complete_sign_in(row, entered(form.code), trust=form.trust.data):
+            throttle.forgive(budget)
+            flash(f"Signed in as {user.username}.", "success")
+            return redirect(next_url)
+        add_error(form.code, WRONG_CODE)
+    return render_template("mfa/code.html", form=form), form_status(form)
