@@ -96,7 +96,7 @@ class Config:
     PAGE_CACHE_ENABLED = True
     PAGE_CACHE_SECONDS = 300
     PAGE_CACHE_PREFIX = "inkwell:pages"
-    # Cache hits for visitors with no session are answered before Flask runs (cache.ServeCachedPages).
+    # Hits for visitors with no session are answered before Flask runs (cache.ServeCachedPages).
     PAGE_CACHE_WSGI_HITS = True
 
     LOGIN_RATE_LIMIT = "5 per minute"  # per client address
