@@ -10,7 +10,7 @@ from app.extensions import limiter
 from app.forms import INVALID_FORM, entered, form_status
 from app.models import Comment, Post, User, utcnow
 from app.posts.forms import CANNOT_REPLY, REPLY_GONE, CommentForm, NewPostForm, PostForm
-from app.services import posts, rate_limits, tags
+from app.services import posts, rate_limits, sharing, tags
 from app.services.markdown import linkify_text
 from app.services.submissions import AlreadySubmitted
 from app.timezones import local_label, member_zone
@@ -18,6 +18,7 @@ from app.timezones import local_label, member_zone
 bp = Blueprint("posts", __name__)
 # Comments are plain text: escaped, with their bare addresses as links.
 bp.add_app_template_filter(linkify_text, "linkify")
+bp.add_app_template_global(sharing.blog_posting, "blog_posting")
 
 
 # The editor's body may hold BODY_MAX characters of any script: up to 4 bytes each in UTF-8, and
