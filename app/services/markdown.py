@@ -20,6 +20,12 @@ page served over https would not show it). An image of this site's library
 ``width``/``height`` (no layout shift) and a ``srcset`` of its narrower copies with ``sizes``.
 Markdown without images renders exactly as before.
 
+Scroll boxes (``_scroll_boxes``, after sanitising, so these attributes are ours and no author's):
+every ``<pre>`` and every ``<table>`` (wrapped in ``<div class="table-scroll">``) is a labelled
+region that takes focus (``tabindex="0" role="region" aria-label="Code"`` / ``"Table"``), so a
+keyboard can scroll a long line or a wide table inside its own box; the page never scrolls
+sideways. Bodies are rendered on save: ``flask posts rerender`` brings stored ones up to date.
+
 Comments are plain text: ``linkify_text`` escapes them and links the same bare addresses.
 """
 
@@ -243,12 +249,24 @@ _CLEANER: Final = nh3.Cleaner(
 )
 
 
+# nh3 writes these tags bare (no attribute of theirs is allowed), and an author's "<pre>" text
+# comes out as "&lt;pre&gt;", so plain replacement finds exactly the elements it means.
+CODE_BOX: Final = '<pre tabindex="0" role="region" aria-label="Code">'
+TABLE_BOX: Final = '<div class="table-scroll" tabindex="0" role="region" aria-label="Table"><table>'
+
+
+def _scroll_boxes(html: str) -> str:
+    """Make sanitized code blocks and tables keyboard-scrollable regions (module docstring)."""
+    html = html.replace("<pre>", CODE_BOX)
+    return html.replace("<table>", TABLE_BOX).replace("</table>", "</table></div>")
+
+
 def render_markdown(source: str, images: Mapping[str, LocalImage] | None = None) -> str:
     """Render untrusted Markdown to sanitized, CSP-safe HTML.
 
     ``images`` describes the library images (by ``<name>.<ext>``) the source may show.
     """
-    return _CLEANER.clean(_MD.render(source, {"images": dict(images or {})}))
+    return _scroll_boxes(_CLEANER.clean(_MD.render(source, {"images": dict(images or {})})))
 
 
 # A member's bio is a few lines under their name: emphasis, links, lists and quotes, but no

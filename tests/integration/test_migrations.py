@@ -312,6 +312,46 @@ def test_images_in_existing_posts_load_lazily_and_send_no_referrer_elsewhere(
     ]
 
 
+def test_code_and_tables_in_existing_posts_become_keyboard_scrollable(
+    empty_database: str,
+) -> None:
+    assert run_flask(empty_database, "db", "upgrade", "3a7f5c2e9b10").returncode == 0
+    engine = sa.create_engine(empty_database)
+    bodies = [
+        "<pre><code>x = 1\n</code></pre>\n<table>\n<tr><td>1</td></tr>\n</table>\n",
+        "<p>No code, <code>&lt;pre&gt;</code> in text.</p>",
+    ]
+    try:
+        with engine.begin() as connection:
+            _insert_member_w(connection)
+            for number, body in enumerate(bodies, start=1):
+                connection.execute(
+                    sa.text(
+                        "INSERT INTO posts (id, author_id, title, slug, body_markdown, body_html,"
+                        " excerpt, status, created_at, updated_at) VALUES (:id, 1, 't', :slug,"
+                        " 'b', :body, 'b', 'draft', '2026-01-01 00:00:00', '2026-01-01 00:00:00')"
+                    ),
+                    {"id": number, "slug": f"p{number}", "body": body},
+                )
+        upgrade = run_flask(empty_database, "db", "upgrade", "609bc5963e99")
+        assert upgrade.returncode == 0, upgrade.stderr
+        with engine.connect() as connection:
+            html = connection.scalars(sa.text("SELECT body_html FROM posts ORDER BY id")).all()
+        assert html == [
+            '<pre tabindex="0" role="region" aria-label="Code"><code>x = 1\n</code></pre>\n'
+            '<div class="table-scroll" tabindex="0" role="region" aria-label="Table"><table>\n'
+            "<tr><td>1</td></tr>\n</table></div>\n",
+            bodies[1],
+        ]
+        downgrade = run_flask(empty_database, "db", "downgrade", "3a7f5c2e9b10")
+        assert downgrade.returncode == 0, downgrade.stderr
+        with engine.connect() as connection:
+            html = connection.scalars(sa.text("SELECT body_html FROM posts ORDER BY id")).all()
+        assert html == bodies
+    finally:
+        engine.dispose()
+
+
 def test_existing_tags_keep_their_addresses(empty_database: str, tmp_path: Path) -> None:
     """Tags stored normalized before tags kept their spelling: the name becomes display form,
     key and slug, so /tags/<name> still works and a new spelling of it joins the same tag."""

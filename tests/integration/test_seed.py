@@ -27,7 +27,7 @@ def test_seed_creates_members_posts_tags_and_comments(app: Flask, runner: FlaskC
     with app.app_context():
         post = db.session.scalars(sa.select(Post)).first()
         assert "<h2>" in post.body_html
-        assert "<pre>" in post.body_html
+        assert '<pre tabindex="0"' in post.body_html
         assert "<li>" in post.body_html
 
 

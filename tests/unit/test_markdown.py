@@ -9,7 +9,14 @@ from urllib.parse import unquote
 
 import pytest
 
-from app.services.markdown import _CLEANER, LocalImage, make_excerpt, render_markdown
+from app.services.markdown import (
+    _CLEANER,
+    CODE_BOX,
+    TABLE_BOX,
+    LocalImage,
+    make_excerpt,
+    render_markdown,
+)
 
 XSS_PAYLOADS: list[tuple[str, str]] = [
     ("script-tag", "<script>alert(1)</script>"),
@@ -265,14 +272,16 @@ RICH_WITHOUT_IMAGES = (
     "# Title\n\nSome **bold** [link](https://example.com) and `code`, <b>raw</b>.\n\n"
     "```python\nprint(1)\n```\n\n| a | b |\n|:-|-:|\n| 1 | 2 |\n\n> quote\n\n1. one\n2. two\n"
 )
-# What the renderer made before images were handled (the commit before the media library).
+# What the renderer made before images were handled (the commit before the media library),
+# plus the scroll boxes around code and tables.
 RICH_WITHOUT_IMAGES_HTML = (
     '<h2>Title</h2>\n<p>Some <strong>bold</strong> <a href="https://example.com" '
     'rel="nofollow noopener">link</a> and <code>code</code>, &lt;b&gt;raw&lt;/b&gt;.</p>\n'
-    '<pre><code class="language-python"><span class="nb">print</span><span class="p">(</span>'
-    '<span class="mi">1</span><span class="p">)</span>\n</code></pre>\n<table>\n<thead>\n<tr>\n'
+    f'{CODE_BOX}<code class="language-python"><span class="nb">print</span><span class="p">(</span>'
+    '<span class="mi">1</span><span class="p">)</span>\n</code></pre>\n'
+    f"{TABLE_BOX}\n<thead>\n<tr>\n"
     '<th align="left">a</th>\n<th align="right">b</th>\n</tr>\n</thead>\n<tbody>\n<tr>\n'
-    '<td align="left">1</td>\n<td align="right">2</td>\n</tr>\n</tbody>\n</table>\n'
+    '<td align="left">1</td>\n<td align="right">2</td>\n</tr>\n</tbody>\n</table></div>\n'
     "<blockquote>\n<p>quote</p>\n</blockquote>\n<ol>\n<li>one</li>\n<li>two</li>\n</ol>\n"
 )
 
@@ -341,7 +350,7 @@ def test_disallowed_scheme_link_loses_href() -> None:
 
 def test_fenced_python_is_highlighted_with_classes_only() -> None:
     html = render_markdown('```python\ndef greet(name: str) -> str:\n    return f"Hi {name}"\n```')
-    assert html.startswith('<pre><code class="language-python">')
+    assert html.startswith(f'{CODE_BOX}<code class="language-python">')
     assert '<span class="k">def</span>' in html
     assert '<span class="nf">greet</span>' in html
     assert "style" not in html
@@ -355,21 +364,22 @@ def test_fenced_language_name_is_case_insensitive() -> None:
 def test_unknown_language_falls_back_to_escaped_plain_code() -> None:
     html = render_markdown("```no-such-language\n<b>&amp;</b>\n```")
     assert html.strip() == (
-        '<pre><code class="language-no-such-language">&lt;b&gt;&amp;amp;&lt;/b&gt;\n</code></pre>'
+        f'{CODE_BOX}<code class="language-no-such-language">'
+        "&lt;b&gt;&amp;amp;&lt;/b&gt;\n</code></pre>"
     )
 
 
 def test_fence_without_language_is_plain() -> None:
-    assert render_markdown("```\nx < 1\n```").strip() == "<pre><code>x &lt; 1\n</code></pre>"
+    assert render_markdown("```\nx < 1\n```").strip() == f"{CODE_BOX}<code>x &lt; 1\n</code></pre>"
 
 
 def test_indented_code_is_plain() -> None:
-    assert render_markdown("    x = 1").strip() == "<pre><code>x = 1\n</code></pre>"
+    assert render_markdown("    x = 1").strip() == f"{CODE_BOX}<code>x = 1\n</code></pre>"
 
 
 def test_tables_render_with_align_attributes_not_styles() -> None:
     html = render_markdown("| a | b | c | d |\n|:--|:-:|--:|---|\n| 1 | 2 | 3 | 4 |")
-    assert "<table>" in html
+    assert TABLE_BOX in html
     assert "<thead>" in html
     assert "<tbody>" in html
     assert '<th align="left">a</th>' in html
@@ -377,6 +387,38 @@ def test_tables_render_with_align_attributes_not_styles() -> None:
     assert '<td align="right">3</td>' in html
     assert "<td>4</td>" in html
     assert "style" not in html
+
+
+def test_code_blocks_and_tables_are_labelled_regions_a_keyboard_can_scroll() -> None:
+    html = render_markdown("```\nlong line\n```\n\n    indented\n\n| a |\n|---|\n| 1 |\n")
+    assert html.count('<pre tabindex="0" role="region" aria-label="Code">') == 2
+    assert "<pre>" not in html
+    assert (
+        html.count(
+            '<div class="table-scroll" tabindex="0" role="region" aria-label="Table"><table>'
+        )
+        == 1
+    )
+    assert html.count("</table></div>") == 1
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        '<pre tabindex="5" role="button">x</pre>',
+        '<div class="table-scroll" tabindex="0">x</div>',
+        "`<pre>` and `<table>` in text, and <table> raw",
+        '<a href="https://x.example" tabindex="0" role="region" aria-label="Code">x</a>',
+    ],
+)
+def test_authors_cannot_write_the_scroll_box_attributes(source: str) -> None:
+    for html in (render_markdown(source), _CLEANER.clean(source)):
+        collector = _TagCollector()
+        collector.feed(html)
+        collector.close()
+        assert [t for t, _ in collector.tags if t == "div"] == []
+        names = {name for _tag, attrs in collector.tags for name, _value in attrs}
+        assert not names & {"tabindex", "role", "aria-label", "class"}, html
 
 
 def test_render_is_pure() -> None:
