@@ -1,7 +1,7 @@
 """stored post bodies get the keyboard-scrollable boxes new renderings have
 
 Revision ID: 609bc5963e99
-Revises: 3a7f5c2e9b10
+Revises: 9c4d2b7e1f60
 Create Date: 2026-12-03 18:10:00
 
 Bodies are rendered on save, so the posts that exist lack what ``render_markdown`` now writes
@@ -18,7 +18,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "609bc5963e99"
-down_revision = "3a7f5c2e9b10"
+down_revision = "9c4d2b7e1f60"
 branch_labels = None
 depends_on = None
 
