@@ -315,7 +315,7 @@ def test_images_in_existing_posts_load_lazily_and_send_no_referrer_elsewhere(
 def test_code_and_tables_in_existing_posts_become_keyboard_scrollable(
     empty_database: str,
 ) -> None:
-    assert run_flask(empty_database, "db", "upgrade", "3a7f5c2e9b10").returncode == 0
+    assert run_flask(empty_database, "db", "upgrade", "9c4d2b7e1f60").returncode == 0
     engine = sa.create_engine(empty_database)
     bodies = [
         "<pre><code>x = 1\n</code></pre>\n<table>\n<tr><td>1</td></tr>\n</table>\n",
@@ -343,7 +343,7 @@ def test_code_and_tables_in_existing_posts_become_keyboard_scrollable(
             "<tr><td>1</td></tr>\n</table></div>\n",
             bodies[1],
         ]
-        downgrade = run_flask(empty_database, "db", "downgrade", "3a7f5c2e9b10")
+        downgrade = run_flask(empty_database, "db", "downgrade", "9c4d2b7e1f60")
         assert downgrade.returncode == 0, downgrade.stderr
         with engine.connect() as connection:
             html = connection.scalars(sa.text("SELECT body_html FROM posts ORDER BY id")).all()
