@@ -12,6 +12,7 @@ from app.services.markdown import (
     _highlight,
     _image,
     _post_process,
+    _scroll_boxes,
     linkify_text,
     render_markdown,
 )
@@ -118,4 +119,4 @@ _BEFORE_LINKIFY.add_render_rule("image", _image)
     ],
 )
 def test_posts_without_bare_addresses_render_as_before(source: str) -> None:
-    assert render_markdown(source) == _CLEANER.clean(_BEFORE_LINKIFY.render(source))
+    assert render_markdown(source) == _scroll_boxes(_CLEANER.clean(_BEFORE_LINKIFY.render(source)))
