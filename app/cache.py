@@ -90,7 +90,7 @@ from app.models import (
     UserSession,
     utcnow,
 )
-from app.request_guard import NUL
+from app.request_guard import holds_nul
 from app.services import theme
 
 logger = logging.getLogger(__name__)
@@ -560,8 +560,8 @@ class ServeCachedPages:
         if store is None:
             return None
         request_ = self.app.request_class(environ)
-        if NUL in request_.path or "%00" in request_.query_string.decode("latin-1").lower():
-            return None  # Flask refuses it (app/request_guard.py)
+        if holds_nul(request_.path, request_.args):
+            return None  # Flask refuses it with its 400
         if self.session_cookies & request_.cookies.keys():
             return None
         try:

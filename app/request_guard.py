@@ -16,17 +16,23 @@ only through ``events.printable`` (user agents); WSGI servers refuse NUL in head
 from __future__ import annotations
 
 from flask import Flask, abort, request
+from werkzeug.datastructures import MultiDict
 
 NUL = "\x00"
 REFUSED = "The address holds a NUL character (%00), which this site never accepts."
 NEVER_STORED_PARAMS = frozenset({"next"})
 
 
-def refuse_nul_bytes() -> None:
-    if NUL in request.path or any(
+def holds_nul(path: str, args: MultiDict[str, str]) -> bool:
+    """Whether a request's path or query parameters (``next`` aside) hold a NUL."""
+    return NUL in path or any(
         NUL in name or (NUL in value and name not in NEVER_STORED_PARAMS)
-        for name, value in request.args.items(multi=True)
-    ):
+        for name, value in args.items(multi=True)
+    )
+
+
+def refuse_nul_bytes() -> None:
+    if holds_nul(request.path, request.args):
         abort(400, REFUSED)
 
 

@@ -4,6 +4,7 @@ from wtforms import BooleanField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, ValidationError
 
 from app.forms import Form, entered
+from app.mfa.forms import code_field
 from app.models import User
 from app.services import passwords
 from app.services.accounts import (
@@ -124,14 +125,7 @@ class ReauthenticateForm(Form):
 class ReauthenticateWithCodeForm(ReauthenticateForm):
     """Re-authentication of a member with two-factor sign-in on: the password and a code."""
 
-    code = StringField(
-        "Code from your authenticator app",
-        validators=[
-            DataRequired(message="Enter the code from your app or a recovery code."),
-            Length(max=40, message="That is longer than any code."),
-        ],
-        description="Or one of your recovery codes.",
-    )
+    code = code_field("Code from your authenticator app", "Or one of your recovery codes.")
     submit = SubmitField("Confirm")
 
 

@@ -8,6 +8,18 @@ from app.forms import Form
 CODE_HINT = "The 6-digit code your authenticator app shows now, or one of your recovery codes."
 
 
+def code_field(label: str = "Code", description: str = CODE_HINT) -> StringField:
+    """The field for a code from the app or a recovery code, on every form that asks for one."""
+    return StringField(
+        label,
+        validators=[
+            DataRequired(message="Enter the code from your app or a recovery code."),
+            Length(max=40, message="That is longer than any code."),
+        ],
+        description=description,
+    )
+
+
 class EnrolForm(Form):
     code = StringField(
         "Code from the app",
@@ -24,14 +36,7 @@ class RegenerateForm(Form):
 
 
 class CodeForm(Form):
-    code = StringField(
-        "Code",
-        validators=[
-            DataRequired(message="Enter the code from your app or a recovery code."),
-            Length(max=40, message="That is longer than any code."),
-        ],
-        description=CODE_HINT,
-    )
+    code = code_field()
     trust = BooleanField("Trust this browser for 30 days")
     submit = SubmitField("Sign in")
 
@@ -40,12 +45,5 @@ class DisableForm(Form):
     password = PasswordField(
         "Your password", validators=[DataRequired(message="Enter your password.")]
     )
-    code = StringField(
-        "Code",
-        validators=[
-            DataRequired(message="Enter the code from your app or a recovery code."),
-            Length(max=40, message="That is longer than any code."),
-        ],
-        description=CODE_HINT,
-    )
+    code = code_field()
     submit = SubmitField("Turn off two-factor sign-in")
