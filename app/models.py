@@ -186,7 +186,12 @@ class Tag(Model):
 
 
 class Post(Model):
-    """A post. ``body_html`` is the sanitized rendering of ``body_markdown``, made once on save."""
+    """A post. ``body_html`` is the sanitized rendering of ``body_markdown``, made once on save.
+
+    ``excerpt`` is the summary every list, feed and card shows: the writer's own ``summary``
+    when there is one, else the first paragraph of the body (``make_excerpt``). Both it and
+    ``reading_minutes`` are worked out on save, so lists never need the body.
+    """
 
     __tablename__ = "posts"
     __table_args__ = (
@@ -203,6 +208,8 @@ class Post(Model):
     body_markdown: so.Mapped[str] = so.mapped_column(sa.Text)
     body_html: so.Mapped[str] = so.mapped_column(sa.Text)
     excerpt: so.Mapped[str] = so.mapped_column(sa.String(400))
+    summary: so.Mapped[str | None] = so.mapped_column(sa.String(400))
+    reading_minutes: so.Mapped[int] = so.mapped_column(sa.Integer, server_default="1")
     status: so.Mapped[str] = so.mapped_column(sa.String(10), default=PostStatus.DRAFT)
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
     updated_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)

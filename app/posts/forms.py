@@ -17,6 +17,8 @@ from app.services.tags import TAG_MAX, TAGS_PER_POST, InvalidTags, parse_tags
 from app.timezones import LocalTimeError, local_label, parse_local, to_local_input, to_utc
 
 TITLE_MAX = 200
+# A hand-written summary: a sentence or two for lists, feeds and link previews.
+SUMMARY_MAX = 300
 BODY_MAX = 100_000
 COMMENT_MAX = 2000
 SCHEDULE_MAX_DAYS = 3660
@@ -54,6 +56,16 @@ class PostForm(Form):
         validators=[
             DataRequired(message="Write something first."),
             Length(max=BODY_MAX, message=f"Posts are limited to {BODY_MAX:,} characters."),
+            plain_text,
+        ],
+    )
+    summary = TextAreaField(
+        "Summary (optional)",
+        validators=[
+            Length(
+                max=SUMMARY_MAX,
+                message=f"Keep the summary to {SUMMARY_MAX} characters, or leave it empty.",
+            ),
             plain_text,
         ],
     )
@@ -96,6 +108,7 @@ class PostForm(Form):
             )
         if post is not None and fill:
             self.body.data = post.body_markdown
+            self.summary.data = post.summary or ""
             self.tags.data = ", ".join(tag.name for tag in post.tags)
             self.status.data = post.state.value
             if post.is_scheduled and post.published_at is not None:

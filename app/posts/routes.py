@@ -83,6 +83,7 @@ def new() -> Response | tuple[str, int]:
                 current_user,
                 title=entered(form.title),
                 body=entered(form.body),
+                summary=form.summary.data,
                 tags=tags.parse_tags(form.tags.data or ""),
                 status=status,
                 publish_at=publish_at,
@@ -99,7 +100,10 @@ def new() -> Response | tuple[str, int]:
 def _editor(form: PostForm, post: Post | None) -> tuple[str, int]:
     """The editor again: with its errors, or with the preview that was asked for."""
     preview = posts.preview(entered(form.body)) if form.preview.data and not form.errors else None
-    page = render_template("posts/edit.html", form=form, post=post, preview=preview)
+    excerpt = None if preview is None else posts.excerpt_of(preview, form.summary.data)
+    page = render_template(
+        "posts/edit.html", form=form, post=post, preview=preview, preview_excerpt=excerpt
+    )
     return page, 200 if preview is not None else form_status(form)
 
 
@@ -171,6 +175,7 @@ def edit(slug: str) -> Response | tuple[str, int]:
             post,
             title=entered(form.title),
             body=entered(form.body),
+            summary=form.summary.data,
             tags=tags.parse_tags(form.tags.data or ""),
             status=status,
             publish_at=publish_at,

@@ -32,8 +32,9 @@ Comments are plain text: ``linkify_text`` escapes them and links the same bare a
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from html import escape, unescape
 from html.parser import HTMLParser
@@ -58,7 +59,15 @@ from pygments.lexers import get_lexer_by_name
 from pygments.token import STANDARD_TYPES
 from pygments.util import ClassNotFound
 
-__all__ = ["LocalImage", "linkify_text", "make_excerpt", "render_bio", "render_markdown"]
+__all__ = [
+    "LocalImage",
+    "linkify_text",
+    "make_excerpt",
+    "reading_minutes",
+    "render_bio",
+    "render_markdown",
+    "shorten",
+]
 
 ELLIPSIS: Final = "…"
 _ALIGN_STYLE = re.compile(r"text-align:\s*(left|center|right)\s*;?", re.IGNORECASE)
@@ -309,57 +318,144 @@ def linkify_text(text: str) -> Markup:
     return Markup("").join(parts)
 
 
-_BLOCK_TAGS: Final = frozenset(
-    {
-        "p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "ul", "ol", "li",
-        "pre", "table", "thead", "tbody", "tr", "th", "td", "div", "section", "article",
-    }
+# Excerpts and reading time ----------------------------------------------------------------
+#
+# Both read the stored HTML as its top-level blocks (a paragraph, a list, a quote, a heading, a
+# code block…). The excerpt is the first paragraph of prose: headings, code blocks, rules and
+# images are skipped (an image's alt text is not prose), and a post with no paragraph at all
+# falls back to its first list, quote or table. It is cut at a word boundary, or between two
+# characters in scripts written without spaces (Chinese, Japanese), with "…" inside the limit.
+# ``migrations/versions/4d8e2f6a1c37_post_summary_and_reading_time.py`` holds a frozen copy of
+# these rules for the posts saved before them: change it there only with a new migration.
+
+_NESTED_BLOCK_TAGS: Final = frozenset(
+    {"p", "br", "li", "blockquote", "ul", "ol", "tr", "th", "td", "pre", "h1", "h2", "h3", "h4",
+     "h5", "h6", "table", "thead", "tbody", "div"}
 )  # fmt: skip
+_VOID_TAGS: Final = frozenset({"br", "hr", "img", "wbr"})
 _SKIPPED_TAGS: Final = frozenset({"script", "style", "template"})
+_NOT_PROSE: Final = frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "pre", "hr"})
+# Words a minute for text written with spaces, characters a minute for Chinese and Japanese.
+WORDS_PER_MINUTE: Final = 225
+CJK_CHARACTERS_PER_MINUTE: Final = 400
+# Han ideographs, kana, CJK punctuation and full-width forms: text that breaks between any two
+# characters. Hangul is not among them (Korean puts spaces between words).
+_CJK = re.compile(
+    "[\u3000-\u303f\u3040-\u30ff\u3100-\u312f\u31f0-\u31ff\u3400-\u4dbf"
+    "\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef\U00020000-\U0003ffff]"
+)
+# Left out before the ellipsis: spaces, commas, colons, semicolons and dashes, CJK ones too.
+_TRAILING_PUNCTUATION: Final = " ,;:-\u2013\u2014\u3001\uff0c\uff1b\uff1a"
 
 
-class _TextExtractor(HTMLParser):
-    """Collect an HTML fragment's text, with a space at every block boundary."""
+@dataclass
+class _Block:
+    """A top-level element of a post's HTML and its text."""
+
+    tag: str
+    parts: list[str] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return _WHITESPACE.sub(" ", "".join(self.parts)).strip()
+
+
+class _BlockReader(HTMLParser):
+    """Split an HTML fragment into its top-level blocks, with a space at every inner boundary."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
+        self.blocks: list[_Block] = []
+        self._depth = 0
         self._skipping = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        """Note a block boundary or enter a skipped element."""
+        """Open a block at the top level, note a boundary inside one, or enter skipped text."""
         if tag in _SKIPPED_TAGS:
             self._skipping += 1
-        elif tag in _BLOCK_TAGS:
-            self.parts.append(" ")
+            return
+        if self._depth == 0:
+            self.blocks.append(_Block(tag))
+        elif tag in _NESTED_BLOCK_TAGS:
+            self.blocks[-1].parts.append(" ")
+        if tag not in _VOID_TAGS:
+            self._depth += 1
 
     def handle_endtag(self, tag: str) -> None:
-        """Note a block boundary or leave a skipped element."""
+        """Close an element, or leave skipped text."""
         if tag in _SKIPPED_TAGS:
             self._skipping = max(self._skipping - 1, 0)
-        elif tag in _BLOCK_TAGS:
-            self.parts.append(" ")
+            return
+        if tag in _VOID_TAGS:
+            return
+        self._depth = max(self._depth - 1, 0)
+        if self._depth and tag in _NESTED_BLOCK_TAGS:
+            self.blocks[-1].parts.append(" ")
 
     def handle_data(self, data: str) -> None:
-        """Keep text outside skipped elements."""
-        if not self._skipping:
-            self.parts.append(data)
+        """Keep text outside skipped elements; loose text at the top level is a paragraph."""
+        if self._skipping:
+            return
+        if self._depth == 0:
+            if not data.strip():
+                return
+            self.blocks.append(_Block("p"))
+        self.blocks[-1].parts.append(data)
 
 
-def make_excerpt(html: str, limit: int = 280) -> str:
-    """Return the HTML's plain text, cut at a word boundary to at most ``limit`` chars (… incl.)."""
-    extractor = _TextExtractor()
-    extractor.feed(html)
-    extractor.close()
-    text = _WHITESPACE.sub(" ", "".join(extractor.parts)).strip()
+def _blocks(html: str) -> list[_Block]:
+    reader = _BlockReader()
+    reader.feed(html)
+    reader.close()
+    return reader.blocks
+
+
+def _first_prose(blocks: list[_Block]) -> str:
+    """The first paragraph's text; without one, the first list, quote or table's."""
+    texts = [(block.tag, block.text) for block in blocks if block.tag not in _NOT_PROSE]
+    paragraph = next((text for tag, text in texts if tag == "p" and text), None)
+    return paragraph or next((text for _tag, text in texts if text), "")
+
+
+def _breaks_before(text: str, index: int) -> bool:
+    """Whether a line may break before ``text[index]``: at a space, or beside CJK text."""
+    before, after = text[index - 1], text[index]
+    if unicodedata.combining(after):
+        return False
+    return (
+        before.isspace() or after.isspace() or bool(_CJK.match(before)) or bool(_CJK.match(after))
+    )
+
+
+def shorten(text: str, limit: int) -> str:
+    """``text`` as it is if it fits ``limit`` characters, else cut at the last break that
+    leaves room for "…" (a word boundary, or between CJK characters), with "…" added.
+
+    A single word longer than the room is cut inside it: there is no other place.
+    """
     if len(text) <= limit:
         return text
     if limit <= len(ELLIPSIS):
         return ELLIPSIS[: max(limit, 0)]
     room = limit - len(ELLIPSIS)
-    cut = text[:room]
-    if not text[room].isspace():
-        head, space, _partial = cut.rpartition(" ")
-        if space and head:
-            cut = head
-    return cut.rstrip(" ,;:") + ELLIPSIS
+    cut = next((i for i in range(room, 0, -1) if _breaks_before(text, i)), room)
+    return text[:cut].rstrip(_TRAILING_PUNCTUATION) + ELLIPSIS
+
+
+def make_excerpt(html: str, limit: int = 280) -> str:
+    """The first paragraph of prose of a post's HTML as plain text, shortened to ``limit``."""
+    return shorten(_first_prose(_blocks(html)), limit)
+
+
+def reading_minutes(html: str) -> int:
+    """Minutes to read a post's HTML (all of its text, code included), rounded up, at least 1.
+
+    Words count at ``WORDS_PER_MINUTE``; Chinese and Japanese characters, written without
+    spaces, at ``CJK_CHARACTERS_PER_MINUTE`` each.
+    """
+    text = " ".join(block.text for block in _blocks(html))
+    characters = len(_CJK.findall(text))
+    words = len(_CJK.sub(" ", text).split())
+    per_both = WORDS_PER_MINUTE * CJK_CHARACTERS_PER_MINUTE
+    minutes = -(-(words * CJK_CHARACTERS_PER_MINUTE + characters * WORDS_PER_MINUTE) // per_both)
+    return max(minutes, 1)

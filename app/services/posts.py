@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import secrets
 import unicodedata
@@ -18,7 +19,7 @@ from app.extensions import db
 from app.lookups import possible_id
 from app.models import Comment, FormSubmission, Post, PostState, PostStatus, User, utcnow
 from app.services import mail, media, submissions
-from app.services.markdown import make_excerpt, render_markdown
+from app.services.markdown import make_excerpt, reading_minutes, render_markdown
 from app.services.tags import tags_named
 
 SLUG_MAX = 80
@@ -79,22 +80,25 @@ def _apply(
     *,
     title: str,
     body: str,
+    summary: str | None,
     tags: Sequence[str],
     status: str,
     publish_at: datetime | None,
 ) -> None:
     with db.session.no_autoflush:  # the tag queries must not flush a half-filled post
-        _fill(post, title=title, body=body, tags=tags)
+        _fill(post, title=title, body=body, summary=summary, tags=tags)
         _set_publication(post, status, publish_at)
 
 
-def _fill(post: Post, *, title: str, body: str, tags: Sequence[str]) -> None:
+def _fill(post: Post, *, title: str, body: str, summary: str | None, tags: Sequence[str]) -> None:
     post.title = title
     post.body_markdown = body
     shown = media.local_images(body)
     post.body_html = render_markdown(body, shown)
     media.link_images(post, shown)
-    post.excerpt = make_excerpt(post.body_html)
+    post.summary = tidy_summary(summary)
+    post.excerpt = excerpt_of(post.body_html, summary)
+    post.reading_minutes = reading_minutes(post.body_html)
     post.tags = tags_named(tags)
     post.updated_at = utcnow()
 
@@ -116,6 +120,18 @@ def _set_publication(post: Post, status: str, publish_at: datetime | None) -> No
         post.published_at = utcnow()
 
 
+def tidy_summary(summary: str | None) -> str | None:
+    """A hand-written summary on one line, its runs of spaces and newlines as one space;
+    None when blank (the post then shows its automatic excerpt)."""
+    return " ".join((summary or "").split()) or None
+
+
+def excerpt_of(html: str, summary: str | None) -> str:
+    """What lists, feeds and link previews show for a post: its summary, else its first
+    paragraph of prose (``make_excerpt``)."""
+    return tidy_summary(summary) or make_excerpt(html)
+
+
 def preview(body: str) -> Markup:
     """The body as it will be published: the same rendering a save stores, and nothing saved."""
     rendered = render_markdown(body, media.local_images(body))
@@ -130,9 +146,12 @@ def create_post(
     tags: Sequence[str],
     status: str,
     publish_at: datetime | None = None,
+    summary: str | None = None,
     submission: str | None = None,
 ) -> Post:
     """Save a new post and commit; its slug comes from its title (see ``_slug_for``).
+
+    ``summary`` is the writer's own excerpt; without one (or blank) the body's first paragraph.
 
     A published post with a ``publish_at`` in the future is scheduled: public from then on.
     ``submission`` is the web form's one-time token: ``AlreadySubmitted`` if it was used before.
@@ -142,7 +161,15 @@ def create_post(
         slug = _slug_for(title, status, attempt)
         post = Post(author_id=author.id, slug=slug, created_at=utcnow())
         db.session.add(post)
-        _apply(post, title=title, body=body, tags=tags, status=status, publish_at=publish_at)
+        _apply(
+            post,
+            title=title,
+            body=body,
+            summary=summary,
+            tags=tags,
+            status=status,
+            publish_at=publish_at,
+        )
         try:
             submissions.record(author, submission, f"/posts/{slug}")
             db.session.commit()
@@ -177,15 +204,28 @@ def update_post(
     tags: Sequence[str],
     status: str,
     publish_at: datetime | None = None,
+    summary: str | None = None,
 ) -> None:
     """Save an edit and commit. A slug that has been public stays, so links keep working.
+
+    A blank ``summary`` gives the post its automatic excerpt back.
 
     When a post that was never public is published or scheduled, it trades its slug for the
     readable one of its title if that is free (see ``_readable_slug``); if another post takes
     it meanwhile, it keeps the slug it had.
     """
     first_publication = status == PostStatus.PUBLISHED and not post.was_public
-    _apply(post, title=title, body=body, tags=tags, status=status, publish_at=publish_at)
+    edit = functools.partial(
+        _apply,
+        post,
+        title=title,
+        body=body,
+        summary=summary,
+        tags=tags,
+        status=status,
+        publish_at=publish_at,
+    )
+    edit()
     if not first_publication:
         db.session.commit()
         return
@@ -196,7 +236,7 @@ def update_post(
         db.session.commit()
     except IntegrityError:  # another post took the readable slug meanwhile
         db.session.rollback()
-        _apply(post, title=title, body=body, tags=tags, status=status, publish_at=publish_at)
+        edit()  # the same edit again, after the rollback expired it
         db.session.commit()
 
 

@@ -410,3 +410,52 @@ def test_existing_tags_keep_their_addresses(empty_database: str, tmp_path: Path)
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
+
+
+def test_existing_posts_get_reading_time_and_excerpts_by_the_new_rules(
+    empty_database: str,
+) -> None:
+    """Posts saved before summaries: no summary, an excerpt of their first paragraph (the old
+    rule glued the heading on), and their reading time; a downgrade keeps the search working."""
+    assert run_flask(empty_database, "db", "upgrade", "609bc5963e99").returncode == 0
+    engine = sa.create_engine(empty_database)
+    bodies = [
+        "<h2>Intro</h2>\n<p>Tea is a drink.</p>\n<p>More.</p>",
+        "<pre><code>x = 1</code></pre>\n<ul>\n<li>one</li>\n<li>two</li>\n</ul>",
+        "<p>" + " ".join(["word"] * 500) + "</p>",
+        "<p>" + "字" * 900 + "</p>",
+    ]
+    try:
+        with engine.begin() as connection:
+            _insert_member_w(connection)
+            for number, body in enumerate(bodies, start=1):
+                connection.execute(
+                    sa.text(
+                        "INSERT INTO posts (id, author_id, title, slug, body_markdown, body_html,"
+                        " excerpt, status, created_at, updated_at) VALUES (:id, 1, 'tea', :slug,"
+                        " 'tea', :body, 'old', 'draft', '2026-01-01 00:00:00',"
+                        " '2026-01-01 00:00:00')"
+                    ),
+                    {"id": number, "slug": f"p{number}", "body": body},
+                )
+        upgrade = run_flask(empty_database, "db", "upgrade")
+        assert upgrade.returncode == 0, upgrade.stderr
+        with engine.connect() as connection:
+            rows = connection.execute(
+                sa.text("SELECT summary, excerpt, reading_minutes FROM posts ORDER BY id")
+            ).all()
+        assert run_flask(empty_database, "db", "downgrade", "609bc5963e99").returncode == 0
+        if engine.dialect.name == "sqlite":  # the columns went without rebuilding the table
+            with engine.connect() as connection:
+                triggers = connection.scalars(
+                    sa.text("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+                ).all()
+            assert {"posts_fts_insert", "posts_fts_update", "posts_fts_delete"} <= set(triggers)
+    finally:
+        engine.dispose()
+    assert [tuple(row) for row in rows] == [
+        (None, "Tea is a drink.", 1),
+        (None, "one two", 1),
+        (None, " ".join(["word"] * 56) + "…", 3),
+        (None, "字" * 279 + "…", 3),
+    ]

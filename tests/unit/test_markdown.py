@@ -15,6 +15,7 @@ from app.services.markdown import (
     TABLE_BOX,
     LocalImage,
     make_excerpt,
+    reading_minutes,
     render_markdown,
 )
 
@@ -434,26 +435,56 @@ def test_empty_input() -> None:
 
 
 def test_excerpt_of_short_text_is_unchanged_plain_text() -> None:
-    html = render_markdown("# Hello\n\nSome **bold** text.")
-    assert make_excerpt(html) == "Hello Some bold text."
+    html = render_markdown("Some **bold** text with `code` and [a link](https://example.com).")
+    assert make_excerpt(html) == "Some bold text with code and a link."
 
 
 def test_excerpt_has_no_tags_and_decodes_entities() -> None:
-    html = render_markdown('Fish &amp; chips <3 "quoted" and `a < b`\n\n- one\n- two')
+    html = render_markdown('Fish &amp; chips <3 "quoted" and `a < b`')
     excerpt = make_excerpt(html)
-    assert excerpt == 'Fish & chips <3 "quoted" and a < b one two'
+    assert excerpt == 'Fish & chips <3 "quoted" and a < b'
     assert "&amp;" not in excerpt
     assert "&lt;" not in excerpt
 
 
 def test_excerpt_collapses_whitespace() -> None:
-    assert make_excerpt("<p>a\n\n   b\t c</p>\n<p>d</p>") == "a b c d"
+    assert make_excerpt("<p>a\n\n   b\t c<br>\nd</p>\n<p>e</p>") == "a b c d"
 
 
-def test_excerpt_separates_block_elements() -> None:
-    assert make_excerpt("<h2>Title</h2><p>Body</p><ul><li>x</li><li>y</li></ul>") == (
-        "Title Body x y"
-    )
+@pytest.mark.parametrize(
+    ("markdown", "excerpt"),
+    [
+        ("# Intro\nThis post is about tea.", "This post is about tea."),
+        ("Intro\n=====\nThis post is about tea.", "This post is about tea."),
+        ("## Intro\n\n### Part one\n\nThis post is about tea.", "This post is about tea."),
+        ("![A cup](https://e.com/cup.png)\n\nThis post is about tea.", "This post is about tea."),
+        ("```python\nx = 1\n```\n\nThis post is about tea.", "This post is about tea."),
+        ("    indented code\n\nThis post is about tea.", "This post is about tea."),
+        ("- one\n- two\n\nThis post is about tea.", "This post is about tea."),
+        ("> A quote.\n\nThis post is about tea.", "This post is about tea."),
+        ("---\n\nThis post is about tea.\n\nSecond paragraph.", "This post is about tea."),
+    ],
+    ids=["atx-heading", "setext-heading", "headings", "image", "fence", "indented-code", "list",
+         "quote", "rule"],
+)  # fmt: skip
+def test_excerpt_is_the_first_paragraph_of_prose(markdown: str, excerpt: str) -> None:
+    assert make_excerpt(render_markdown(markdown)) == excerpt
+
+
+def test_excerpt_never_glues_a_heading_to_the_text() -> None:
+    excerpt = make_excerpt("<h2>Intro</h2><p>This post</p>")
+    assert excerpt == "This post"
+    assert "IntroThis" not in make_excerpt("<h2>Intro</h2>This post")
+
+
+def test_without_a_paragraph_the_excerpt_is_the_first_list_or_quote() -> None:
+    assert make_excerpt(render_markdown("# Shopping\n\n- tea\n- *milk*\n\n> later")) == "tea milk"
+    assert make_excerpt(render_markdown("> To be,\n> or not.\n\n- x")) == "To be, or not."
+
+
+def test_a_post_of_headings_code_and_images_has_an_empty_excerpt() -> None:
+    html = render_markdown("# Title\n\n```\ncode\n```\n\n![alt text](https://e.com/a.png)")
+    assert make_excerpt(html) == ""
 
 
 def test_excerpt_cuts_at_a_word_boundary_with_ellipsis() -> None:
@@ -465,6 +496,17 @@ def test_excerpt_cuts_at_a_word_boundary_with_ellipsis() -> None:
 
 def test_excerpt_cut_exactly_before_a_space_keeps_the_whole_word() -> None:
     assert make_excerpt("<p>alpha beta gamma</p>", limit=11) == "alpha beta…"
+
+
+def test_excerpt_never_cuts_a_word_in_the_middle() -> None:
+    text = "Tea is the second most consumed drink in the world after water, by far."
+    for limit in range(8, len(text)):
+        excerpt = make_excerpt(f"<p>{text}</p>", limit=limit)
+        words = excerpt.removesuffix("…").split()
+        whole = text.split()[: len(words)]
+        assert words[:-1] == whole[:-1], (limit, excerpt)
+        assert words[-1] == whole[-1].rstrip(","), (limit, excerpt)  # a comma before "…" goes
+        assert len(excerpt) <= limit
 
 
 def test_excerpt_never_exceeds_the_limit() -> None:
@@ -479,21 +521,68 @@ def test_excerpt_of_one_long_word_is_hard_cut() -> None:
     assert make_excerpt("<p>" + "x" * 50 + "</p>", limit=10) == "x" * 9 + "…"
 
 
+def test_excerpt_after_a_short_word_skips_a_long_one_whole() -> None:
+    assert make_excerpt("<p>see " + "x" * 50 + "</p>", limit=10) == "see…"
+
+
 def test_excerpt_exactly_at_limit_is_not_cut() -> None:
     assert make_excerpt("<p>" + "y" * 280 + "</p>") == "y" * 280
+    assert make_excerpt("<p>" + "y" * 281 + "</p>") == "y" * 279 + "…"
 
 
 def test_excerpt_drops_trailing_punctuation_before_ellipsis() -> None:
     assert make_excerpt("<p>one, two, three</p>", limit=10) == "one, two…"
 
 
+def test_cjk_excerpt_is_cut_between_characters() -> None:
+    text = "今日は良い天気です。公園で散歩をしました。" * 20
+    excerpt = make_excerpt(f"<p>{text}</p>", limit=30)
+    assert excerpt == text[:29] + "…"
+
+
+def test_cjk_excerpt_keeps_latin_words_whole_and_drops_a_trailing_comma() -> None:
+    html = "<p>我们用Python编写\uff0c然后部署到服务器上</p>"
+    assert make_excerpt(html, limit=6) == "我们用…"
+    assert make_excerpt(html, limit=12) == "我们用Python编写…"
+
+
+def test_excerpt_does_not_split_a_letter_from_its_accent() -> None:
+    decomposed = "cafe\u0301 " * 3 + "e\u0301" * 20
+    assert make_excerpt(f"<p>{decomposed}</p>", limit=23).count("\u0301") == 3
+
+
 def test_excerpt_ignores_script_and_style_content() -> None:
-    assert make_excerpt("<p>a</p><script>b()</script><style>p{}</style><p>c</p>") == "a c"
+    assert make_excerpt("<script>b()</script><style>p{}</style><p>a</p><p>c</p>") == "a"
 
 
-def test_excerpt_of_highlighted_code_is_the_code_text() -> None:
-    html = render_markdown("```python\nx = 1\n```")
-    assert make_excerpt(html) == "x = 1"
+# --- reading time ----------------------------------------------------------------------------
+
+
+def _words(count: int) -> str:
+    return render_markdown(" ".join(["word"] * count))
+
+
+@pytest.mark.parametrize(
+    ("words", "minutes"), [(0, 1), (1, 1), (225, 1), (226, 2), (450, 2), (451, 3), (900, 4)]
+)
+def test_reading_time_is_words_over_225_rounded_up_at_least_one(words: int, minutes: int) -> None:
+    assert reading_minutes(_words(words)) == minutes
+
+
+def test_reading_time_counts_headings_lists_and_code_too() -> None:
+    part = " ".join(["w"] * 100)
+    html = render_markdown(
+        f"# {part}\n\n- {part}\n\n```\n{part}\n```\n\n![{part}](https://e.com/a.png)"
+    )
+    assert reading_minutes(html) == 2  # 300 words: the image's alt text is not read
+
+
+def test_reading_time_counts_cjk_characters_at_400_a_minute() -> None:
+    assert reading_minutes(f"<p>{'字' * 400}</p>") == 1
+    assert reading_minutes(f"<p>{'字' * 401}</p>") == 2
+    assert reading_minutes(f"<p>{'字' * 1200}</p>") == 3
+    mixed = "<p>" + "字" * 200 + " " + " ".join(["word"] * 113) + "</p>"  # ½ + 113/225 > 1
+    assert reading_minutes(mixed) == 2
 
 
 # --- the sanitizer on its own (second line of defence behind markdown-it) --------------------
