@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import re
 import secrets
 import unicodedata
 from collections.abc import Sequence
@@ -21,6 +20,7 @@ from app.models import Comment, FormSubmission, Post, PostState, PostStatus, Use
 from app.services import mail, media, submissions
 from app.services.markdown import make_excerpt, reading_minutes, render_markdown
 from app.services.tags import tags_named
+from app.text import words
 
 SLUG_MAX = 80
 # Paths under /posts/ that a slug must never take.
@@ -35,7 +35,7 @@ WORDLESS_BASE = "post"
 
 def _joined_words(text: str, max_length: int) -> str:
     normalized = unicodedata.normalize("NFKC", text).casefold()
-    return "-".join(re.findall(r"[^\W_]+", normalized))[:max_length].strip("-")
+    return "-".join(words(normalized))[:max_length].strip("-")
 
 
 def slugify(text: str, max_length: int = SLUG_MAX) -> str:

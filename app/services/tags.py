@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.models import Post, Tag, post_tags
-from app.text import has_invisible_controls
+from app.text import has_invisible_controls, is_word_character
 
 TAG_MAX = 40
 TAGS_PER_POST = 10
@@ -51,20 +51,15 @@ def tag_key(text: str) -> str:
     return _SEPARATORS.sub("-", folded).strip("-")
 
 
-def _is_word_character(character: str) -> bool:
-    """Letters, digits and combining marks (\\p{L}, \\p{N}, \\p{M}) of any script."""
-    return unicodedata.category(character)[0] in "LNM"
-
-
 def base_slug(text: str) -> str:
     """The slug a tag would get if no other tag had it (empty when it has no letter or digit)."""
     key = tag_key(text)
-    if not any(_is_word_character(character) for character in key):
+    if not any(is_word_character(character) for character in key):
         return ""  # "+", "#" or "." alone are not a tag
     words: list[str] = []
     word = ""
     for character in key:
-        if _is_word_character(character):
+        if is_word_character(character):
             word += character
             continue
         if word:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from urllib.parse import unquote
 
 import pytest
 import sqlalchemy as sa
@@ -176,6 +177,25 @@ def test_a_draft_takes_its_readable_slug_when_first_published(
 @pytest.mark.usefixtures("writer")
 def test_unicode_slug_url_works(client: FlaskClient) -> None:
     location = _write(client, title="日本語のタイトル").headers["Location"]
+    assert client.get(location).status_code == 200
+
+
+@pytest.mark.usefixtures("writer")
+@pytest.mark.parametrize(
+    ("title", "slug"),
+    [
+        ("数据库入门", "数据库入门"),
+        ("हिन्दी में लेख", "हिन्दी-में-लेख"),  # virama and vowel signs are marks, not separators
+        ("مرحبا بالعالم", "مرحبا-بالعالم"),
+        ("Crème brûlée, à la française", "crème-brûlée-à-la-française"),
+        ("Cafe\u0301 decomposed", "café-decomposed"),  # NFKC composes the accent first
+    ],
+)
+def test_titles_in_any_script_keep_whole_words_in_their_slugs(
+    client: FlaskClient, title: str, slug: str
+) -> None:
+    location = _write(client, title=title).headers["Location"]
+    assert unquote(location).endswith(f"/posts/{slug}")
     assert client.get(location).status_code == 200
 
 

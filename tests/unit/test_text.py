@@ -6,7 +6,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from app.text import has_invisible_controls, xml_safe
+from app.text import has_invisible_controls, words, xml_safe
 
 
 @pytest.mark.parametrize(
@@ -25,3 +25,19 @@ def test_ordinary_text_passes_untouched(text: str) -> None:
     assert xml_safe(text) == text
     element = ET.fromstring(f"<t>{xml_safe(text)}</t>")  # noqa: S314  (our own string)
     assert element.text == text.replace("\r", "\n")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("हिन्दी में", ["हिन्दी", "में"]),  # virama and vowel signs (Mn, Mc) stay inside the word
+        ("ภาษาไทย ดี", ["ภาษาไทย", "ดี"]),
+        ("snake_case and-dash", ["snake", "case", "and", "dash"]),
+        ("数据库, 2026!", ["数据库", "2026"]),
+        ("—!?", []),
+    ],
+)
+def test_words_keep_combining_marks_and_split_on_everything_else(
+    text: str, expected: list[str]
+) -> None:
+    assert words(text) == expected
