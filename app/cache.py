@@ -50,6 +50,7 @@ version (Redis ``MGET``; a second small file locally).
 from __future__ import annotations
 
 import base64
+import contextlib
 import functools
 import hashlib
 import json
@@ -68,6 +69,7 @@ import sqlalchemy.orm as so
 from flask import Flask, Response, current_app, g, has_app_context, request, session
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_login import current_user
+from markupsafe import Markup
 from werkzeug.exceptions import HTTPException, SecurityError
 
 from app.extensions import db
@@ -442,6 +444,37 @@ def _current_version(store: PageStore) -> str:
     if due is not None and utcnow() >= due:
         return store.advance(version)
     return version
+
+
+def shared_fragment(name: str, build: Callable[[], str]) -> Markup:
+    """HTML that every reader gets alike, signed in or not, kept under the content version.
+
+    For the parts of personal pages that are not personal (a page of the post list): a member's
+    page renders its own header around the stored piece, and a hit runs no SQL for it. ``name``
+    must say everything the HTML depends on (which list, which page), and ``build`` must read
+    nothing about the reader. Stale is impossible for the same reason as for whole pages: the
+    version is read before ``build`` reads the database, and any content commit replaces it.
+    A store that is down, or disabled, costs speed only: the piece is built every time.
+    """
+    # A rendered template: Jinja escaped everything that went into it.
+    return Markup(_stored_or_built(name, build))  # noqa: S704
+
+
+def _stored_or_built(name: str, build: Callable[[], str]) -> str:
+    store = _store()
+    if store is None or not current_app.config["PAGE_CACHE_ENABLED"]:
+        return build()
+    try:
+        key = f"fragment:{_current_version(store)}:{name}"
+        raw = store.get(key) if len(key) <= MAX_KEY_LENGTH else None
+    except redis.RedisError:
+        return build()
+    if raw is not None:
+        return raw.decode()
+    html = build()
+    with contextlib.suppress(redis.RedisError):
+        store.set(key, html.encode(), current_app.config["PAGE_CACHE_SECONDS"])
+    return html
 
 
 def next_due(reader: so.Session | sa.Connection, after: datetime) -> datetime | None:

@@ -17,9 +17,10 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 
+from app import cache
 from app.extensions import db
 from app.models import Post, Tag, User, utcnow
-from app.pagination import window
+from app.pagination import page_number, window
 from app.services import health, posts, search, tags
 from app.services.accounts import InvalidAccountData, normalize_username, username_key
 from app.text import xml_safe
@@ -35,8 +36,12 @@ def inject_helpers() -> dict[str, object]:
 
 @bp.get("/")
 def index() -> str:
-    page = window(posts.published_posts())
-    return render_template("main/index.html", page=page)
+    number = page_number()
+    listing = cache.shared_fragment(
+        f"main.index:{number}",
+        lambda: render_template("main/_latest.html", page=window(posts.published_posts())),
+    )
+    return render_template("main/index.html", listing=listing, page_number=number)
 
 
 @bp.get("/tags/<slug>")
