@@ -113,10 +113,11 @@ def wrk(
     headers: dict[str, str] | None = None,
     script: Path | None = None,
     seconds: int = SECONDS,
+    warm_up: bool = True,
 ) -> dict:
     """Load ``url``; a 1-second warm-up run first (fills caches, wakes every worker)."""
-    if seconds == SECONDS:
-        wrk(url, headers, script, seconds=1)
+    if warm_up:
+        wrk(url, headers, script, seconds=1, warm_up=False)
     command = ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency"]
     for name, value in (headers or {}).items():
         command += ["-H", f"{name}: {value}"]
@@ -241,7 +242,7 @@ def prepare(url: str, size: int) -> dict[str, str]:
     seeded = time.perf_counter() - started
     run(
         [PYTHON, "-m", "flask", "--app", "wsgi", "create-admin", "benchmark", "bench@example.com"],
-        {**env, "APP_ENV": "production", "SECRET_KEY": "x" * 40},
+        {**env, "APP_ENV": "production", "SECRET_KEY": "x" * 40, "SITE_URL": "http://127.0.0.1"},
         input=f"{PASSWORD}\n{PASSWORD}\n",
     )
     code = (
@@ -280,6 +281,45 @@ def sign_in(base: str) -> tuple[str, str]:
     )
     member_cookie = "; ".join(f"{c.name}={c.value}" for c in jar)
     return member_cookie, f"{login_cookie}\n{form}"
+
+
+def upload_image(base: str, member_cookie: str) -> str:
+    """Upload a photo-sized JPEG through the media library form; its largest copy's address."""
+    import io
+
+    from PIL import Image
+
+    def fetch(request: urllib.request.Request) -> str:
+        request.add_header("Cookie", member_cookie)
+        request.add_header("Referer", base + "/media")
+        with urllib.request.urlopen(request) as response:
+            return response.read().decode()
+
+    page = fetch(urllib.request.Request(base + "/media"))
+    fields = {
+        name: re.search(rf'name="{name}" type="hidden" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+        for name in ("csrf_token", "submission_token")
+    }
+    picture = io.BytesIO()
+    Image.radial_gradient("L").resize((1600, 1200)).convert("RGB").save(picture, "JPEG")
+    boundary = secrets.token_hex(16)
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+        for name, value in fields.items()
+    ]
+    parts.append(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="image"; filename="b.jpg"\r\n'
+        "Content-Type: image/jpeg\r\n\r\n".encode()
+        + picture.getvalue()
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    upload = urllib.request.Request(base + "/media", data=b"".join(parts), method="POST")
+    upload.add_header("Content-Type", f"multipart/form-data; boundary={boundary}")
+    library = fetch(upload)
+    found = re.search(r'src="(/media/[^"]+)"', library)
+    if found is None:
+        raise RuntimeError("the benchmark image did not reach the media library")
+    return found.group(1)
 
 
 def login_script(workdir: Path, cookie_and_form: str) -> Path:
@@ -377,13 +417,18 @@ def main() -> int:
                                 **wrk(app_url + path),
                             }
                         )
+                    for label, path in (("/", "/"), ("/posts/<slug>", pages["/posts/<slug>"])):
+                        rows.append(
+                            {
+                                "db": kind,
+                                "posts": size,
+                                "page": f"signed-in {label}",
+                                **wrk(app_url + path, {"Cookie": member_cookie}),
+                            }
+                        )
+                    image = upload_image(app_url, member_cookie)
                     rows.append(
-                        {
-                            "db": kind,
-                            "posts": size,
-                            "page": "signed-in /",
-                            **wrk(app_url + "/", {"Cookie": member_cookie}),
-                        }
+                        {"db": kind, "posts": size, "page": "image", **wrk(app_url + image)}
                     )
                     rows.append(
                         {
@@ -401,6 +446,7 @@ def main() -> int:
         p99 = float(row["p99_ms"])  # type: ignore[arg-type]
         row["p99_ratio"] = round(p99 / hello["p99_ms"], 1) if p99 and hello["p99_ms"] else None
     print_table(rows, hash_rate)
+    print_verdicts(rows, hello)
     out = ROOT / "bench" / "results" / f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(results, indent=2))
@@ -439,6 +485,62 @@ def print_table(rows: list[dict[str, object]], hash_rate: float) -> None:
             )
         )
     print(f"\nraw argon2id rate on 2 cores: {hash_rate:.0f}/s")
+
+
+def _row(rows: list[dict[str, object]], db: str, size: int, page: str) -> dict[str, object] | None:
+    return next(
+        (r for r in rows if r["db"] == db and r["posts"] == size and r["page"] == page), None
+    )
+
+
+def print_verdicts(rows: list[dict[str, object]], hello: dict[str, float]) -> None:
+    """Issue 16's targets, each with what was measured: met, or NOT met (never hidden)."""
+    print("\ntargets (ratios against this run's hello-world)")
+    line = "{:<11} {:>7} {:<46} {:<26} {}"
+    print(line.format("database", "posts", "target", "measured", "verdict"))
+
+    def say(db: str, size: int, target: str, measured: str, met: bool) -> None:
+        print(line.format(db, f"{size:,}", target, measured, "met" if met else "NOT met"))
+
+    for db in DATABASES:
+        for size in SIZES:
+            for page in ("/", "/posts/<slug>", "/tags/<t>", "/feed.xml"):
+                row = _row(rows, db, size, f"anonymous {page}")
+                if row is None:
+                    continue
+                ratio, p99x = float(row["ratio"]), row["p99_ratio"]  # type: ignore[arg-type]
+                ok = ratio >= 0.8 and p99x is not None and float(p99x) <= 3  # type: ignore[arg-type]
+                measured = f"{ratio:.3f}x, p99 {p99x}x"
+                say(db, size, f"anonymous {page} >= 0.8x, p99 <= 3x", measured, ok)
+            floor = 0.2 if db == "sqlite" else 0.15
+            for page in ("/", "/posts/<slug>"):
+                row = _row(rows, db, size, f"signed-in {page}")
+                if row is not None:
+                    ratio = float(row["ratio"])  # type: ignore[arg-type]
+                    say(db, size, f"signed-in {page} >= {floor}x", f"{ratio:.3f}x", ratio >= floor)
+            row = _row(rows, db, size, "image")
+            if row is not None:
+                ratio = float(row["ratio"])  # type: ignore[arg-type]
+                say(db, size, "uploaded image >= 0.5x", f"{ratio:.3f}x", ratio >= 0.5)
+            row = _row(rows, db, size, "login POST")
+            if row is not None:
+                rps = float(row["rps"])  # type: ignore[arg-type]
+                say(db, size, "logins >= 40/s (argon2id, 2 workers)", f"{rps:.0f}/s", rps >= 40)
+        if len(SIZES) > 1:
+            small, large = min(SIZES), max(SIZES)
+            for page in ("anonymous /search?q=", "signed-in /", "signed-in /posts/<slug>"):
+                a, b = _row(rows, db, small, page), _row(rows, db, large, page)
+                if a is None or b is None:
+                    continue
+                slower = float(a["rps"]) / max(float(b["rps"]), 1e-9)  # type: ignore[arg-type]
+                limit = 1.5
+                say(
+                    db,
+                    large,
+                    f"{page} at {large:,} within {limit}x of {small:,}",
+                    f"{slower:.2f}x slower",
+                    slower <= limit,
+                )
 
 
 if __name__ == "__main__":
