@@ -707,8 +707,24 @@ def _fingerprint(path: Path, mtime_ns: int) -> str:
 
 
 def static_fingerprint(filename: str) -> str | None:
-    """The content hash of a file in the static folder, or None if there is no such file."""
-    folder = Path(current_app.static_folder or "")
+    """The content hash of a file in the static folder, or None if there is no such file.
+
+    Looked up once per process outside debug mode (static files change only with a deploy,
+    which restarts the workers); in debug mode on every call, so an edited file gets a new one.
+    """
+    folder = current_app.static_folder or ""
+    if current_app.debug:
+        return _static_fingerprint(folder, filename)
+    return _static_fingerprint_once(folder, filename)
+
+
+@functools.lru_cache(maxsize=256)  # bounded: ?v= on made-up file names cannot grow it
+def _static_fingerprint_once(folder: str, filename: str) -> str | None:
+    return _static_fingerprint(folder, filename)
+
+
+def _static_fingerprint(static_folder: str, filename: str) -> str | None:
+    folder = Path(static_folder)
     path = (folder / filename).resolve()
     if not (path.is_file() and path.is_relative_to(folder.resolve())):
         return None

@@ -9,11 +9,12 @@ import re
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 import time_machine
-from flask import Flask, request_started
+from flask import Flask, request_started, url_for
 from flask import request as flask_request
 from flask import session as flask_session
 from flask.testing import FlaskClient
@@ -169,6 +170,24 @@ def test_only_the_files_own_hash_is_cached_for_a_year(client: FlaskClient, versi
         assert response.status_code == 200
         assert "immutable" not in response.headers.get("Cache-Control", "")
         assert "31536000" not in response.headers.get("Cache-Control", "")
+
+
+@pytest.mark.parametrize("debug", [False, True])
+def test_a_static_files_hash_is_read_once_unless_in_debug_mode(
+    make_app: AppFactory, tmp_path: Path, debug: bool
+) -> None:
+    """Workers hash each file once (a deploy restarts them); the debug server sees edits."""
+    app = make_app()
+    app.static_folder = str(tmp_path)
+    app.debug = debug
+    style = tmp_path / "site.css"
+    style.write_text("body { color: black }")
+    with app.test_request_context():
+        before = url_for("static", filename="site.css")
+        style.write_text("body { color: navy }")
+        after = url_for("static", filename="site.css")
+    assert re.search(r"\?v=[0-9a-f]{12}$", before)
+    assert (after != before) is debug
 
 
 def test_pages_and_invalidation_are_shared_through_redis(make_app: AppFactory) -> None:
