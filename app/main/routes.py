@@ -17,12 +17,12 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 
+from app import feeds
 from app.extensions import db
-from app.models import Post, Tag, User, utcnow
+from app.models import Post, Tag, User
 from app.pagination import window
 from app.services import health, posts, search, tags
 from app.services.accounts import InvalidAccountData, normalize_username, username_key
-from app.text import xml_safe
 from app.urls import absolute_url
 
 bp = Blueprint("main", __name__)
@@ -94,11 +94,10 @@ def search_page() -> str:
 
 @bp.get("/feed.xml")
 def feed() -> Response:
-    entries = list(
-        db.session.scalars(posts.published_posts().limit(current_app.config["FEED_SIZE"]))
+    site = feeds.Feed(
+        current_app.config["SITE_NAME"], absolute_url("main.index"), absolute_url("main.feed")
     )
-    updated = max((entry.last_changed for entry in entries), default=utcnow())
-    return _xml("main/feed.xml", "application/atom+xml", entries=entries, updated=updated)
+    return feeds.atom(site, feeds.latest(posts.published_posts()))
 
 
 @bp.get("/sitemap.xml")
@@ -109,13 +108,7 @@ def sitemap() -> Response:
         .order_by(Post.published_at.desc())
         .limit(50_000)
     ).all()
-    return _xml("main/sitemap.xml", "application/xml", rows=rows)
-
-
-def _xml(template: str, mimetype: str, **context: object) -> Response:
-    """An XML document, without the characters XML forbids: rows saved before the forms
-    refused them (or written by other means) cannot make it ill-formed for every reader."""
-    return Response(xml_safe(render_template(template, **context)), mimetype=mimetype)
+    return feeds.xml_document("main/sitemap.xml", "application/xml", rows=rows)
 
 
 @bp.get("/robots.txt")
