@@ -23,12 +23,13 @@ ATOM_TYPE = "application/atom+xml"
 
 @dataclass(frozen=True)
 class Feed:
-    """What a feed says about itself: its title, the page it follows (absolute; also its id,
-    which must never change) and its own address."""
+    """What a feed says about itself: the page it follows (absolute; also its id, which must
+    never change), its own address, and what it is about ("#python"; None for the whole site),
+    which its title puts before the site's name."""
 
-    title: str
     page: str
     address: str
+    subject: str | None = None
 
 
 def latest(statement: sa.Select[tuple[Post]]) -> list[Post]:

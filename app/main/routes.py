@@ -9,7 +9,6 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     redirect,
     render_template,
     request,
@@ -21,8 +20,7 @@ from app import feeds
 from app.extensions import db
 from app.models import Post, Tag, User
 from app.pagination import window
-from app.services import health, posts, search, tags
-from app.services.accounts import InvalidAccountData, normalize_username, username_key
+from app.services import health, posts, profiles, search, tags
 from app.urls import absolute_url
 
 bp = Blueprint("main", __name__)
@@ -60,18 +58,12 @@ def _tag_moved_or_404(address: str) -> ResponseReturnValue:
 
 @bp.get("/users/<username>")
 def profile(username: str) -> str:
-    try:
-        key = username_key(normalize_username(username))
-    except InvalidAccountData:
+    key = profiles.address_key(username)
+    if key is None:
         abort(404)
     page = window(posts.published_posts().where(Post.author.has(User.username_key == key)))
-    # The author comes with their posts; only a member with none costs one more query.
-    author = (
-        page.items[0].author
-        if page.items
-        else db.session.scalar(sa.select(User).where(User.username_key == key))
-    )
-    if author is None or not author.is_active:
+    author = profiles.public_author(key, page.items)
+    if author is None:
         abort(404)
     published = db.session.scalar(
         sa.select(sa.func.count())
@@ -94,9 +86,7 @@ def search_page() -> str:
 
 @bp.get("/feed.xml")
 def feed() -> Response:
-    site = feeds.Feed(
-        current_app.config["SITE_NAME"], absolute_url("main.index"), absolute_url("main.feed")
-    )
+    site = feeds.Feed(absolute_url("main.index"), absolute_url("main.feed"))
     return feeds.atom(site, feeds.latest(posts.published_posts()))
 
 
