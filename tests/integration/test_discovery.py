@@ -522,3 +522,13 @@ def test_a_scheduled_post_joins_the_discovery_pages_at_its_time(
         assert "Launch" in app.test_client().get(path).text, path
     assert _around(app.test_client().get("/posts/earlier").text)["newer"] == ["Launch"]
     assert app.test_client().get("/tags/launch/feed.xml").status_code == 200
+
+
+@pytest.mark.usefixtures("site")
+@pytest.mark.parametrize("path", ["/tags/python/feed.xml", "/users/writer/feed.xml"])
+def test_a_feed_reader_that_has_the_feed_gets_a_304(app: Flask, path: str) -> None:
+    first = app.test_client().get(path)
+    etag = first.headers["ETag"]
+    for _ in range(2):  # from Flask, then as a cache hit
+        again = app.test_client().get(path, headers={"If-None-Match": etag})
+        assert again.status_code == 304
