@@ -214,6 +214,7 @@ def register_blueprints(app: Flask) -> None:
     from app.account import bp as account_bp
     from app.admin import bp as admin_bp
     from app.auth import bp as auth_bp
+    from app.discover import bp as discover_bp
     from app.errors import bp as errors_bp
     from app.main import bp as main_bp
     from app.media import bp as media_bp
@@ -225,6 +226,7 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(errors_bp)
     app.register_blueprint(main_bp)
+    app.register_blueprint(discover_bp)
     app.register_blueprint(posts_bp)
     app.register_blueprint(profiles_bp)
     app.register_blueprint(media_bp)

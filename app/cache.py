@@ -106,6 +106,11 @@ CACHEABLE_ENDPOINTS = frozenset(
         "main.feed",
         "main.sitemap",
         "main.robots",
+        "discover.archive",
+        "discover.month",
+        "discover.tags",
+        "discover.tag_feed",
+        "discover.author_feed",
     }
 )
 # The query parameters each page reads; every other parameter is ignored by the view and the key.
@@ -113,8 +118,11 @@ KEY_PARAMS: dict[str, tuple[str, ...]] = {
     "main.index": ("page",),
     "main.tag": ("page",),
     "main.profile": ("page",),
+    "discover.month": ("page",),
 }
-CONDITIONAL_ENDPOINTS = frozenset({"posts.show", "main.feed"})
+CONDITIONAL_ENDPOINTS = frozenset(
+    {"posts.show", "main.feed", "discover.tag_feed", "discover.author_feed"}
+)
 # What public pages show: a change to any of these makes every cached page stale.
 # ``avatar`` is the file name of the member's picture, shown beside their name.
 CONTENT_MODELS = (Post, Comment, Tag)
@@ -627,7 +635,7 @@ class ServeCachedPages:
 
 
 def conditional(response: Response) -> Response:
-    """ETag on posts and the feed, so a reader or feed reader that has it gets a 304."""
+    """ETag on posts and the feeds, so a reader or feed reader that has it gets a 304."""
     if request.endpoint in CONDITIONAL_ENDPOINTS and response.status_code == 200:
         response.add_etag()
         response.make_conditional(request)

@@ -9,7 +9,6 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     redirect,
     render_template,
     request,
@@ -17,13 +16,11 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 
-from app import cache
+from app import cache, feeds
 from app.extensions import db
-from app.models import Post, Tag, User, utcnow
+from app.models import Post, Tag, User
 from app.pagination import page_number, window
-from app.services import health, posts, search, tags
-from app.services.accounts import InvalidAccountData, normalize_username, username_key
-from app.text import xml_safe
+from app.services import health, posts, profiles, search, tags
 from app.urls import absolute_url
 
 bp = Blueprint("main", __name__)
@@ -65,18 +62,12 @@ def _tag_moved_or_404(address: str) -> ResponseReturnValue:
 
 @bp.get("/users/<username>")
 def profile(username: str) -> str:
-    try:
-        key = username_key(normalize_username(username))
-    except InvalidAccountData:
+    key = profiles.address_key(username)
+    if key is None:
         abort(404)
     page = window(posts.published_posts().where(Post.author.has(User.username_key == key)))
-    # The author comes with their posts; only a member with none costs one more query.
-    author = (
-        page.items[0].author
-        if page.items
-        else db.session.scalar(sa.select(User).where(User.username_key == key))
-    )
-    if author is None or not author.is_active:
+    author = profiles.public_author(key, page.items)
+    if author is None:
         abort(404)
     published = db.session.scalar(
         sa.select(sa.func.count())
@@ -99,11 +90,8 @@ def search_page() -> str:
 
 @bp.get("/feed.xml")
 def feed() -> Response:
-    entries = list(
-        db.session.scalars(posts.published_posts().limit(current_app.config["FEED_SIZE"]))
-    )
-    updated = max((entry.last_changed for entry in entries), default=utcnow())
-    return _xml("main/feed.xml", "application/atom+xml", entries=entries, updated=updated)
+    site = feeds.Feed(absolute_url("main.index"), absolute_url("main.feed"))
+    return feeds.atom(site, feeds.latest(posts.published_posts()))
 
 
 @bp.get("/sitemap.xml")
@@ -114,13 +102,7 @@ def sitemap() -> Response:
         .order_by(Post.published_at.desc())
         .limit(50_000)
     ).all()
-    return _xml("main/sitemap.xml", "application/xml", rows=rows)
-
-
-def _xml(template: str, mimetype: str, **context: object) -> Response:
-    """An XML document, without the characters XML forbids: rows saved before the forms
-    refused them (or written by other means) cannot make it ill-formed for every reader."""
-    return Response(xml_safe(render_template(template, **context)), mimetype=mimetype)
+    return feeds.xml_document("main/sitemap.xml", "application/xml", rows=rows)
 
 
 @bp.get("/robots.txt")

@@ -10,7 +10,7 @@ from app.extensions import limiter
 from app.forms import INVALID_FORM, entered, form_status
 from app.models import Comment, Post, User, utcnow
 from app.posts.forms import CANNOT_REPLY, REPLY_GONE, CommentForm, NewPostForm, PostForm
-from app.services import posts, rate_limits, sharing, tags
+from app.services import discovery, posts, rate_limits, sharing, tags
 from app.services.markdown import linkify_text
 from app.services.submissions import AlreadySubmitted
 from app.timezones import local_label, member_zone
@@ -128,6 +128,7 @@ def _post_page(post: Post, comment_form: CommentForm | None) -> str:
         replying_to=_reply_target(threads, comment_form),
         can_edit=posts.can_edit(_viewer(), post),
         publishes=_publication_time(post) if post.is_scheduled else None,
+        around=discovery.around(post) if post.is_published and post.author.is_active else None,
     )
 
 

@@ -372,13 +372,19 @@ def published_posts() -> sa.Select[tuple[Post]]:
 
 
 def post_by_slug(slug: str) -> Post | None:
-    """The post at ``slug``; text that cannot be a slug (too long, control characters) is None."""
+    """The post at ``slug`` with its author and tags, in one query; text that cannot be a slug
+    (too long, control characters) is None."""
     if len(slug) > SLUG_MAX or not slug.isprintable():
         return None
-    return db.session.scalar(
-        sa.select(Post)
-        .where(Post.slug == slug)
-        .options(so.joinedload(Post.author), so.selectinload(Post.tags))
+    # A joined collection comes as one row per tag: ``unique`` folds them into the one post.
+    return (
+        db.session.scalars(
+            sa.select(Post)
+            .where(Post.slug == slug)
+            .options(so.joinedload(Post.author), so.joinedload(Post.tags))
+        )
+        .unique()
+        .one_or_none()
     )
 
 

@@ -15,13 +15,19 @@ import hashlib
 import re
 import unicodedata
 import zoneinfo
+from collections.abc import Sequence
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import User
-from app.services.accounts import username_key, username_skeleton
+from app.models import Post, User
+from app.services.accounts import (
+    InvalidAccountData,
+    normalize_username,
+    username_key,
+    username_skeleton,
+)
 from app.services.markdown import render_bio
 
 DISPLAY_NAME_MAX = 50
@@ -204,3 +210,25 @@ def avatar_hue(username: str) -> int:
     """The avatar colour of a member: a stable hash of the username (the same in any process)."""
     digest = hashlib.sha256(username_key(username).encode()).digest()
     return int.from_bytes(digest[:4], "big") % AVATAR_HUES
+
+
+def address_key(username: str) -> str | None:
+    """The key of the member a ``/users/<username>`` address names; None if no one could."""
+    try:
+        return username_key(normalize_username(username))
+    except InvalidAccountData:
+        return None
+
+
+def public_author(key: str, their_posts: Sequence[Post]) -> User | None:
+    """The member with ``key`` if the public may see them (None if absent or deactivated).
+
+    Taken from the first of their posts already loaded (author joined): only a member with no
+    public post costs a query.
+    """
+    author = (
+        their_posts[0].author
+        if their_posts
+        else db.session.scalar(sa.select(User).where(User.username_key == key))
+    )
+    return author if author is not None and author.is_active else None

@@ -8,6 +8,7 @@ from axe_playwright_python.sync_playwright import Axe
 from flask import Flask
 from playwright.sync_api import Browser, Page, expect
 
+from app.models import utcnow
 from app.services import posts
 from tests.browser.pages import PHONE
 from tests.factories import create_post, create_user
@@ -39,6 +40,8 @@ def site(app: Flask) -> None:
         writer = create_user("writer")
         post = create_post(writer, title="Themes in colour", body=BODY, tags=("Python",))
         posts.add_comment(post, create_user("reader"), "A comment with a " + "long" * 20 + "word.")
+        # A second post gives the first a newer neighbour and a related post.
+        create_post(writer, title="Second look at " + "colour" * 12, tags=("Python", "Design"))
 
 
 def _problems(page: Page, axe: Axe, name: str, width: int) -> list[str]:
@@ -61,7 +64,8 @@ def test_every_reading_page_fits_and_passes_axe_in_both_themes(
     for viewport in (PHONE, DESKTOP):
         context = browser.new_context(viewport=viewport, color_scheme=scheme)  # type: ignore[arg-type]
         page = context.new_page()
-        for path in PAGES:
+        now = utcnow()
+        for path in (*PAGES, "/archive", f"/archive/{now.year}/{now.month}", "/tags"):
             page.goto(live_server + path)
             expect(page.locator("main")).to_be_visible()
             problems += _problems(
