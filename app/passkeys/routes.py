@@ -79,9 +79,9 @@ def remove(passkey_id: int) -> Response | tuple[str, int]:
     form = RemovePasskeyWithCodeForm() if mfa.is_enabled(user) else RemovePasskeyForm()
     if form.validate_on_submit():
         code = entered(form.code) if isinstance(form, RemovePasskeyWithCodeForm) else None
-        failed = mfa.reauthenticate(user, entered(form.password), code)
-        if failed is None and passkeys.remove(user, passkey.id):
-            flash(f"Passkey “{passkey.name}” removed.", "info")
+        name, failed = passkey.name, mfa.reauthenticate(user, entered(form.password), code)
+        if failed is None and passkeys.remove(user, passkey_id):
+            flash(f"Passkey “{name}” removed.", "info")
             return redirect(url_for("mfa.security"))
         if failed is not None:
             add_error(form[failed], REAUTH_FAILED[failed])

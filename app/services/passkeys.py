@@ -186,24 +186,27 @@ def registration_options(user: User) -> str:
     """The JSON options for ``navigator.credentials.create()``; the challenge is committed."""
     rp_id, _ = relying_party()
     existing = passkeys_of(user)
+    handle, name = _user_handle(user, existing), user.username
+    display_name = user.display_name or user.username
+    exclude = [  # the member's own authenticators are not asked to make a second one
+        PublicKeyCredentialDescriptor(
+            id=passkey.credential_id, transports=_transports(passkey.transports)
+        )
+        for passkey in existing
+    ]
     options = generate_registration_options(
         rp_id=rp_id,
         rp_name=current_app.config["SITE_NAME"],
-        user_name=user.username,
-        user_id=_user_handle(user, existing),
-        user_display_name=user.display_name or user.username,
-        challenge=_issue(REGISTER, user),
+        user_name=name,
+        user_id=handle,
+        user_display_name=display_name,
+        challenge=_issue(REGISTER, user),  # commits: everything read from rows is read above
         timeout=CHALLENGE_MINUTES * 60 * 1000,
         authenticator_selection=AuthenticatorSelectionCriteria(
             resident_key=ResidentKeyRequirement.REQUIRED,
             user_verification=UserVerificationRequirement.REQUIRED,
         ),
-        exclude_credentials=[
-            PublicKeyCredentialDescriptor(
-                id=passkey.credential_id, transports=_transports(passkey.transports)
-            )
-            for passkey in existing
-        ],
+        exclude_credentials=exclude,
     )
     return options_to_json(options)
 

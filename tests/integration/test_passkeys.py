@@ -472,3 +472,23 @@ def test_without_javascript_the_passkey_controls_are_hidden_and_the_csp_unchange
     assert form is not None
     assert " hidden" in form.group(0)
     assert "Adding a passkey needs JavaScript" in page
+
+
+def test_removing_a_passkey_asks_for_a_code_when_two_factor_is_on(
+    app: Flask, client: FlaskClient, auth: AuthActions, clock: time_machine.Coordinates
+) -> None:
+    auth.register()
+    totp, _ = _enrol(client, clock)
+    _add(client, SoftPasskey())
+    with app.app_context():
+        url = f"/account/passkeys/{db.session.scalar(sa.select(Passkey.id))}/remove"
+    asked = client.get(url)
+    assert 'name="code"' in asked.text
+    wrong = "000000" if totp.now() != "000000" else "111111"
+    refused = send_form(client, asked, url, password=PASSWORD, code=wrong)
+    assert refused.status_code == 422
+    assert "That code is not right" in refused.text
+    assert _count(app, Passkey) == 1
+    done = send_form(client, client.get(url), url, password=PASSWORD, code=totp.now())
+    assert done.status_code == 302
+    assert _count(app, Passkey) == 0
