@@ -105,6 +105,7 @@ class Config:
     REGISTER_ATTEMPT_LIMIT = "50 per hour"  # registration form posts per address, failed or not
     RESET_RATE_LIMIT = "5 per hour"  # reset requests and reset-link submissions, per address
     REAUTH_RATE_LIMIT = "10 per 15 minutes"  # failed password confirmations, per account
+    PASSKEY_OPTIONS_RATE_LIMIT = "30 per minute"  # passkey sign-in challenges, per address
     # Admins without a second factor are sent to /account/security before any admin page.
     REQUIRE_ADMIN_2FA = False
     # Writing, per member (drafts count; edits do not): generous for a person, not for a script.

@@ -220,6 +220,7 @@ def register_blueprints(app: Flask) -> None:
     from app.media import bp as media_bp
     from app.mfa import bp as mfa_bp
     from app.notifications import bp as notifications_bp
+    from app.passkeys import bp as passkeys_bp
     from app.posts import bp as posts_bp
     from app.profiles import bp as profiles_bp
     from app.theme import bp as theme_bp
@@ -233,6 +234,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(account_bp, url_prefix="/account")
     app.register_blueprint(mfa_bp)
+    app.register_blueprint(passkeys_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(notifications_bp)
     app.register_blueprint(theme_bp)

@@ -79,6 +79,8 @@ from app.models import (
     MediaFile,
     MediaItem,
     OutboxMessage,
+    Passkey,
+    PasskeyChallenge,
     PendingSignIn,
     Post,
     PostImage,
@@ -144,6 +146,8 @@ PRIVATE_MODELS = (
     RecoveryCode,
     PendingSignIn,
     TrustedBrowser,
+    Passkey,
+    PasskeyChallenge,
 )
 PRIVATE_USER_COLUMNS = frozenset(
     {"id", "username_key", "username_skeleton", "email", "email_key", "password_hash", "is_admin"}

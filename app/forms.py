@@ -24,7 +24,7 @@ SUBMIT_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # Never shown back, even on the pages that rescue a form's text.
 SECRET_FIELDS = frozenset({"csrf_token", "password", "confirm", "current_password", "code"})
 # Sent by the form itself, not typed: not worth showing back.
-FORM_MACHINERY = frozenset({"submission_token", "submit"})
+FORM_MACHINERY = frozenset({"submission_token", "submit", "credential"})
 # The rows of the post editor's body (posts/edit.html), and of long text shown back read-only.
 EDITOR_ROWS = 18
 # The status of a form shown again with errors: the request was understood but not accepted.

@@ -26,7 +26,7 @@ HSTS = "max-age=31536000; includeSubDomains"
 # Answers that are the same for everyone and never ask who is signed in (see below).
 ANONYMOUS_ENDPOINTS = frozenset({"static", "media.file"})
 # Blueprints whose pages carry account data or one-time form tokens.
-PRIVATE_BLUEPRINTS = frozenset({"auth", "admin", "account", "notifications"})
+PRIVATE_BLUEPRINTS = frozenset({"auth", "admin", "account", "notifications", "passkeys"})
 
 
 def set_security_headers(response: Response) -> Response:

@@ -335,6 +335,10 @@ class EventType(enum.StrEnum):
     RECOVERY_CODE_USED = "recovery_code_used"
     SECOND_FACTOR_FAILED = "second_factor_failed"
     TRUSTED_BROWSER_REVOKED = "trusted_browser_revoked"
+    # Passkeys (app/services/passkeys.py).
+    PASSKEY_ADDED = "passkey_added"
+    PASSKEY_REMOVED = "passkey_removed"
+    PASSKEY_CLONE_SUSPECTED = "passkey_clone_suspected"  # its counter went backwards
 
 
 SIGN_IN_EVENTS = (EventType.LOGIN_SUCCESS, EventType.LOGIN_FAILURE, EventType.THROTTLED)
@@ -595,3 +599,59 @@ class TrustedBrowser(Model):
 
     def __repr__(self) -> str:
         return f"<TrustedBrowser {self.id} of user {self.user_id}>"
+
+
+class Passkey(Model):
+    """A passkey (a WebAuthn discoverable credential) that signs its member in by itself.
+
+    ``credential_id`` and ``public_key`` come from the authenticator at registration;
+    ``user_handle`` is the account's WebAuthn user id (random, the same for each of its
+    passkeys), which a sign-in's assertion must name. ``sign_count`` is the authenticator's
+    counter (0 for those that keep none); ``backed_up`` and ``device_type`` are the backup flags
+    py_webauthn reports ("single_device" or "multi_device").
+    """
+
+    __tablename__ = "passkeys"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    user_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    credential_id: so.Mapped[bytes] = so.mapped_column(sa.LargeBinary(1023), unique=True)
+    public_key: so.Mapped[bytes] = so.mapped_column(sa.LargeBinary)
+    user_handle: so.Mapped[bytes] = so.mapped_column(sa.LargeBinary(64))
+    sign_count: so.Mapped[int] = so.mapped_column(sa.BigInteger, default=0)
+    transports: so.Mapped[str] = so.mapped_column(sa.String(200), default="")
+    name: so.Mapped[str] = so.mapped_column(sa.String(60))
+    device_type: so.Mapped[str] = so.mapped_column(sa.String(20))
+    backed_up: so.Mapped[bool] = so.mapped_column(default=False)
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
+    last_used_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+
+    user: so.Mapped[User] = so.relationship()
+
+    def __repr__(self) -> str:
+        return f"<Passkey {self.id} of user {self.user_id}>"
+
+
+class PasskeyChallenge(Model):
+    """A WebAuthn challenge handed out and not yet answered: single use, minutes long.
+
+    The browser's session holds the challenge; this row holds only its SHA-256, what it is for
+    (``purpose``: "register" or "sign_in") and, for a registration, whose it is. Answering
+    deletes the row, so a challenge passes once even if the session cookie is replayed.
+    """
+
+    __tablename__ = "passkey_challenges"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    challenge_hash: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    purpose: so.Mapped[str] = so.mapped_column(sa.String(10))
+    user_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), index=True)
+
+    def __repr__(self) -> str:
+        return f"<PasskeyChallenge {self.id} for {self.purpose}>"

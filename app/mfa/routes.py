@@ -10,26 +10,35 @@ from werkzeug.exceptions import TooManyRequests
 from app.forms import INVALID_FORM, add_error, entered, form_status
 from app.lookups import possible_id
 from app.mfa.forms import CodeForm, DisableForm, EnrolForm, RegenerateForm
-from app.services import accounts, device_cookies, mfa, throttle
+from app.passkeys.forms import AddPasskeyForm
+from app.services import accounts, device_cookies, mfa, passkeys, throttle
 
 bp = Blueprint("mfa", __name__)
 WRONG_CODE = "That code is not right, or was already used. Try the next code your app shows."
 
 
-def _security_page(enrol: EnrolForm, disable: DisableForm | None = None) -> str:
+def security_page(
+    enrol: EnrolForm | None = None,
+    disable: DisableForm | None = None,
+    passkey_form: AddPasskeyForm | None = None,
+) -> str:
+    """The security page: two-factor sign-in, then passkeys (``passkeys/_section.html``)."""
+    user = current_user._get_current_object()
     return render_template(
         "mfa/security.html",
-        status=mfa.status(current_user._get_current_object()),
-        enrol_form=enrol,
+        status=mfa.status(user),
+        enrol_form=enrol or EnrolForm(formdata=None),
         regenerate_form=RegenerateForm(formdata=None),
         disable_form=disable or DisableForm(formdata=None),
+        passkeys=passkeys.passkeys_of(user),
+        passkey_form=passkey_form or AddPasskeyForm(formdata=None),
     )
 
 
 @bp.get("/account/security")
 @fresh_login_required
 def security() -> str:
-    return _security_page(EnrolForm(formdata=None))
+    return security_page()
 
 
 @bp.post("/account/security/enrol")
@@ -42,7 +51,7 @@ def enrol() -> Response | tuple[str, int]:
             flash("Two-factor sign-in is on.", "success")
             return render_template("mfa/recovery_codes.html", codes=codes), 200
         add_error(form.code, WRONG_CODE)
-    return _security_page(form), INVALID_FORM
+    return security_page(form), INVALID_FORM
 
 
 @bp.post("/account/security/recovery-codes")
@@ -69,7 +78,7 @@ def disable() -> Response | tuple[str, int]:
             mfa.disable(user)
             flash("Two-factor sign-in is off.", "info")
             return redirect(url_for("mfa.security"))
-    return _security_page(EnrolForm(formdata=None), form), INVALID_FORM
+    return security_page(disable=form), INVALID_FORM
 
 
 @bp.post("/account/trusted-browsers/<int:browser_id>/revoke")

@@ -250,6 +250,8 @@ TWO_FACTOR_CHANGES = {
     "disabled": "Two-factor sign-in was turned off for",
     "reset_by_admin": "An administrator turned two-factor sign-in off for",
     "recovery_codes": "New recovery codes were made (the old ones no longer work) for",
+    "passkey_added": "A passkey was added to",
+    "passkey_removed": "A passkey was removed from",
 }
 
 

@@ -44,7 +44,7 @@ from app.models import (
     User,
     utcnow,
 )
-from app.services import accounts, events, mail, sessions, throttle
+from app.services import accounts, events, mail, passkeys, sessions, throttle
 
 RECOVERY_CODES = 10
 RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: read aloud or copied
@@ -93,8 +93,9 @@ def is_enabled(user: User) -> bool:
 
 
 def has_second_factor(user: User) -> bool:
-    """Whether the account has any second factor (the passkeys half extends this)."""
-    return is_enabled(user)
+    """Whether the account has a second factor: an authenticator app, or a passkey (which
+    verifies its user, so it is two factors by itself)."""
+    return is_enabled(user) or passkeys.has_passkey(user)
 
 
 # Enrolment ---------------------------------------------------------------------------------------
