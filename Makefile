@@ -7,7 +7,7 @@ PORT ?= 5000
 
 .PHONY: run test lint format lock bench clean
 
-## run: create .venv, install, apply migrations, serve http://127.0.0.1:5000 (development, SQLite)
+## run: create .venv, install, apply migrations, serve http://localhost:5000 (development, SQLite)
 ## with the mail worker beside it (mail is printed in this terminal unless MAIL_SERVER is set)
 run: $(VENV)/.runtime-installed
 	$(BIN)/flask --app wsgi db upgrade
