@@ -335,8 +335,10 @@ def test_every_get_route_is_a_page_or_excluded(app: Flask) -> None:
     page, in EXCLUDED with the reason)."""
     routes = {rule.endpoint for rule in app.url_map.iter_rules() if "GET" in (rule.methods or ())}
     listed = {page.endpoint for page in PAGES if page.endpoint}
-    assert sorted(routes - listed - EXCLUDED.keys()) == []
-    assert sorted((listed | EXCLUDED.keys()) - routes) == [], "listed, but no such GET route"
+    unlisted = sorted(routes - listed - EXCLUDED.keys())
+    assert not unlisted, f"GET routes with no line in PAGES or EXCLUDED: {unlisted}"
+    stale = sorted((listed | EXCLUDED.keys()) - routes)
+    assert not stale, f"listed, but no such GET route: {stale}"
     assert not listed & EXCLUDED.keys(), "both a page and excluded"
     adapter = app.url_map.bind("localhost")
     anything: defaultdict[str, str] = defaultdict(lambda: "1")
