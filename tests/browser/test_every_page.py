@@ -65,6 +65,7 @@ def press(button: str, shows: str) -> Callable[[Tab], None]:
     return step
 
 
+NEW_CODES = "Make new recovery codes"
 PAGES = [
     # Anyone
     Page("main.index", "/"),
@@ -72,6 +73,7 @@ PAGES = [
     Page("main.tag", "/tags/{tag}"),
     Page("main.profile", "/users/writer"),
     Page("main.search_page", "/search?q=prose"),
+    Page("main.search_page", "/search"),
     Page("auth.login", "/auth/login"),
     Page("auth.register", "/auth/register"),
     Page("auth.reset_request", "/auth/reset"),
@@ -102,6 +104,7 @@ PAGES = [
     Page("", "/admin/", MEMBER, status=403),
     # An administrator
     Page("mfa.security", "/account/security", ADMIN),  # two-factor on
+    Page("mfa.security", "/account/security", ADMIN, then=press(NEW_CODES, "Your recovery codes")),
     Page("admin.dashboard", "/admin/", ADMIN),
     Page("admin.users", "/admin/users", ADMIN),
     Page("admin.confirm_deactivate", "/admin/users/{writer_id}/deactivate", ADMIN),
