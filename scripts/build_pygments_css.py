@@ -7,9 +7,10 @@ set in inkwell.css; "friendly" and most other light styles do not. The backgroun
 left to inkwell.css. The dark theme (``data-theme="dark"``, or the device's dark preference when
 no theme was chosen) gets the "one-dark" style, every token colour of which keeps >= 4.5:1 on the
 dark code background; its rules first reset every token to the text colour, so a token that
-"default" colours and "one-dark" does not can never stay dark-on-dark. The file also carries the
-table-alignment rules for ``th/td[align]``, which markdown.py emits instead of inline ``style``
-(forbidden by the CSP).
+"default" colours and "one-dark" does not can never stay dark-on-dark. The dark rules apply on
+screen only: a printed post gets the light colours on white, whatever the reader's theme. The
+file also carries the table-alignment rules for ``th/td[align]``, which markdown.py emits instead
+of inline ``style`` (forbidden by the CSP).
 """
 
 from __future__ import annotations
@@ -51,9 +52,11 @@ def build_css(style: str = STYLE, scope: str = SCOPE) -> str:
         "/* Table alignment from Markdown (align attribute, no inline style). */\n"
         f"{ALIGNMENT_RULES}\n\n"
         f"/* Syntax highlighting. */\n{tokens}\n\n"
-        f"/* Dark theme, chosen. */\n{_dark(DARK_ROOT, scope)}\n\n"
+        "/* Dark theme, chosen (on screen only: paper gets the light colours). */\n"
+        f"@media screen {{\n{_dark(DARK_ROOT, scope)}\n}}\n\n"
         "/* Dark theme, from the device when none was chosen. */\n"
-        f"@media (prefers-color-scheme: dark) {{\n{_dark(SYSTEM_DARK_ROOT, scope)}\n}}\n"
+        "@media screen and (prefers-color-scheme: dark) {\n"
+        f"{_dark(SYSTEM_DARK_ROOT, scope)}\n}}\n"
     )
 
 
