@@ -61,6 +61,7 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
+from urllib.parse import quote
 
 import redis
 import sqlalchemy as sa
@@ -104,6 +105,7 @@ CACHEABLE_ENDPOINTS = frozenset(
         "main.feed",
         "main.sitemap",
         "main.robots",
+        "main.search_page",
     }
 )
 # The query parameters each page reads; every other parameter is ignored by the view and the key.
@@ -111,6 +113,7 @@ KEY_PARAMS: dict[str, tuple[str, ...]] = {
     "main.index": ("page",),
     "main.tag": ("page",),
     "main.profile": ("page",),
+    "main.search_page": ("q", "page"),
 }
 CONDITIONAL_ENDPOINTS = frozenset({"posts.show", "main.feed"})
 # What public pages show: a change to any of these makes every cached page stale.
@@ -390,8 +393,11 @@ def page_key(
     """The key of a page under ``version``; None if too long to be worth keeping.
 
     The one place the key is made, for Flask's hook and for ``ServeCachedPages`` alike."""
+    # Quoted, so a value holding "&page=2" cannot pass for another parameter.
     params = "&".join(
-        f"{name}={args[name]}" for name in KEY_PARAMS.get(endpoint, ()) if name in args
+        f"{name}={quote(args[name], safe='')}"
+        for name in KEY_PARAMS.get(endpoint, ())
+        if name in args
     )
     shade = theme.chosen_theme(cookies)
     key = f"page:{version}:{endpoint}:{shade}:{path}?{params}"

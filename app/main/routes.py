@@ -19,7 +19,7 @@ from flask.typing import ResponseReturnValue
 
 from app.extensions import db
 from app.models import Post, Tag, User, utcnow
-from app.pagination import window
+from app.pagination import page_number, window
 from app.services import health, posts, search, tags
 from app.services.accounts import InvalidAccountData, normalize_username, username_key
 from app.text import xml_safe
@@ -85,11 +85,14 @@ def profile(username: str) -> str:
 def search_page() -> str:
     query = request.args.get("q", "")[: search.MAX_QUERY_LENGTH]
     terms = search.search_terms(query)
-    page = None
+    results = None
     if terms:
-        where = search.matching(terms, db.engine.dialect.name)
-        page = window(posts.published_posts().where(where))
-    return render_template("main/search.html", query=query, page=page)
+        per_page = current_app.config["POSTS_PER_PAGE"]
+        shown = posts.visible_to_public()
+        results = search.search(terms, shown, page_number(), per_page)
+        if results is None:
+            abort(404)
+    return render_template("main/search.html", query=query, page=results, cap=search.CANDIDATES)
 
 
 @bp.get("/feed.xml")
