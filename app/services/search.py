@@ -268,22 +268,39 @@ def search(
     )
     full = sa.select(sa.func.count().label("n")).select_from(union).group_by(union.c.branch)
     capped = sa.select(sa.func.max(full.subquery().c.n)).scalar_subquery()
-    ranking = candidates.c.score if score is None else score
-    statement = (
-        sa.select(Post, sa.func.count().over().label("total"), capped.label("largest"))
-        .join(candidates, candidates.c.id == Post.id)
-        .where(shown)
-        .options(so.joinedload(Post.author), so.selectinload(Post.tags))
-        .order_by(ranking, Post.published_at.desc(), Post.id.desc())
+
+    def of_post(column: Any) -> sa.ScalarSelect[Any]:
+        return sa.select(column).where(Post.id == candidates.c.id).scalar_subquery()
+
+    # The shown candidates, ranked and counted with narrow rows; each post is read by its id
+    # (so the planner never walks every public post through the status index to find them).
+    ranked = (
+        sa.select(
+            candidates.c.id,
+            (candidates.c.score if score is None else of_post(score)).label("score"),
+            of_post(Post.published_at).label("published_at"),
+            sa.func.count().over().label("total"),
+        )
+        .where(sa.exists().where(Post.id == candidates.c.id, shown).correlate_except(Post))
+        .order_by(sa.text("score, published_at DESC, id DESC"))
         .limit(per_page + 1)
         .offset((page - 1) * per_page)
+        .subquery("ranked")
+    )
+    statement = (
+        sa.select(Post, ranked.c.total, capped.label("largest"))
+        .join(ranked, ranked.c.id == Post.id)
+        .options(so.joinedload(Post.author), so.selectinload(Post.tags))
+        .order_by(ranked.c.score, ranked.c.published_at.desc(), ranked.c.id.desc())
     )
     rows = db.session.execute(statement).all()
     if page > 1 and not rows:
         return None
-    found = [row[0] for row in rows[:per_page]]
-    marks = _highlights(terms, [post.id for post in found], dialect)
-    hits = [Hit(post, *marks.get(post.id, (escape(post.title), Markup("")))) for post in found]
+    shown_posts = [row[0] for row in rows[:per_page]]
+    marks = _highlights(terms, [post.id for post in shown_posts], dialect)
+    hits = [
+        Hit(post, *marks.get(post.id, (escape(post.title), Markup("")))) for post in shown_posts
+    ]
     total = rows[0].total if rows else 0
     capped_at = bool(rows) and (rows[0].largest or 0) >= CANDIDATES
     return Results(hits, page, len(rows) > per_page, total, capped_at)
@@ -355,7 +372,7 @@ def _postgres(terms: list[Term]) -> tuple[list[sa.Select[Any]], sa.ColumnElement
             conditions.append(stemmed.op("@@")(query("english", _tsquery(terms[:-1]))))
         branches.append(branch(2, *conditions))
         rank = rank + sa.func.ts_rank_cd(words, prefix)
-    return branches, rank.desc()
+    return branches, -rank
 
 
 def _highlights(
