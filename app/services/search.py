@@ -340,7 +340,9 @@ def _sqlite(terms: list[Term]) -> tuple[list[sa.Select[Any]], sa.ColumnElement[A
         head = terms[:-1]
         within = None
         if head:
-            within = sa.literal_column(f"{SQLITE_WORDS}.rowid").in_(
+            # "+rowid": a filter on the prefix matches as FTS5 yields them, newest first; a plain
+            # rowid IN would run the prefix query once for every post the other words match.
+            within = sa.literal_column(f"+{SQLITE_WORDS}.rowid").in_(
                 sa.select(sa.literal_column(f"{SQLITE_STEMMED}.rowid"))
                 .select_from(sa.table(SQLITE_STEMMED))
                 .where(sa.literal_column(SQLITE_STEMMED).op("MATCH")(_fts(head)))
