@@ -211,10 +211,11 @@ def _can_be_prefix(term: Term) -> bool:
     return not term.is_cjk and len(term.text) >= MIN_PREFIX
 
 
-def _fts(terms: list[Term], joiner: str = " ", prefix: bool = False) -> str:
-    """FTS5 query text; with ``prefix``, every term long enough is a prefix."""
+def _fts(terms: list[Term], prefix: bool = False) -> str:
+    """FTS5 query text, every term required; with ``prefix``, every term long enough is a
+    prefix."""
     star = "*" if prefix else ""
-    return joiner.join(f'"{term.words}"{star if _can_be_prefix(term) else ""}' for term in terms)
+    return " ".join(f'"{term.words}"{star if _can_be_prefix(term) else ""}' for term in terms)
 
 
 def _tsquery(terms: list[Term], joiner: str = " & ", prefix: bool = False) -> str:

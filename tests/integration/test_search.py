@@ -189,6 +189,10 @@ def test_accents(app: Flask, client: FlaskClient) -> None:
         "'; DROP TABLE posts; --",
         "x:* & !y | (z",
         "\ue000\ue001",
+        "\u0301",
+        "a\u0301 \u0903",
+        "\x1f\x1e",
+        "\u200b",
         "日本" * 200,
     ],
 )
