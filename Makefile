@@ -35,6 +35,8 @@ bench: $(VENV)/.runtime-installed
 	@echo
 	$(BIN)/python -m bench.sql_counts
 	@echo
+	$(BIN)/python -m bench.search_bench
+	@echo
 	$(BIN)/python -m bench.http_bench
 
 ## lock: resolve requirements*.in into requirements*.txt, pinned with hashes, keeping today's pins

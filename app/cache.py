@@ -62,6 +62,7 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
+from urllib.parse import quote
 
 import redis
 import sqlalchemy as sa
@@ -113,6 +114,7 @@ CACHEABLE_ENDPOINTS = frozenset(
         "discover.tags",
         "discover.tag_feed",
         "discover.author_feed",
+        "main.search_page",
     }
 )
 # The query parameters each page reads; every other parameter is ignored by the view and the key.
@@ -121,6 +123,7 @@ KEY_PARAMS: dict[str, tuple[str, ...]] = {
     "main.tag": ("page",),
     "main.profile": ("page",),
     "discover.month": ("page",),
+    "main.search_page": ("q", "page"),
 }
 CONDITIONAL_ENDPOINTS = frozenset(
     {"posts.show", "main.feed", "discover.tag_feed", "discover.author_feed"}
@@ -404,8 +407,11 @@ def page_key(
     """The key of a page under ``version``; None if too long to be worth keeping.
 
     The one place the key is made, for Flask's hook and for ``ServeCachedPages`` alike."""
+    # Quoted, so a value holding "&page=2" cannot pass for another parameter.
     params = "&".join(
-        f"{name}={args[name]}" for name in KEY_PARAMS.get(endpoint, ()) if name in args
+        f"{name}={quote(args[name], safe='')}"
+        for name in KEY_PARAMS.get(endpoint, ())
+        if name in args
     )
     shade = theme.chosen_theme(cookies)
     key = f"page:{version}:{endpoint}:{shade}:{path}?{params}"

@@ -210,6 +210,9 @@ class Post(Model):
     excerpt: so.Mapped[str] = so.mapped_column(sa.String(400))
     summary: so.Mapped[str | None] = so.mapped_column(sa.String(400))
     reading_minutes: so.Mapped[int] = so.mapped_column(sa.Integer, server_default="1")
+    # What search indexes: the title and the body's plain text (app/services/search.py).
+    search_title: so.Mapped[str] = so.mapped_column(sa.Text, server_default="")
+    search_body: so.Mapped[str] = so.mapped_column(sa.Text, server_default="")
     status: so.Mapped[str] = so.mapped_column(sa.String(10), default=PostStatus.DRAFT)
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
     updated_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)

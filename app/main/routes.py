@@ -9,6 +9,7 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     redirect,
     render_template,
     request,
@@ -81,11 +82,14 @@ def profile(username: str) -> str:
 def search_page() -> str:
     query = request.args.get("q", "")[: search.MAX_QUERY_LENGTH]
     terms = search.search_terms(query)
-    page = None
+    results = None
     if terms:
-        where = search.matching(terms, db.engine.dialect.name)
-        page = window(posts.published_posts().where(where))
-    return render_template("main/search.html", query=query, page=page)
+        per_page = current_app.config["POSTS_PER_PAGE"]
+        shown = posts.visible_to_public()
+        results = search.search(terms, shown, page_number(), per_page)
+        if results is None:
+            abort(404)
+    return render_template("main/search.html", query=query, page=results, cap=search.CANDIDATES)
 
 
 @bp.get("/feed.xml")

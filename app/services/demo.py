@@ -22,7 +22,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Comment, Post, PostStatus, Tag, User, utcnow
-from app.services import accounts, posts
+from app.services import accounts, posts, search
 from app.services.markdown import make_excerpt, reading_minutes, render_markdown
 from app.services.tags import tags_named
 
@@ -192,7 +192,8 @@ def seed(
     for _ in range(BODY_POOL_SIZE):
         markdown = _body(rng)
         html = render_markdown(markdown)
-        bodies.append((markdown, html, make_excerpt(html), reading_minutes(html)))
+        _title, searched = search.search_document("", html)
+        bodies.append((markdown, html, make_excerpt(html), reading_minutes(html), searched))
     tags = _tags(TOPICS)
     now = utcnow()
     run = f"{rng.getrandbits(16):04x}"  # in every slug: another seed's posts never collide
@@ -203,7 +204,7 @@ def seed(
         slug = f"{posts.slugify(title, 60)}-{run}-{index + 1}"
         if index == 0 and db.session.scalar(sa.select(Post.id).where(Post.slug == slug)):
             raise ValueError(_ALREADY_SEEDED.format(what=f"A post at /posts/{slug}"))
-        markdown, html, excerpt, minutes = rng.choice(bodies)
+        markdown, html, excerpt, minutes, searched = rng.choice(bodies)
         when = now - timedelta(minutes=rng.randint(0, 60 * 24 * 730))
         status = PostStatus.DRAFT if rng.random() < 0.1 else PostStatus.PUBLISHED
         post = Post(
@@ -214,6 +215,8 @@ def seed(
             body_html=html,
             excerpt=excerpt,
             reading_minutes=minutes,
+            search_title=search.spaced(title),
+            search_body=searched,
             status=status,
             created_at=when,
             updated_at=when,

@@ -447,6 +447,11 @@ def make_excerpt(html: str, limit: int = 280) -> str:
     return shorten(_first_prose(_blocks(html)), limit)
 
 
+def plain_text(html: str) -> str:
+    """All the text of a post's HTML (code included), its blocks apart by a space."""
+    return " ".join(block.text for block in _blocks(html))
+
+
 def reading_minutes(html: str) -> int:
     """Minutes to read a post's HTML (all of its text, code included), rounded up, at least 1.
 

@@ -19,6 +19,7 @@ from app.lookups import possible_id
 from app.models import Comment, FormSubmission, Post, PostState, PostStatus, User, utcnow
 from app.services import mail, media, submissions
 from app.services.markdown import make_excerpt, reading_minutes, render_markdown
+from app.services.search import search_document
 from app.services.tags import tags_named
 from app.text import words
 
@@ -99,6 +100,7 @@ def _fill(post: Post, *, title: str, body: str, summary: str | None, tags: Seque
     post.summary = tidy_summary(summary)
     post.excerpt = excerpt_of(post.body_html, summary)
     post.reading_minutes = reading_minutes(post.body_html)
+    post.search_title, post.search_body = search_document(title, post.body_html)
     post.tags = tags_named(tags)
     post.updated_at = utcnow()
 

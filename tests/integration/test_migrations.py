@@ -459,3 +459,73 @@ def test_existing_posts_get_reading_time_and_excerpts_by_the_new_rules(
         (None, " ".join(["word"] * 56) + "…", 3),
         (None, "字" * 279 + "…", 3),
     ]
+
+
+def test_existing_posts_become_searchable_by_stem_prefix_and_characters(
+    empty_database: str, tmp_path: Path
+) -> None:
+    """Posts from before the search rework get their indexed text and are found by the new
+    rules; a downgrade gives the old search back, working."""
+    assert run_flask(empty_database, "db", "upgrade", "a5c93e1f7b28").returncode == 0
+    engine = sa.create_engine(empty_database)
+    posts = [
+        ("Two databases", "<p>Running <code>&lt;b&gt;</code> replicas.</p>"),
+        ("数据库入门", "<p>关系型数据库。</p>"),
+    ]
+    try:
+        with engine.begin() as connection:
+            _insert_member_w(connection)
+            for number, (title, body) in enumerate(posts, start=1):
+                connection.execute(
+                    sa.text(
+                        "INSERT INTO posts (id, author_id, title, slug, body_markdown, body_html,"
+                        " excerpt, status, created_at, updated_at, published_at) VALUES (:id, 1,"
+                        " :title, :slug, 'md', :body, 'x', 'published', '2026-01-01 00:00:00',"
+                        " '2026-01-01 00:00:00', '2026-01-01 00:00:00')"
+                    ),
+                    {"id": number, "title": title, "slug": f"p{number}", "body": body},
+                )
+        upgrade = run_flask(empty_database, "db", "upgrade")
+        assert upgrade.returncode == 0, upgrade.stderr
+        with engine.connect() as connection:
+            indexed = connection.execute(
+                sa.text("SELECT search_title, search_body FROM posts ORDER BY id")
+            ).all()
+        assert [tuple(row) for row in indexed] == [
+            ("Two databases", "Running \x1eb> replicas."),
+            ("\x1f数\x1f\x1f据\x1f\x1f库\x1f\x1f入\x1f\x1f门\x1f", "\x1f关\x1f\x1f系\x1f\x1f型\x1f"
+             "\x1f数\x1f\x1f据\x1f\x1f库\x1f。"),
+        ]  # fmt: skip
+        app = create_app(
+            {"SQLALCHEMY_DATABASE_URI": empty_database}, instance_path=str(tmp_path / "instance")
+        )
+        client = app.test_client()
+        for query, title in [("database", "Two"), ("runn", "Two"), ("数据", "<mark>数据</mark>")]:
+            assert title in client.get("/search", query_string={"q": query}).text, query
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+        downgrade = run_flask(empty_database, "db", "downgrade", "a5c93e1f7b28")
+        assert downgrade.returncode == 0, downgrade.stderr
+        with engine.begin() as connection:
+            if engine.dialect.name == "sqlite":
+                found = connection.scalars(
+                    sa.text("SELECT rowid FROM posts_fts WHERE posts_fts MATCH 'replicas'")
+                ).all()
+            else:
+                found = connection.scalars(
+                    sa.text("SELECT id FROM posts WHERE search_vector @@ 'replicas'::tsquery")
+                ).all()
+        assert found == []  # the old index read the Markdown, which says "md"
+        with engine.begin() as connection:
+            if engine.dialect.name == "sqlite":
+                found = connection.scalars(
+                    sa.text("SELECT rowid FROM posts_fts WHERE posts_fts MATCH 'md'")
+                ).all()
+            else:
+                found = connection.scalars(
+                    sa.text("SELECT id FROM posts WHERE search_vector @@ 'md'::tsquery")
+                ).all()
+        assert found == [1, 2]
+    finally:
+        engine.dispose()

@@ -161,7 +161,7 @@ def test_search_finds_title_and_body_words_and_escapes_input(
         create_post(author, title="Unrelated", body="Nothing to see.")
     assert "Connection pooling" in client.get("/search?q=psycopg").text
     found = client.get("/search?q=pooling").text
-    assert "Connection pooling" in found
+    assert "Connection <mark>pooling</mark>" in found
     assert "Unrelated" not in found
     assert "Café notes" in client.get("/search?q=espresso").text
     hostile = client.get('/search?q=<script>alert(1)</script> " OR 1=1 -- NEAR(')
