@@ -569,7 +569,10 @@ class StoreFinishedPages:
         marked: tuple[PageStore, str, int], headers: list[tuple[str, str]], body: bytes
     ) -> None:
         store, key, ttl = marked
-        entry = {"status": 200, "headers": headers, "body": base64.b64encode(body).decode()}
+        # Not the Date of this response: every answer gets its own from the server (or Werkzeug's
+        # make_conditional), and a stored one would be replayed beside it, stale.
+        kept = [(name, value) for name, value in headers if name.lower() != "date"]
+        entry = {"status": 200, "headers": kept, "body": base64.b64encode(body).decode()}
         try:
             store.set(key, json.dumps(entry).encode(), ttl)
         except redis.RedisError:

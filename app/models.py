@@ -117,6 +117,7 @@ class AuthMethod(enum.StrEnum):
 
     PASSWORD = "password"  # noqa: S105 (a name, not a secret)
     PASSWORD_TOTP = "password+totp"  # noqa: S105
+    PASSWORD_TRUSTED = "password+trusted"  # noqa: S105 (a browser trusted after a code)
     PASSKEY = "passkey"
 
 

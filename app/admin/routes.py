@@ -26,7 +26,7 @@ from app.extensions import login_manager
 from app.lookups import get_or_404
 from app.models import Comment, EventType, OutboxMessage, Post, User
 from app.pagination import paginate
-from app.services import admin, mail, mail_delivery, mfa, throttle
+from app.services import admin, mail, mail_delivery, mfa, passkeys, throttle
 from app.services import posts as posts_service
 
 bp = Blueprint("admin", __name__)
@@ -48,8 +48,11 @@ def require_admin() -> BaseResponse | None:
     """Every admin route, including ones added later: admins only, and a fresh sign-in to act."""
     if request.method == "POST" and not login_fresh():
         return login_manager.needs_refresh()
-    if current_app.config["REQUIRE_ADMIN_2FA"] and not mfa.has_second_factor(current_user):
-        flash("Turn on two-factor sign-in before using the admin pages.", "info")
+    if current_app.config["REQUIRE_ADMIN_2FA"] and not mfa.admits_to_admin_pages():
+        if mfa.has_second_factor(current_user):
+            flash("Sign in with your passkey, or your password and a code, to use the admin pages.")
+        else:
+            flash("Turn on two-factor sign-in before using the admin pages.", "info")
         return redirect(url_for("mfa.security"))
     return None
 
@@ -128,7 +131,10 @@ def user_action(user_id: int, action: str) -> BaseResponse:
 def confirm_reset_two_factor(user_id: int) -> str:
     target = get_or_404(User, user_id)
     return render_template(
-        "admin/reset_two_factor.html", target=target, enabled=mfa.is_enabled(target)
+        "admin/reset_two_factor.html",
+        target=target,
+        enabled=mfa.is_enabled(target),
+        passkeys=len(passkeys.passkeys_of(target)),
     )
 
 

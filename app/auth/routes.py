@@ -32,6 +32,7 @@ from app.forms import (
     form_status,
     typed_fields,
 )
+from app.models import AuthMethod
 from app.redirects import safe_redirect_target
 from app.services import (
     accounts,
@@ -153,7 +154,8 @@ def login() -> Response | tuple[str, int]:
             return redirect(url_for("mfa.code"))
         if user is not None:
             throttle.forgive(budget)
-            sessions.sign_in(user, remember=form.remember.data)
+            method = AuthMethod.PASSWORD_TRUSTED if mfa.is_enabled(user) else AuthMethod.PASSWORD
+            sessions.sign_in(user, remember=form.remember.data, method=method)
             flash(f"Signed in as {user.username}.", "success")
             return redirect(next_url)
         form.form_errors.append(SIGN_IN_FAILED)

@@ -24,9 +24,11 @@ def security_page(
 ) -> str:
     """The security page: two-factor sign-in, then passkeys (``passkeys/_section.html``)."""
     user = current_user._get_current_object()
+    may_add = mfa.may_add_second_factor(user)
     return render_template(
         "mfa/security.html",
-        status=mfa.status(user),
+        may_add=may_add,
+        status=mfa.status(user) if may_add or mfa.is_enabled(user) else None,
         enrol_form=enrol or EnrolForm(formdata=None),
         regenerate_form=RegenerateForm(formdata=None),
         disable_form=disable or DisableForm(formdata=None),
@@ -44,6 +46,8 @@ def security() -> str:
 @bp.post("/account/security/enrol")
 @fresh_login_required
 def enrol() -> Response | tuple[str, int]:
+    if not mfa.may_add_second_factor(current_user):
+        abort(403, mfa.SIGN_IN_WITH_A_FACTOR)
     form = EnrolForm()
     if form.validate_on_submit():
         codes = mfa.confirm_enrolment(current_user._get_current_object(), entered(form.code))
@@ -70,7 +74,7 @@ def disable() -> Response | tuple[str, int]:
     """Turning two-factor off takes the password and a code (or a recovery code)."""
     user, form = current_user._get_current_object(), DisableForm()
     if form.validate_on_submit() and mfa.is_enabled(user):
-        if not accounts.check_password(user, entered(form.password)):
+        if not accounts.check_password(user, entered(form.password), forgive=False):
             add_error(form.password, "That password is not correct.")
         elif not mfa.check_code(user, entered(form.code)):
             add_error(form.code, WRONG_CODE)

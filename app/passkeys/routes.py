@@ -49,17 +49,24 @@ def _json(text: str) -> Response:
 @bp.post("/account/passkeys/options")
 @fresh_login_required
 def registration_options() -> Response:
-    return _json(passkeys.registration_options(current_user._get_current_object()))
+    user = current_user._get_current_object()
+    if not mfa.may_add_second_factor(user):
+        abort(403, mfa.SIGN_IN_WITH_A_FACTOR)
+    return _json(passkeys.registration_options(user))
 
 
 @bp.post("/account/passkeys")
 @fresh_login_required
 def add() -> Response | tuple[str, int]:
-    form = AddPasskeyForm()
+    user, form = current_user._get_current_object(), AddPasskeyForm()
+    if not mfa.may_add_second_factor(user):
+        abort(403, mfa.SIGN_IN_WITH_A_FACTOR)
     if form.validate_on_submit():
-        user = current_user._get_current_object()
+        first = not mfa.has_second_factor(user)
         try:
-            passkey = passkeys.register(user, entered(form.name), entered(form.credential))
+            passkey = passkeys.register(
+                user, entered(form.name), entered(form.credential), first_factor=first
+            )
         except passkeys.Refused as refused:
             add_error(form.name, str(refused))
         else:

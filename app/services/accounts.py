@@ -252,21 +252,24 @@ def reauthenticate(user: User, password: str) -> bool:
     return True
 
 
-def check_password(user: User, password: str) -> bool:
+def check_password(user: User, password: str, *, forgive: bool = True) -> bool:
     """Re-check the signed-in member's password (re-authentication, sensitive changes).
 
     Every form that asks for it shares one budget of wrong answers per sign-in: a stolen session
     can guess only that many times, and its guesses never block the owner's other sign-ins. The
     check is counted before the password is verified (so parallel guesses cannot all pass a
     check made before any is counted) and forgiven when it is right, so only wrong passwords
-    spend it. Past the budget, ``TooManyRequests`` (429) with the wait.
+    spend it. Past the budget, ``TooManyRequests`` (429) with the wait. When a code is asked
+    next (``forgive=False``), a right password forgives nothing: ``mfa.check_code`` does once
+    the code passes too, or a thief with the password could guess codes for ever.
     """
     record = sessions.current_session_record()
     budget = f"password-check:{f'session:{record.id}' if record else f'user:{user.id}'}"
     if wait := throttle.begin_attempt(budget, "REAUTH_RATE_LIMIT"):
         raise TooManyRequests(retry_after=wait)
     if passwords.verify_password(user.password_hash, password):
-        throttle.forgive(budget)
+        if forgive:
+            throttle.forgive(budget)
         return True
     return False
 

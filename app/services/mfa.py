@@ -37,6 +37,7 @@ from app.extensions import db, rowcount
 from app.models import (
     AuthMethod,
     EventType,
+    Passkey,
     PendingSignIn,
     RecoveryCode,
     TotpCredential,
@@ -96,6 +97,23 @@ def has_second_factor(user: User) -> bool:
     """Whether the account has a second factor: an authenticator app, or a passkey (which
     verifies its user, so it is two factors by itself)."""
     return is_enabled(user) or passkeys.has_passkey(user)
+
+
+SIGN_IN_WITH_A_FACTOR = (
+    "To add a passkey or an authenticator app to an account that has a second factor, sign in "
+    "with it first: sign out, then sign in with a passkey, or with your password and a code."
+)
+
+
+def may_add_second_factor(user: User) -> bool:
+    """A first second factor may be added by any fresh sign-in; another one only by a sign-in
+    made with one, so a stolen password cannot plant a passkey or an app of its own."""
+    return sessions.used_second_factor() or not has_second_factor(user)
+
+
+def admits_to_admin_pages() -> bool:
+    """``REQUIRE_ADMIN_2FA``: this sign-in used a second factor (having one is not enough)."""
+    return sessions.used_second_factor()
 
 
 # Enrolment ---------------------------------------------------------------------------------------
@@ -160,6 +178,8 @@ def confirm_enrolment(user: User, code: str) -> list[str] | None:
     step = _matching_step(secret, code) if secret is not None else None
     if step is None:
         return None
+    if not passkeys.has_passkey(user):  # the sign-in's first second factor, proved just now
+        sessions.record_method(AuthMethod.PASSWORD_TOTP)
     credential.confirmed_at = utcnow()
     credential.last_step = step
     codes = _new_recovery_codes(user)
@@ -331,7 +351,7 @@ def reauthenticate(user: User, password: str, code: str | None) -> str | None:
     sign-in steps up (``sessions.step_up``). The name of the field that was wrong, else None."""
     if code is None:
         return None if accounts.reauthenticate(user, password) else "password"
-    if not accounts.check_password(user, password):
+    if not accounts.check_password(user, password, forgive=False):
         events.record(EventType.LOGIN_FAILURE, user=user, identifier=user.username)
         db.session.commit()
         return "password"
@@ -350,10 +370,12 @@ def disable(user: User) -> None:
 
 
 def admin_reset(admin: User, target: User) -> bool:
-    """An admin turns ``target``'s two-factor sign-in off (audited, mailed); False if it was off."""
-    if _credential(target) is None:
+    """An admin removes ``target``'s second factors, the authenticator app and every passkey
+    (audited, mailed), for a member who lost them; False if there were none."""
+    if _credential(target) is None and not passkeys.has_passkey(target):
         return False
     _remove(target)
+    db.session.execute(sa.delete(Passkey).where(Passkey.user_id == target.id))
     events.record(EventType.TOTP_RESET_BY_ADMIN, user=target, actor=admin)
     mail.enqueue_two_factor_notice(target, "reset_by_admin")
     db.session.commit()

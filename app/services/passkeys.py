@@ -211,10 +211,11 @@ def registration_options(user: User) -> str:
     return options_to_json(options)
 
 
-def register(user: User, name: str, answer: str) -> Passkey:
+def register(user: User, name: str, answer: str, *, first_factor: bool = False) -> Passkey:
     """Check the browser's answer to this session's registration challenge and keep the new
     passkey as ``name``: logged, mailed, committed. ``Refused`` says why not (the challenge is
-    spent either way)."""
+    spent either way). ``first_factor``: the account had no second factor, so this sign-in,
+    which just proved the passkey, counts as made with it."""
     challenge = _redeem(REGISTER, user)
     db.session.commit()
     if challenge is None:
@@ -250,6 +251,8 @@ def register(user: User, name: str, answer: str) -> Passkey:
         created_at=utcnow(),
     )
     db.session.add(passkey)
+    if first_factor:
+        sessions.record_method(AuthMethod.PASSKEY)
     events.record(EventType.PASSKEY_ADDED, user=user, actor=user)
     mail.enqueue_two_factor_notice(user, "passkey_added")
     db.session.commit()

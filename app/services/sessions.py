@@ -26,6 +26,9 @@ from app.services.events import printable
 
 logger = logging.getLogger(__name__)
 TOKEN_BYTES = 32  # 256 bits
+TWO_FACTOR_METHODS = frozenset(
+    {AuthMethod.PASSWORD_TOTP, AuthMethod.PASSWORD_TRUSTED, AuthMethod.PASSKEY}
+)
 LAST_SEEN_RESOLUTION = timedelta(minutes=1)
 
 
@@ -78,6 +81,20 @@ def sign_in(user: User, *, remember: bool, method: AuthMethod = AuthMethod.PASSW
     login_user(user, remember=remember, duration=_lifetime(remember) if remember else None)
     device_cookies.trust_this_browser(user, persistent=remember)
     return row
+
+
+def record_method(method: AuthMethod) -> None:
+    """This sign-in now counts as made with ``method`` (a second factor enrolled in it, when it
+    had none: the code or passkey was just proved). Added to the session; the caller commits."""
+    record = current_session_record()
+    if record is not None:
+        record.auth_method = method
+
+
+def used_second_factor() -> bool:
+    """Whether this sign-in was made with two factors (a code, a trusted browser, a passkey)."""
+    record = current_session_record()
+    return record is not None and record.auth_method in TWO_FACTOR_METHODS
 
 
 def step_up(user: User) -> None:

@@ -455,6 +455,7 @@ def test_a_trusted_browser_skips_the_code_and_only_that_one(
     assert "Browsers that skip the two-factor code" in client.get("/account/sessions").text
     auth.logout()
     assert auth.login().headers["Location"] == "/"  # no code asked
+    assert "with a password on a trusted browser" in client.get("/account/sessions").text
     other = app.test_client()
     assert AuthActions(other).login().headers["Location"] == "/auth/two-factor"
     forged = app.test_client()
@@ -494,3 +495,44 @@ def test_a_password_change_or_signing_out_everywhere_revokes_trusted_browsers(
         page = client.get("/account/sessions")
         assert send_form(client, page, "/account/sessions/revoke-others").status_code == 302
     assert _count(app, TrustedBrowser) == 0
+
+
+@pytest.mark.parametrize(
+    ("path", "form_url"),
+    [
+        ("/auth/reauthenticate", "/auth/reauthenticate"),
+        ("/account/security/disable", "/account/security"),
+    ],
+)
+def test_the_right_password_does_not_buy_endless_code_guesses(
+    make_app: AppFactory, clock: time_machine.Coordinates, path: str, form_url: str
+) -> None:
+    """A thief with the session and the password must not reset the budget with each guess: it
+    is forgiven only once the code passes too (found by a black-box review)."""
+    client = make_app({"RATELIMIT_ENABLED": True}).test_client()
+    auth = AuthActions(client)
+    totp, _ = _enrolled(client, auth, clock)
+    auth.login()
+    assert _send_code(client, totp.now()).status_code == 302
+    wrong = f"{(int(totp.now()) + 1) % 1_000_000:06d}"
+    statuses = [
+        submit(client, path, {"password": PASSWORD, "code": wrong}, form_url=form_url).status_code
+        for _ in range(12)
+    ]
+    assert 429 in statuses, statuses
+    assert statuses.index(429) <= 10, statuses
+
+
+def test_require_admin_2fa_wants_a_sign_in_made_with_the_second_factor(
+    make_app: AppFactory, clock: time_machine.Coordinates
+) -> None:
+    """Having a second factor is not enough: this sign-in must have used it. Enrolling in a
+    sign-in that had none counts (the code was just typed); a later password-only one does not."""
+    app = make_app({"REQUIRE_ADMIN_2FA": True})
+    admin = _admin_client(app, clock)
+    totp, _ = _enrol(admin, clock)
+    assert admin.get("/admin/users").status_code == 200
+    trusted_elsewhere = app.test_client()
+    AuthActions(trusted_elsewhere).login("boss")
+    assert _send_code(trusted_elsewhere, totp.now()).status_code == 302
+    assert trusted_elsewhere.get("/admin/users").status_code == 200

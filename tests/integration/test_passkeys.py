@@ -492,3 +492,65 @@ def test_removing_a_passkey_asks_for_a_code_when_two_factor_is_on(
     done = send_form(client, client.get(url), url, password=PASSWORD, code=totp.now())
     assert done.status_code == 302
     assert _count(app, Passkey) == 0
+
+
+def test_require_admin_2fa_refuses_a_password_only_sign_in_of_an_admin_with_a_passkey(
+    make_app: AppFactory,
+) -> None:
+    """An admin with a passkey (and no code) may still sign in with the password alone; that
+    sign-in does not open the admin pages, a passkey sign-in does (found by a black-box review)."""
+    app = make_app({"REQUIRE_ADMIN_2FA": True})
+    with app.app_context():
+        create_user("boss", is_admin=True)
+    first = app.test_client()
+    AuthActions(first).login("boss")
+    device = SoftPasskey()
+    assert _add(first, device).status_code == 302
+    password_only = app.test_client()
+    AuthActions(password_only).login("boss")
+    refused = password_only.get("/admin/users")
+    assert refused.status_code == 302
+    assert refused.headers["Location"] == SECURITY
+    with_passkey = app.test_client()
+    assert _sign_in(with_passkey, device).status_code == 302
+    assert with_passkey.get("/admin/users").status_code == 200
+
+
+def test_a_second_factor_is_added_only_by_a_sign_in_that_used_one(
+    client: FlaskClient, auth: AuthActions
+) -> None:
+    """With a passkey on the account, a password-only sign-in (a stolen password) cannot add
+    another passkey nor turn on an authenticator app of its own."""
+    device = _member_with_passkey(client, auth)  # and signed out
+    auth.login()
+    assert _options(client, "/account/passkeys/options", SECURITY).status_code == 403
+    sent = {"name": "Mine", "credential": "{}"}
+    assert submit(client, "/account/passkeys", sent, SECURITY).status_code == 403
+    assert (
+        submit(client, "/account/security/enrol", {"code": "123456"}, SECURITY).status_code == 403
+    )
+    page = client.get(SECURITY).text
+    assert "sign in with a passkey" in page
+    assert "otpauth://" not in page  # no enrolment offered to this sign-in
+    auth.logout()
+    assert _sign_in(client, device).status_code == 302
+    assert _add(client, SoftPasskey(), name="Second").status_code == 302
+
+
+def test_an_admin_reset_removes_the_members_passkeys_too(
+    app: Flask, client: FlaskClient, auth: AuthActions
+) -> None:
+    """A member who lost every device is helped by one reset: app and passkeys alike."""
+    device = _member_with_passkey(client, auth)
+    with app.app_context():
+        create_user("boss", is_admin=True)
+        member = db.session.scalar(sa.select(User).where(User.username == "reader"))
+        assert member is not None
+        path = f"/admin/users/{member.id}/reset-two-factor"
+    admin = app.test_client()
+    AuthActions(admin).login("boss")
+    assert "1 passkey" in admin.get(path).text
+    assert submit(admin, path, {}).status_code == 302
+    assert _count(app, Passkey) == 0
+    assert _sign_in(client, device).status_code == 422
+    assert "nothing to reset" in admin.get(path).text
