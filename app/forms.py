@@ -15,7 +15,7 @@ from wtforms.meta import DefaultMeta
 from wtforms.validators import ValidationError
 
 from app.services import submissions
-from app.text import has_invisible_controls
+from app.text import has_invisible_controls, hides_or_reorders
 
 if TYPE_CHECKING:
     from _typeshed import SupportsItems
@@ -164,6 +164,12 @@ def add_error(field: Field, message: str) -> None:
 def form_status(form: FlaskForm) -> int:
     """200 for a blank form, INVALID_FORM for one that was sent and is shown again."""
     return INVALID_FORM if form.is_submitted() else 200
+
+
+def name_text(form: object, field: Field) -> None:
+    """WTForms validator for short names: nothing that can hide or reorder what is shown."""
+    if field.data and hides_or_reorders(field.data):
+        raise ValidationError("Remove the invisible or control characters from this name.")
 
 
 def plain_text(form: object, field: Field) -> None:

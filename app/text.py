@@ -22,6 +22,22 @@ def xml_safe(text: str) -> str:
     return XML_FORBIDDEN.sub("", text)
 
 
+# Joiners that some scripts and emoji need (Persian ZWNJ, emoji ZWJ sequences); every other
+# format character (bidi embeddings, overrides and isolates, zero-width spaces, soft hyphens)
+# can reorder or hide what a reader sees.
+ALLOWED_FORMAT = frozenset({"\u200c", "\u200d"})
+_HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+
+
+def hides_or_reorders(text: str) -> bool:
+    """True if a short name holds a character that can hide or reorder what is shown (a bidi
+    override, a zero-width space, a control character): refused in names, allowed in prose."""
+    return any(
+        unicodedata.category(char) in _HIDDEN_CATEGORIES and char not in ALLOWED_FORMAT
+        for char in text
+    )
+
+
 def is_word_character(character: str) -> bool:
     """Letters, digits and combining marks (\\p{L}, \\p{N}, \\p{M}) of any script.
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 from wtforms import BooleanField, HiddenField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length
 
-from app.forms import Form, plain_text
+from app.forms import Form, name_text
 from app.mfa.forms import code_field
 from app.services.passkeys import NAME_MAX
 
@@ -17,7 +17,7 @@ class AddPasskeyForm(Form):
         validators=[
             DataRequired(message="Give the passkey a name, so you can tell it apart later."),
             Length(max=NAME_MAX, message=f"A name has at most {NAME_MAX} characters."),
-            plain_text,
+            name_text,
         ],
         description="Where it lives, for example “Phone” or “Work laptop”.",
     )

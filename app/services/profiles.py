@@ -29,6 +29,7 @@ from app.services.accounts import (
     username_skeleton,
 )
 from app.services.markdown import render_bio
+from app.text import ALLOWED_FORMAT, hides_or_reorders
 
 DISPLAY_NAME_MAX = 50
 BIO_MAX = 1000
@@ -37,11 +38,6 @@ DEFAULT_TIME_ZONE = "UTC"
 WEBSITE_SCHEMES = frozenset({"http", "https"})
 # The number of avatar colours: ``.avatar-hue-0`` … ``.avatar-hue-7`` in app/static/css.
 AVATAR_HUES = 8
-# Joiners that some scripts and emoji need (Persian ZWNJ, emoji ZWJ sequences); every other
-# format character (bidi embeddings, overrides and isolates, zero-width spaces, soft hyphens)
-# can reorder or hide what a reader sees, and is refused.
-_ALLOWED_FORMAT = frozenset({"\u200c", "\u200d"})
-_REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
 _SPACES = re.compile(r"\s+")
 # More combining marks on one letter than any language needs ("Zalgo" text) draw over the
 # lines around it, the @username included.
@@ -68,10 +64,7 @@ def normalize_display_name(raw: str) -> str | None:
         raise InvalidProfile(
             "display_name", f"Keep your display name to {DISPLAY_NAME_MAX} characters."
         )
-    if any(
-        unicodedata.category(char) in _REFUSED_CATEGORIES and char not in _ALLOWED_FORMAT
-        for char in name
-    ):
+    if hides_or_reorders(name):
         raise InvalidProfile(
             "display_name", "Remove the invisible or control characters from your display name."
         )
@@ -140,7 +133,7 @@ def normalize_time_zone(raw: str) -> str:
 def _looks_like_another_member(user: User, display_name: str) -> bool:
     """True if the name, spaces and joiners aside, is another member's username in any case,
     or looks like it (a capital I is a look-alike of l, not of i, so both checks are needed)."""
-    squashed = "".join(char for char in display_name if char not in _ALLOWED_FORMAT | {" "})
+    squashed = "".join(char for char in display_name if char not in ALLOWED_FORMAT | {" "})
     return (
         db.session.scalar(
             sa.select(User.id)

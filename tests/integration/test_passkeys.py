@@ -554,3 +554,18 @@ def test_an_admin_reset_removes_the_members_passkeys_too(
     assert _count(app, Passkey) == 0
     assert _sign_in(client, device).status_code == 422
     assert "nothing to reset" in admin.get(path).text
+
+
+@pytest.mark.parametrize("name", ["Phone\u202e", "Lap\u200btop", "Work\u2066 laptop"])
+def test_a_passkey_name_cannot_hide_or_reorder_what_is_shown(
+    client: FlaskClient, auth: AuthActions, name: str
+) -> None:
+    auth.register()
+    refused = _add(client, SoftPasskey(), name=name)
+    assert refused.status_code == 422
+    assert "Remove the invisible or control characters" in refused.text
+    assert _count_passkeys(client) == 0
+
+
+def _count_passkeys(client: FlaskClient) -> int:
+    return client.get(SECURITY).text.count('href="/account/passkeys/')
