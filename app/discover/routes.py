@@ -3,12 +3,14 @@ a tag and of an author (``app/feeds.py``). Public, cached for anonymous readers 
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, render_template
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 
 from app import feeds
 from app.models import Post, Tag, User
 from app.pagination import window
 from app.services import discovery, posts, profiles
+from app.services import tags as tag_service
 from app.urls import absolute_url
 
 bp = Blueprint("discover", __name__)
@@ -20,10 +22,13 @@ def archive() -> str:
 
 
 @bp.get("/archive/<int:year>/<int:month>")
-def month(year: int, month: int) -> str:
+def month(year: int, month: int) -> ResponseReturnValue:
     bounds = discovery.month_bounds(year, month)
     if bounds is None:
         abort(404)
+    if request.path != url_for("discover.month", year=year, month=month):  # /archive/2026/012
+        page = request.args.get("page")
+        return redirect(url_for("discover.month", year=year, month=month, page=page), 301)
     page = window(discovery.posts_of_month(*bounds))
     if not page.items:
         abort(404)
@@ -36,10 +41,13 @@ def tags() -> str:
 
 
 @bp.get("/tags/<slug>/feed.xml")
-def tag_feed(slug: str) -> Response:
+def tag_feed(slug: str) -> ResponseReturnValue:
     entries = feeds.latest(posts.published_posts().where(Post.tags.any(Tag.slug == slug)))
-    if not entries:
-        abort(404)  # no such tag, or none of its posts is public
+    if not entries:  # another spelling ("Python") moves as the tag page does; else a 404
+        found = tag_service.tag_for_address(slug, shown=posts.visible_to_public())
+        if found is None or found.slug == slug:
+            abort(404)  # no such tag, or none of its posts is public
+        return redirect(url_for("discover.tag_feed", slug=found.slug), 301)
     # The tag comes with its posts, as on the tag page: no query of its own.
     tag = next(tag for tag in entries[0].tags if tag.slug == slug)
     feed = feeds.Feed(

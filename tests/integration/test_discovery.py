@@ -121,7 +121,7 @@ def test_a_month_lists_its_public_posts_by_utc_time(client: FlaskClient) -> None
     assert titles == ["Late January", "New year"], "the first and last minute of the month"
     assert "Old one" not in january.text
     assert "Old one" in client.get("/archive/2029/12").text
-    assert client.get("/archive/2030/01").status_code == 200
+    assert client.get("/archive/2030/01").headers["Location"] == "/archive/2030/1"  # one address
 
 
 @pytest.mark.parametrize(
@@ -532,3 +532,20 @@ def test_a_feed_reader_that_has_the_feed_gets_a_304(app: Flask, path: str) -> No
     for _ in range(2):  # from Flask, then as a cache hit
         again = app.test_client().get(path, headers={"If-None-Match": etag})
         assert again.status_code == 304
+
+
+def test_a_month_has_one_address_and_a_tag_feed_follows_other_spellings(app: Flask) -> None:
+    """/archive/2026/012 moves to /archive/2026/12, /tags/PYTHON/feed.xml to the tag's slug, as
+    the tag page does (found by a review)."""
+    with app.app_context():
+        post = create_post(create_user("writer"), title="One", tags=("Python",))
+        year, month = post.published_at.year, post.published_at.month
+    client = app.test_client()
+    padded = client.get(f"/archive/{year}/{month:03d}?page=1")
+    assert padded.status_code == 301
+    assert padded.headers["Location"] == f"/archive/{year}/{month}?page=1"
+    assert client.get(f"/archive/{year}/{month}").status_code == 200
+    moved = client.get("/tags/PYTHON/feed.xml")
+    assert moved.status_code == 301
+    assert moved.headers["Location"] == "/tags/python/feed.xml"
+    assert client.get("/tags/nothing-here/feed.xml").status_code == 404
