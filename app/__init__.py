@@ -221,6 +221,7 @@ def register_blueprints(app: Flask) -> None:
     from app.notifications import bp as notifications_bp
     from app.posts import bp as posts_bp
     from app.profiles import bp as profiles_bp
+    from app.site_settings import bp as site_settings_bp
     from app.theme import bp as theme_bp
 
     app.register_blueprint(errors_bp)
@@ -234,6 +235,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(notifications_bp)
     app.register_blueprint(theme_bp)
+    app.register_blueprint(site_settings_bp)
 
 
 def register_cli(app: Flask) -> None:
