@@ -22,6 +22,12 @@ bumps the version (the ``before_flush``/``after_commit`` hooks at the end of thi
 models and columns they know are listed in ``CONTENT_MODELS`` / ``VISIBLE_USER_COLUMNS`` and every
 other model and column must be named as private, or ``tests/unit/test_cache_rules.py`` fails).
 
+The site's settings (``SiteSettings``: name, tagline, share card; ``app/services/site.py``)
+are content too, and also have a *settings token* of their own in the store: each process keeps
+the settings it read under that token and reads them again only when it changes. A commit that
+touches the row replaces the token first, then the version, so a page rendered with the old
+settings can only be filed under the old version.
+
 Where a hit is answered. A visitor with no session or remember cookie gets a hit from
 ``ServeCachedPages``, a WSGI layer in front of Flask, so no session, routing hook or view runs;
 anyone else (a visitor whose session cookie holds a CSRF token, say) from ``serve_from_cache``,
