@@ -1,4 +1,4 @@
-"""An admin names the site in Chromium, without JavaScript, on a phone: the settings page (blank
+"""An admin names the site in Chromium on a phone: the settings page (blank
 and with errors) and the home page that shows the result fit 390 px and pass axe."""
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ def test_an_admin_names_the_site_and_readers_see_it(
 ) -> None:
     with app.app_context():
         create_post(create_user("boss", is_admin=True), title="Opening night")
-    context = browser.new_context(viewport=PHONE, java_script_enabled=False)
+    context = browser.new_context(viewport=PHONE)
     page = context.new_page()
     axe = Axe()
     sign_in(page, live_server, "boss")
@@ -41,7 +41,7 @@ def test_an_admin_names_the_site_and_readers_see_it(
     page.get_by_role("button", name="Save settings").click()
     expect(page.get_by_text("Settings saved.")).to_be_visible()
 
-    reader = browser.new_context(viewport=PHONE, java_script_enabled=False).new_page()
+    reader = browser.new_context(viewport=PHONE).new_page()
     reader.goto(live_server)
     expect(reader.locator(".brand")).to_have_text(
         "The Very Long Named Evening Chronicle of Everything"

@@ -221,3 +221,17 @@ def test_without_a_readable_database_pages_show_the_configured_name(
     home = client.get("/")
     assert home.status_code == 503
     assert "Inkwell" in home.text
+
+
+def test_saving_needs_a_fresh_sign_in(app: Flask, boss: FlaskClient) -> None:
+    """A session restored by "remember me" reads the page but is asked for the password first."""
+    first = app.test_client()
+    AuthActions(first).login("boss", remember=True)
+    restored = app.test_client()
+    restored.set_cookie("inkwell_remember", first.get_cookie("inkwell_remember").value)
+    page = restored.get(URL)
+    assert page.status_code == 200, "reading needs no password"
+    response = send_form(restored, page, URL, **SETTINGS)
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/auth/reauthenticate?next=")
+    assert "The Night Desk" not in app.test_client().get("/").text
