@@ -160,9 +160,12 @@ def test_canonical_addresses_keep_only_what_makes_the_page(client: FlaskClient) 
     assert _tags(client.get("/posts/plain-title?reply_to=3&x=1").text).canonical == [
         "http://localhost/posts/plain-title"
     ]
-    missing = client.get("/no/such/page")
-    assert missing.status_code == 404
-    assert _tags(missing.text).canonical == []
+    # Error pages name no address of their own, whatever was asked for.
+    for path, status in [("/no/such/page", 404), ("/posts/nothing-here", 404), ("/?page=0", 404)]:
+        answer = client.get(path)
+        assert answer.status_code == status
+        assert _tags(answer.text).canonical == []
+        assert _tags(answer.text).get("og:url") is None
 
 
 def test_the_built_in_card_is_a_1200_by_630_png(app: Flask, client: FlaskClient) -> None:
