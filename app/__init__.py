@@ -223,6 +223,7 @@ def register_blueprints(app: Flask) -> None:
     from app.passkeys import bp as passkeys_bp
     from app.posts import bp as posts_bp
     from app.profiles import bp as profiles_bp
+    from app.site_settings import bp as site_settings_bp
     from app.theme import bp as theme_bp
 
     app.register_blueprint(errors_bp)
@@ -238,6 +239,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(notifications_bp)
     app.register_blueprint(theme_bp)
+    app.register_blueprint(site_settings_bp)
 
 
 def register_cli(app: Flask) -> None:

@@ -22,6 +22,12 @@ bumps the version (the ``before_flush``/``after_commit`` hooks at the end of thi
 models and columns they know are listed in ``CONTENT_MODELS`` / ``VISIBLE_USER_COLUMNS`` and every
 other model and column must be named as private, or ``tests/unit/test_cache_rules.py`` fails).
 
+The site's settings (``SiteSettings``: name, tagline, share card; ``app/services/site.py``)
+are content too, and also have a *settings token* of their own in the store: each process keeps
+the settings it read under that token and reads them again only when it changes. A commit that
+touches the row replaces the token first, then the version, so a page rendered with the old
+settings can only be filed under the old version.
+
 Where a hit is answered. A visitor with no session or remember cookie gets a hit from
 ``ServeCachedPages``, a WSGI layer in front of Flask, so no session, routing hook or view runs;
 anyone else (a visitor whose session cookie holds a CSRF token, say) from ``serve_from_cache``,
@@ -88,6 +94,7 @@ from app.models import (
     PostStatus,
     RecoveryCode,
     SecurityEvent,
+    SiteSettings,
     Tag,
     TotpCredential,
     TrustedBrowser,
@@ -129,8 +136,9 @@ CONDITIONAL_ENDPOINTS = frozenset(
     {"posts.show", "main.feed", "discover.tag_feed", "discover.author_feed"}
 )
 # What public pages show: a change to any of these makes every cached page stale.
-# ``avatar`` is the file name of the member's picture, shown beside their name.
-CONTENT_MODELS = (Post, Comment, Tag)
+# ``avatar`` is the file name of the member's picture, shown beside their name. The site's
+# settings (name, tagline, card) are on every page; a change also bumps the settings token.
+CONTENT_MODELS = (Post, Comment, Tag, SiteSettings)
 VISIBLE_USER_COLUMNS = frozenset(
     {"username", "is_active", "display_name", "bio", "bio_html", "website", "avatar"}
 )
@@ -211,6 +219,11 @@ class PageStore(Protocol):
         ...
 
     def note_due(self, note: str) -> None: ...
+    def settings_token(self) -> str:
+        """A random token, replaced whenever the site's settings change (``services/site.py``)."""
+        ...
+
+    def bump_settings(self) -> None: ...
     def get(self, key: str) -> bytes | None: ...
     def set(self, key: str, value: bytes, ttl: int) -> None: ...
 
@@ -251,6 +264,7 @@ class RedisPageStore:
         self.version_key = f"{prefix}:version"
         self.due_key = f"{prefix}:version-due"
         self.run_id_key = f"{prefix}:version-run-id"
+        self.settings_key = f"{prefix}:settings-token"
         self.client = redis.Redis.from_url(
             url,
             socket_timeout=0.5,
@@ -276,6 +290,8 @@ class RedisPageStore:
         recorded = connection.read_response()
         if not run_id or (recorded.decode() if isinstance(recorded, bytes) else recorded) != run_id:
             connection.send_command("SET", self.version_key, _new_version())
+            connection.read_response()
+            connection.send_command("SET", self.settings_key, _new_version())
             connection.read_response()
             connection.send_command("SET", self.run_id_key, run_id)
             connection.read_response()
@@ -312,6 +328,16 @@ class RedisPageStore:
     def note_due(self, note: str) -> None:
         self.client.set(self.due_key, note)
 
+    def settings_token(self) -> str:
+        found = self._get(self.settings_key)
+        if found is None:
+            self.client.set(self.settings_key, _new_version(), nx=True)
+            found = self._get(self.settings_key)
+        return (found or b"").decode()
+
+    def bump_settings(self) -> None:
+        self.client.set(self.settings_key, _new_version())
+
     def get(self, key: str) -> bytes | None:
         return self._get(f"{self.prefix}:{key}")
 
@@ -345,6 +371,7 @@ class LocalPageStore:
     def __init__(self, version_file: Path) -> None:
         self.version_file = version_file
         self.due_file = version_file.with_name(f"{version_file.name}-due")
+        self.settings_file = version_file.with_name(f"{version_file.name}-settings")
         self.entries: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
 
     def version(self) -> str:
@@ -372,6 +399,16 @@ class LocalPageStore:
 
     def note_due(self, note: str) -> None:
         _write_atomically(self.due_file, note)
+
+    def settings_token(self) -> str:
+        try:
+            return self.settings_file.read_text()
+        except FileNotFoundError:
+            self.bump_settings()
+            return self.settings_file.read_text()
+
+    def bump_settings(self) -> None:
+        _write_atomically(self.settings_file, _new_version())
 
     def get(self, key: str) -> bytes | None:
         found = self.entries.get(key)
@@ -677,6 +714,28 @@ def bump_version() -> None:
 # Invalidation: watch every ORM session for content changes; bump once the commit is done.
 
 
+def bump_settings() -> None:
+    """A new settings token: every process reads the site's settings again on its next page."""
+    store = _store() if has_app_context() else None
+    if store is None:
+        return
+    try:
+        store.bump_settings()
+    except redis.RedisError:
+        current_app.logger.exception("page cache: could not announce new site settings")
+
+
+def settings_token() -> str | None:
+    """The current settings token; None without a page cache or when its store is down."""
+    store = _store() if has_app_context() else None
+    if store is None:
+        return None
+    try:
+        return store.settings_token()
+    except redis.RedisError:
+        return None
+
+
 def _touches_content(session: so.Session) -> bool:
     for instance in (*session.new, *session.dirty, *session.deleted):
         if isinstance(instance, CONTENT_MODELS):
@@ -694,6 +753,11 @@ def _touches_content(session: so.Session) -> bool:
 def _note_changes(session: so.Session, _context: Any, _instances: Any) -> None:
     if _touches_content(session):
         session.info["content_changed"] = True
+    if any(
+        isinstance(instance, SiteSettings)
+        for instance in (*session.new, *session.dirty, *session.deleted)
+    ):
+        session.info["settings_changed"] = True
 
 
 @sa.event.listens_for(so.Session, "do_orm_execute")
@@ -705,6 +769,10 @@ def _note_bulk_changes(state: so.ORMExecuteState) -> None:
 
 @sa.event.listens_for(so.Session, "after_commit")
 def _bump_after_commit(session: so.Session) -> None:
+    # The settings token first: a page rendered with the old settings may then only be filed
+    # under the old version, which nobody reads once the version is bumped.
+    if session.info.pop("settings_changed", False):
+        bump_settings()
     if session.info.pop("content_changed", False):
         bump_version()
 
@@ -712,6 +780,7 @@ def _bump_after_commit(session: so.Session) -> None:
 @sa.event.listens_for(so.Session, "after_rollback")
 def _forget_after_rollback(session: so.Session) -> None:
     session.info.pop("content_changed", None)
+    session.info.pop("settings_changed", None)
 
 
 # Static files: ``url_for('static', …)`` adds ``?v=<content hash>``, and such URLs may be kept

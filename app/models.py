@@ -331,6 +331,7 @@ class EventType(enum.StrEnum):
     COMMENT_UNHIDDEN = "comment_unhidden"
     COMMENT_DELETED = "comment_deleted"
     MAIL_RETRIED = "mail_retried"
+    SITE_SETTINGS_CHANGED = "site_settings_changed"  # identifier: the fields that changed
     # Two-factor sign-in (app/services/mfa.py).
     TOTP_ENABLED = "totp_enabled"
     TOTP_DISABLED = "totp_disabled"
@@ -659,3 +660,29 @@ class PasskeyChallenge(Model):
 
     def __repr__(self) -> str:
         return f"<PasskeyChallenge {self.id} for {self.purpose}>"
+
+
+class SiteSettings(Model):
+    """The site's identity, set by admins: one row (id 1), read through ``app/services/site.py``.
+
+    ``about_html`` is ``about`` rendered on save by the profiles' safe renderer. The share image
+    is an image of the library; deleting it is refused while it is the card (``media``).
+    """
+
+    __tablename__ = "site_settings"
+    __table_args__ = (sa.CheckConstraint("id = 1", name="one_row"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True, autoincrement=False, default=1)
+    name: so.Mapped[str] = so.mapped_column(sa.String(60))
+    tagline: so.Mapped[str] = so.mapped_column(sa.String(160), default="")
+    about: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    about_html: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    share_image_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("media_items.id", ondelete="SET NULL")
+    )
+    updated_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
+
+    share_image: so.Mapped[MediaItem | None] = so.relationship()
+
+    def __repr__(self) -> str:
+        return f"<SiteSettings {self.name!r}>"

@@ -27,8 +27,8 @@ def month(year: int, month: int) -> ResponseReturnValue:
     if bounds is None:
         abort(404)
     if request.path != url_for("discover.month", year=year, month=month):  # /archive/2026/012
-        page = request.args.get("page")
-        return redirect(url_for("discover.month", year=year, month=month, page=page), 301)
+        number = request.args.get("page")
+        return redirect(url_for("discover.month", year=year, month=month, page=number), 301)
     page = window(discovery.posts_of_month(*bounds))
     if not page.items:
         abort(404)

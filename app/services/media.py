@@ -32,7 +32,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import FileStorage
 
 from app.extensions import db
-from app.models import MediaItem, MediaKind, Post, PostImage, User
+from app.models import MediaItem, MediaKind, Post, PostImage, SiteSettings, User
 from app.services import images, rate_limits, submissions
 from app.services.images import ImageRefused, Processed
 from app.services.markdown import LocalImage
@@ -236,6 +236,10 @@ def delete_item(item: MediaItem) -> None:
             .where(PostImage.filename == item.filename, Post.author_id == item.owner_id)
         )
     )
+    if _is_share_card(item):
+        raise ImageInUse(
+            "This image is the site's share card. Choose another in the site settings first."
+        )
     if own:
         titles = ", ".join(f"“{post.title}”" for post in own[:3])
         raise ImageInUse(
@@ -244,6 +248,14 @@ def delete_item(item: MediaItem) -> None:
         )
     _delete(item)
     db.session.commit()
+
+
+def _is_share_card(item: MediaItem) -> bool:
+    """Whether the site settings show ``item`` as the share card (``app/services/site.py``)."""
+    found = db.session.scalar(
+        sa.select(SiteSettings.id).where(SiteSettings.share_image_id == item.id)
+    )
+    return found is not None
 
 
 def _delete(item: MediaItem) -> None:

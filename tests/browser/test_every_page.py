@@ -120,6 +120,7 @@ PAGES = [
     Page("admin.comments", "/admin/comments", ADMIN),
     Page("admin.confirm_delete_comment", "/admin/comments/{comment_id}/delete", ADMIN),
     Page("admin.audit", "/admin/audit", ADMIN),
+    Page("site_settings.edit", "/admin/settings", ADMIN),
     # Half signed in
     Page("mfa.code", "/auth/two-factor", HALF_SIGNED_IN),
 ]

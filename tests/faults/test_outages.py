@@ -256,6 +256,10 @@ def test_postgres_stopped_is_a_503_page_and_an_unhealthy_server(database: Postgr
             assert page.status == 503
             assert "Our database is not answering right now" in page.text
             assert alice.request("GET", "/account/sessions").status == 503
+            # A page that needs no data is served, named by SITE_NAME (the settings are unreadable).
+            login = server.session().request("GET", "/auth/login")
+            assert login.status == 200
+            assert '<meta property="og:site_name" content="Inkwell">' in login.text
             health = server.healthz()
             assert health.status == 503
             assert '"readable": false' in health.text.replace(

@@ -64,10 +64,11 @@ def test_removing_admin_rights_takes_effect_on_the_next_request(
 
 
 def admin_urls(app: Flask) -> list[tuple[str, str]]:
-    """(method, url) for every admin rule and every value of its any() converters."""
+    """(method, url) for every rule under /admin/ (the admin blueprint, the site settings) and
+    every value of its any() converters."""
     urls = []
     for rule in app.url_map.iter_rules():
-        if not rule.endpoint.startswith("admin."):
+        if not rule.rule.startswith("/admin/"):
             continue
         choices: list[dict[str, str]] = [{}]
         for name in rule.arguments:

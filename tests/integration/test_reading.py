@@ -298,6 +298,8 @@ def test_sql_statements_per_page_do_not_grow_with_data(app: Flask, signed_in: bo
             writer, display_name="The Writer", bio="*Hi*", website="example.com", time_zone="UTC"
         )
     comment_on("post-1", 2)
+    # Each process reads the site's settings once (app/services/site.py), not once per page.
+    app.test_client().get("/search")
     small = {path: _statements_for(app, client, path) for path in [*PAGES, REPLY_PAGE]}
     _seed_posts(app, 27, author="second", tags=("python", "flask", "web"))
     comment_on("post-1", 5)
