@@ -10,6 +10,8 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from flask_babel import gettext as _
+
 if TYPE_CHECKING:
     from app.models import User
 
@@ -39,7 +41,7 @@ def parse_local(text: str) -> datetime:
             return datetime.strptime(text.strip(), layout)  # noqa: DTZ007  (a wall-clock time)
         except ValueError:
             continue
-    raise LocalTimeError("Enter the date and time as YYYY-MM-DD HH:MM, e.g. 2030-05-01 09:30.")
+    raise LocalTimeError(_("Enter the date and time as YYYY-MM-DD HH:MM, e.g. 2030-05-01 09:30."))
 
 
 def to_utc(wall: datetime, zone: ZoneInfo) -> datetime:
@@ -54,11 +56,16 @@ def to_utc(wall: datetime, zone: ZoneInfo) -> datetime:
         instant = wall.replace(tzinfo=zone, fold=0).astimezone(UTC)
         round_trip = instant.astimezone(zone).replace(tzinfo=None)
     except OverflowError:
-        raise LocalTimeError("Choose a date in the next few years.") from None
+        raise LocalTimeError(_("Choose a date in the next few years.")) from None
     if round_trip != wall:
         raise LocalTimeError(
-            f"{wall:%H:%M} on {wall:%-d %B %Y} does not exist in {zone.key}: the clocks "
-            "skip it. Choose another time."
+            _(
+                "%(time)s on %(date)s does not exist in %(zone)s: the clocks skip it. "
+                "Choose another time.",
+                time=f"{wall:%H:%M}",
+                date=f"{wall:%-d %B %Y}",
+                zone=zone.key,
+            )
         )
     return instant
 

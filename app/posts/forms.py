@@ -3,6 +3,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from wtforms import IntegerField, RadioField, StringField, SubmitField, TextAreaField
 
 # New in WTForms 3.3; types-WTForms still describes 3.2.
@@ -43,24 +45,24 @@ class StatusField(RadioField):
 
 class PostForm(Form):
     title = StringField(
-        "Title",
+        _l("Title"),
         validators=[
-            DataRequired(message="Give your post a title."),
+            DataRequired(message=_l("Give your post a title.")),
             Length(max=TITLE_MAX, message=f"Keep the title to {TITLE_MAX} characters."),
             plain_text,
         ],
         filters=[lambda value: value.strip() if isinstance(value, str) else value],
     )
     body = TextAreaField(
-        "Body",
+        _l("Body"),
         validators=[
-            DataRequired(message="Write something first."),
+            DataRequired(message=_l("Write something first.")),
             Length(max=BODY_MAX, message=f"Posts are limited to {BODY_MAX:,} characters."),
             plain_text,
         ],
     )
     summary = TextAreaField(
-        "Summary (optional)",
+        _l("Summary (optional)"),
         validators=[
             Length(
                 max=SUMMARY_MAX,
@@ -70,7 +72,7 @@ class PostForm(Form):
         ],
     )
     tags = StringField(
-        "Tags",
+        _l("Tags"),
         validators=[Length(max=TAGS_PER_POST * (TAG_MAX + 2)), plain_text],
     )
     status = StatusField(
@@ -80,13 +82,13 @@ class PostForm(Form):
         validate_choice=True,
     )
     publish_at = StringField(
-        "Publish at",
+        _l("Publish at"),
         widget=DateTimeLocalInput(),
-        validators=[Length(max=40, message="Enter the date and time as YYYY-MM-DD HH:MM.")],
+        validators=[Length(max=40, message=_l("Enter the date and time as YYYY-MM-DD HH:MM."))],
     )
-    submit = SubmitField("Save")
+    submit = SubmitField(_l("Save"))
     # Shows the post as it will be published, above the form, and saves nothing.
-    preview = SubmitField("Preview")
+    preview = SubmitField(_l("Preview"))
     # The zone times are typed in: the member's (``prepare``).
     zone = ZoneInfo("UTC")
     # The instant ``publish_at`` names, once validated with "Scheduled" chosen.
@@ -134,16 +136,16 @@ class PostForm(Form):
                 )
             return
         if not typed:
-            raise ValidationError("Choose when to publish it.")
+            raise ValidationError(_("Choose when to publish it."))
         try:
             instant = to_utc(parse_local(field.data or ""), self.zone)
         except LocalTimeError as error:
             raise ValidationError(str(error)) from None
         now = utcnow()
         if instant <= now:
-            raise ValidationError("Choose a time in the future, or publish now.")
+            raise ValidationError(_("Choose a time in the future, or publish now."))
         if instant > now + timedelta(days=SCHEDULE_MAX_DAYS):
-            raise ValidationError("Choose a time in the next ten years.")
+            raise ValidationError(_("Choose a time in the next ten years."))
         self.scheduled_for = instant
 
     def publication(self) -> tuple[PostStatus, datetime | None]:
@@ -159,16 +161,16 @@ class NewPostForm(CreateForm, PostForm):
 
 class CommentForm(CreateForm):
     body = TextAreaField(
-        "Comment",
+        _l("Comment"),
         validators=[
-            DataRequired(message="Write a comment first."),
+            DataRequired(message=_l("Write a comment first.")),
             Length(max=COMMENT_MAX, message=f"Comments are limited to {COMMENT_MAX} characters."),
             plain_text,
         ],
     )
     # The id of the comment this one answers (the reply form under a thread); empty otherwise.
     reply_to = IntegerField(widget=HiddenInput(), validators=[Optional()])
-    submit = SubmitField("Post comment")
+    submit = SubmitField(_l("Post comment"))
 
 
 # Shown when the comment a reply answers is not on the page (any more): after a POST, and after
