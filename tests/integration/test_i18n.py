@@ -312,3 +312,22 @@ def test_mail_is_english_without_a_choice(mail_app: Flask, inbox: Inbox) -> None
     (mail,) = inbox.to("li@example.com")
     assert mail["Subject"] == "[Inkwell] Reset your password"
     assert "Hello li," in mail.get_body(("plain",)).get_content()
+
+
+def test_the_home_and_login_pages_are_in_the_readers_language(
+    app: Flask, client: FlaskClient
+) -> None:
+    with app.app_context():
+        create_post(create_user("writer"), title="First", tags=("news",))
+    home = client.get("/", headers=CHINESE).text
+    for words in ("最新文章", "跳到正文", "登录", "注册", "搜索", "作者", "阅读约 1 分钟", "主题"):
+        assert words in home, words
+    for english in ("Latest posts", "Skip to content", "Register", "min read"):
+        assert english not in home, english
+    assert "First" in home, "posts are never translated"
+    login = client.get("/auth/login", headers=CHINESE).text
+    for words in ("用户名或邮箱", "密码", "在此设备上记住我", "忘记密码了", "创建账号"):
+        assert words in login, words
+    english = client.get("/auth/login").text
+    assert "Forgot your password?" in english
+    assert "忘记密码" not in english
