@@ -52,20 +52,25 @@ def _problems(page: Page, axe: Axe, name: str, width: int) -> list[str]:
     return found
 
 
-@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize(
+    ("scheme", "locale", "html_lang"),
+    [("light", "en-US", "en"), ("dark", "en-US", "en"), ("light", "zh-CN", "zh-Hans")],
+)
 def test_every_reading_page_fits_and_passes_axe_in_both_themes(
-    browser: Browser, live_server: str, site: None, scheme: str
+    browser: Browser, live_server: str, site: None, scheme: str, locale: str, html_lang: str
 ) -> None:
+    """Both themes, and the light one in Chinese too (the browser's language, Accept-Language)."""
     axe = Axe()
     problems: list[str] = []
     for viewport in (PHONE, DESKTOP):
-        context = browser.new_context(viewport=viewport, color_scheme=scheme)  # type: ignore[arg-type]
+        context = browser.new_context(viewport=viewport, color_scheme=scheme, locale=locale)  # type: ignore[arg-type]
         page = context.new_page()
         for path in PAGES:
             page.goto(live_server + path)
             expect(page.locator("main")).to_be_visible()
+            expect(page.locator("html")).to_have_attribute("lang", html_lang)
             problems += _problems(
-                page, axe, f"{scheme} {viewport['width']} {path}", viewport["width"]
+                page, axe, f"{scheme} {locale} {viewport['width']} {path}", viewport["width"]
             )
         context.close()
     assert problems == []
