@@ -44,7 +44,7 @@ i18n: $(VENV)/.runtime-installed
 	$(BIN)/pybabel -q extract -F babel.cfg -k _l --add-comments=TRANSLATORS: --no-location \
 		--sort-output --no-wrap -o $(TRANSLATIONS)/messages.pot .
 	$(BIN)/pybabel -q update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-wrap \
-		--ignore-obsolete --ignore-pot-creation-date
+		--ignore-obsolete --ignore-pot-creation-date --no-fuzzy-matching
 	$(MAKE) catalogs
 
 ## catalogs: compile the committed .po files into the .mo files the app reads (not in git)

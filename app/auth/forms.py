@@ -16,10 +16,11 @@ from app.services.accounts import (
 )
 
 # Shown under every new-password field: each rule ``passwords.check_policy`` enforces.
-NEW_PASSWORD_HINT = (
-    f"{passwords.MIN_LENGTH} to {passwords.MAX_LENGTH} characters, not containing your username "
-    "or email name. "
-    "A long phrase is easiest to remember."
+NEW_PASSWORD_HINT = _l(
+    "%(min)s to %(max)s characters, not containing your username or email name. "
+    "A long phrase is easiest to remember.",
+    min=passwords.MIN_LENGTH,
+    max=passwords.MAX_LENGTH,
 )
 
 

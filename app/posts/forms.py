@@ -48,7 +48,9 @@ class PostForm(Form):
         _l("Title"),
         validators=[
             DataRequired(message=_l("Give your post a title.")),
-            Length(max=TITLE_MAX, message=f"Keep the title to {TITLE_MAX} characters."),
+            Length(
+                max=TITLE_MAX, message=_l("Keep the title to %(max)s characters.", max=TITLE_MAX)
+            ),
             plain_text,
         ],
         filters=[lambda value: value.strip() if isinstance(value, str) else value],
@@ -57,7 +59,10 @@ class PostForm(Form):
         _l("Body"),
         validators=[
             DataRequired(message=_l("Write something first.")),
-            Length(max=BODY_MAX, message=f"Posts are limited to {BODY_MAX:,} characters."),
+            Length(
+                max=BODY_MAX,
+                message=_l("Posts are limited to %(max)s characters.", max=f"{BODY_MAX:,}"),
+            ),
             plain_text,
         ],
     )
@@ -66,7 +71,9 @@ class PostForm(Form):
         validators=[
             Length(
                 max=SUMMARY_MAX,
-                message=f"Keep the summary to {SUMMARY_MAX} characters, or leave it empty.",
+                message=_l(
+                    "Keep the summary to %(max)s characters, or leave it empty.", max=SUMMARY_MAX
+                ),
             ),
             plain_text,
         ],
@@ -104,9 +111,10 @@ class PostForm(Form):
             self.status.choices = [
                 choice for choice in STATUS_CHOICES if choice.value != PostState.SCHEDULED
             ]
-            self.status.went_live = (
-                f"This post was published on {local_label(post.published_at, zone)} while you "
-                "were editing; choose Published or Draft."
+            self.status.went_live = _(
+                "This post was published on %(when)s while you were editing; "
+                "choose Published or Draft.",
+                when=local_label(post.published_at, zone),
             )
         if post is not None and fill:
             self.body.data = post.body_markdown
@@ -164,7 +172,10 @@ class CommentForm(CreateForm):
         _l("Comment"),
         validators=[
             DataRequired(message=_l("Write a comment first.")),
-            Length(max=COMMENT_MAX, message=f"Comments are limited to {COMMENT_MAX} characters."),
+            Length(
+                max=COMMENT_MAX,
+                message=_l("Comments are limited to %(max)s characters.", max=COMMENT_MAX),
+            ),
             plain_text,
         ],
     )

@@ -44,18 +44,20 @@ def _locale_choices() -> list[tuple[str, str]]:
 class ProfileForm(Form):
     display_name = StringField(
         _l("Display name"),
-        description=(
-            f"Shown beside your @username on your posts, comments and profile. Up to "
-            f"{profiles.DISPLAY_NAME_MAX} characters; leave it empty to show your username."
+        description=_l(
+            "Shown beside your @username on your posts, comments and profile. Up to "
+            "%(max)s characters; leave it empty to show your username.",
+            max=profiles.DISPLAY_NAME_MAX,
         ),
         # The rule refuses control characters itself (and more: bidi overrides, zero widths).
         validators=[_rule(profiles.normalize_display_name)],
     )
     bio = TextAreaField(
         _l("Bio"),
-        description=(
-            f"A few lines about you, in Markdown: *emphasis*, [links](https://example.com), "
-            f"lists. Up to {profiles.BIO_MAX:,} characters."
+        description=_l(
+            "A few lines about you, in Markdown: *emphasis*, [links](https://example.com), "
+            "lists. Up to %(max)s characters.",
+            max=f"{profiles.BIO_MAX:,}",
         ),
         validators=[plain_text, _rule(profiles.normalize_bio)],
     )
