@@ -25,9 +25,9 @@ BODY_MAX = 100_000
 COMMENT_MAX = 2000
 SCHEDULE_MAX_DAYS = 3660
 STATUS_CHOICES = [
-    SelectChoice(PostState.DRAFT.value, "Draft"),
-    SelectChoice(PostState.PUBLISHED.value, "Published"),
-    SelectChoice(PostState.SCHEDULED.value, "Scheduled"),
+    SelectChoice(PostState.DRAFT.value, _l("Draft")),
+    SelectChoice(PostState.PUBLISHED.value, _l("Published")),
+    SelectChoice(PostState.SCHEDULED.value, _l("Scheduled")),
 ]
 
 
