@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from flask_babel import format_datetime, get_locale
 from flask_babel import gettext as _
 
 if TYPE_CHECKING:
@@ -75,6 +76,14 @@ def to_local_input(instant: datetime, zone: ZoneInfo) -> str:
     return instant.astimezone(zone).strftime(INPUT_FORMAT)
 
 
+# How a language other than English writes a date and time (Babel patterns, by Babel locale).
+LABEL_PATTERNS = {"zh_Hans": "y年M月d日 HH:mm"}
+
+
 def local_label(instant: datetime, zone: ZoneInfo) -> str:
-    """``instant`` for people to read in ``zone``, e.g. "1 May 2030, 09:30 CEST"."""
-    return instant.astimezone(zone).strftime("%-d %B %Y, %H:%M %Z")
+    """``instant`` for people to read in ``zone``, e.g. "1 May 2030, 09:30 CEST", or in the
+    request's language ("2030年5月1日 09:30 CEST")."""
+    local = instant.astimezone(zone)
+    pattern = LABEL_PATTERNS.get(str(get_locale()))
+    when = format_datetime(local, pattern, rebase=False) if pattern else f"{local:%-d %B %Y, %H:%M}"
+    return f"{when} {local:%Z}"

@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Final
 
-from flask import current_app, request
+from flask import current_app, has_request_context, request
 from flask_babel import format_datetime, format_timedelta, get_locale
 from flask_login import current_user
 from werkzeug.datastructures import LanguageAccept
@@ -87,8 +87,14 @@ def babel_locale(language: str) -> str:
 
 
 def select_locale() -> str:
-    """Flask-Babel's locale selector."""
+    """Flask-Babel's locale selector; ``DEFAULT_LOCALE`` outside a request (the CLI)."""
+    if not has_request_context():
+        return babel_locale(default_language())
     return babel_locale(request_language())
+
+
+def default_language() -> str:
+    return chosen_language({}, "", current_app.config["DEFAULT_LOCALE"])
 
 
 def remember(response: Response, language: str) -> Response:

@@ -303,4 +303,4 @@ def recipient_language(row: OutboxMessage) -> str:
     for language in (user.locale if user is not None else None, row.payload.get("locale")):
         if language in i18n.LANGUAGES:
             return str(language)
-    return i18n.chosen_language({}, "", current_app.config["DEFAULT_LOCALE"])
+    return i18n.default_language()

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import uuid
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -16,6 +18,8 @@ from wtforms import IntegerField
 
 from app.extensions import db
 from app.models import User
+from app.services.i18n import format_ago, format_when
+from app.timezones import local_label
 from tests.conftest import AppFactory, Inbox
 from tests.factories import create_post, create_user
 from tests.helpers import PASSWORD, AuthActions, require, send_form, set_cookie_headers, submit
@@ -331,3 +335,15 @@ def test_the_home_and_login_pages_are_in_the_readers_language(
     english = client.get("/auth/login").text
     assert "Forgot your password?" in english
     assert "忘记密码" not in english
+
+
+def test_dates_are_written_the_way_each_language_writes_them(app: Flask) -> None:
+    instant = datetime(2030, 5, 1, 7, 30, tzinfo=UTC)
+    with app.test_request_context(headers=CHINESE):
+        assert local_label(instant, ZoneInfo("Europe/Paris")) == "2030年5月1日 09:30 CEST"
+        assert format_when(instant) == "2030年5月1日"
+        assert format_ago(datetime.now(UTC) - timedelta(minutes=3)) == "3分钟前"
+    with app.test_request_context():
+        assert local_label(instant, ZoneInfo("Europe/Paris")) == "1 May 2030, 09:30 CEST"
+        assert format_when(instant, "month") == "May 2030"
+        assert format_ago(datetime.now(UTC) - timedelta(minutes=3)) == "3 minutes ago"
