@@ -83,7 +83,7 @@ class PostForm(Form):
         validators=[Length(max=TAGS_PER_POST * (TAG_MAX + 2)), plain_text],
     )
     status = StatusField(
-        "Status",
+        _l("Status"),
         choices=STATUS_CHOICES,
         default=PostState.DRAFT.value,
         validate_choice=True,
