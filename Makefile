@@ -5,16 +5,16 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint format lock bench clean
+.PHONY: run test lint format lock bench clean i18n catalogs
 
 ## run: create .venv, install, apply migrations, serve http://localhost:5000 (development, SQLite)
 ## with the mail worker beside it (mail is printed in this terminal unless MAIL_SERVER is set)
-run: $(VENV)/.runtime-installed
+run: $(VENV)/.runtime-installed catalogs
 	$(BIN)/flask --app wsgi db upgrade
 	VENV=$(VENV) HOST=$(HOST) PORT=$(PORT) scripts/run-dev.sh
 
 ## test: system packages, .venv, throwaway PostgreSQL + Redis, lint, the suite on SQLite and PostgreSQL
-test: $(VENV)/.dev-installed
+test: $(VENV)/.dev-installed catalogs
 	scripts/test.sh
 
 ## lint: ruff check and format check, mypy (strict on app/; settings in pyproject.toml)
@@ -38,6 +38,20 @@ bench: $(VENV)/.runtime-installed
 	$(BIN)/python -m bench.search_bench
 	@echo
 	$(BIN)/python -m bench.http_bench
+
+## i18n: extract every message from app/ (babel.cfg), merge it into each language's .po file
+## (then translate the new and fuzzy entries there), and compile the catalogs
+TRANSLATIONS := app/translations
+i18n: $(VENV)/.runtime-installed
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l --add-comments=TRANSLATORS: --no-location \
+		--sort-output --no-wrap -o $(TRANSLATIONS)/messages.pot .
+	$(BIN)/pybabel -q update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-wrap \
+		--ignore-obsolete --ignore-pot-creation-date --no-fuzzy-matching
+	$(MAKE) catalogs
+
+## catalogs: compile the committed .po files into the .mo files the app reads (not in git)
+catalogs: $(VENV)/.runtime-installed
+	$(BIN)/pybabel -q compile -d $(TRANSLATIONS)
 
 ## lock: resolve requirements*.in into requirements*.txt, pinned with hashes, keeping today's pins
 ## (UPGRADE=1 moves everything to the newest versions, UPGRADE="flask nh3" only those)

@@ -25,6 +25,8 @@ class Config:
     # request's own root is used (app/urls.py). Production refuses to start without it.
     SITE_URL = ""
     SITE_NAME = "Inkwell"
+    # The language of a reader whose browser asks for neither of ours ("en" or "zh-Hans").
+    DEFAULT_LOCALE = "en"
     LOG_LEVEL = "INFO"  # the app's own log lines, to stderr (the terminal, or gunicorn's log)
     POSTS_PER_PAGE = 10
     FEED_SIZE = 20

@@ -154,9 +154,14 @@ def register_request_guard(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
+    from flask_babel import lazy_gettext as _l
+
     from app import models  # noqa: F401  (the models must be known to db and migrate)
-    from app.extensions import csrf, db, limiter, login_manager, mail, migrate
-    from app.services import search  # noqa: F401  (DDL for the full-text search structures)
+    from app.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
+    from app.services import (
+        i18n,
+        search,  # noqa: F401  (DDL for the full-text search structures)
+    )
     from app.services.sessions import load_user
 
     db.init_app(app)
@@ -166,13 +171,15 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "Please sign in to see that page."
+    login_manager.login_message = _l("Please sign in to see that page.")
     login_manager.login_message_category = "info"
     login_manager.refresh_view = "auth.reauthenticate"
-    login_manager.needs_refresh_message = "Please confirm your password to continue."
+    login_manager.needs_refresh_message = _l("Please confirm your password to continue.")
     login_manager.needs_refresh_message_category = "info"
     login_manager.user_loader(load_user)
     mail.init_app(app)
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", i18n.babel_locale(app.config["DEFAULT_LOCALE"]))
+    babel.init_app(app, locale_selector=i18n.select_locale)
 
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         with app.app_context():
@@ -216,6 +223,7 @@ def register_blueprints(app: Flask) -> None:
     from app.auth import bp as auth_bp
     from app.discover import bp as discover_bp
     from app.errors import bp as errors_bp
+    from app.i18n import bp as i18n_bp
     from app.main import bp as main_bp
     from app.media import bp as media_bp
     from app.mfa import bp as mfa_bp
@@ -240,6 +248,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(notifications_bp)
     app.register_blueprint(theme_bp)
     app.register_blueprint(site_settings_bp)
+    app.register_blueprint(i18n_bp)
 
 
 def register_cli(app: Flask) -> None:

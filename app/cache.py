@@ -8,14 +8,17 @@ neither wrote the session nor read anything personal from it (``TrackedSession``
 read; only Flask-Login's bookkeeping keys are harmless). So a CSRF token, a flash or a
 language choice can never reach another visitor.
 
-The key. ``page:<content version>:<endpoint>:<theme>:<path>?<params>``: the version is read
-once, first thing in the request, before the view reads the database, and the page is stored
+The key. ``page:<content version>:<endpoint>:<theme>:<language>:<path>?<params>``: the version
+is read once, first thing in the request, before the view reads the database, and the page is stored
 under that version only. A write bumps the version after its commit, so a reader that rendered
 old content can only file it under an old version, which nobody reads any more. Only the query
 parameters a page reads (``KEY_PARAMS``) are part of the key: ``?utm_source=…`` shares the
 entry. The theme (``system``, ``light`` or ``dark``, from the ``theme`` cookie through
 app/services/theme.py, any other value read as ``system``) is too: a page says ``<html
-data-theme="dark">``, and a reader who chose Light must never get it. No other cookie is read.
+data-theme="dark">``, and a reader who chose Light must never get it. So is the language (``en``
+or ``zh-Hans``, from the ``lang`` cookie and ``Accept-Language`` through ``chosen_language`` in
+app/services/i18n.py, the function Flask-Babel's selector uses too), and every page says
+``Vary: Cookie, Accept-Language``. No other cookie is read.
 
 Invalidation. Any commit that changes posts, comments, tags or what the public sees of a member
 bumps the version (the ``before_flush``/``after_commit`` hooks at the end of this module; the
@@ -75,6 +78,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import Flask, Response, current_app, g, has_app_context, request, session
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
+from flask_babel import get_locale
 from flask_login import current_user
 from markupsafe import Markup
 from werkzeug.exceptions import HTTPException, SecurityError
@@ -103,7 +107,7 @@ from app.models import (
     utcnow,
 )
 from app.request_guard import holds_nul
-from app.services import theme
+from app.services import i18n, theme
 
 logger = logging.getLogger(__name__)
 
@@ -162,7 +166,7 @@ PRIVATE_MODELS = (
 )
 PRIVATE_USER_COLUMNS = frozenset(
     {"id", "username_key", "username_skeleton", "email", "email_key", "password_hash", "is_admin"}
-    | {"created_at", "last_login_at", "time_zone"}
+    | {"created_at", "last_login_at", "time_zone", "locale"}
     | {"notify_comments", "notify_replies"}
 )
 # Session keys Flask-Login and the flash check read on every request: nothing personal for a
@@ -439,11 +443,17 @@ def _eligible() -> bool:
 
 
 def page_key(
-    version: str, endpoint: str, path: str, args: Mapping[str, str], cookies: Mapping[str, str]
+    version: str,
+    endpoint: str,
+    path: str,
+    args: Mapping[str, str],
+    cookies: Mapping[str, str],
+    language: str,
 ) -> str | None:
     """The key of a page under ``version``; None if too long to be worth keeping.
 
-    The one place the key is made, for Flask's hook and for ``ServeCachedPages`` alike."""
+    The one place the key is made, for Flask's hook and for ``ServeCachedPages`` alike; both
+    work ``language`` out with ``i18n.chosen_language``."""
     # Quoted, so a value holding "&page=2" cannot pass for another parameter.
     params = "&".join(
         f"{name}={quote(args[name], safe='')}"
@@ -451,13 +461,24 @@ def page_key(
         if name in args
     )
     shade = theme.chosen_theme(cookies)
-    key = f"page:{version}:{endpoint}:{shade}:{path}?{params}"
+    key = f"page:{version}:{endpoint}:{shade}:{language}:{path}?{params}"
     return key if len(key) <= MAX_KEY_LENGTH else None
 
 
 def _page_key(version: str) -> str | None:
     """The key of this request's page under ``version``."""
-    return page_key(version, request.endpoint or "", request.path, request.args, request.cookies)
+    return page_key(
+        version,
+        request.endpoint or "",
+        request.path,
+        request.args,
+        request.cookies,
+        i18n.chosen_language(
+            request.cookies,
+            request.headers.get("Accept-Language", ""),
+            current_app.config["DEFAULT_LOCALE"],
+        ),
+    )
 
 
 def serve_from_cache() -> Response | None:
@@ -506,9 +527,10 @@ def shared_fragment(name: str, build: Callable[[], str]) -> Markup:
 
     For the parts of personal pages that are not personal (a page of the post list): a member's
     page renders its own header around the stored piece, and a hit runs no SQL for it. ``name``
-    must say everything the HTML depends on (which list, which page), and ``build`` must read
-    nothing about the reader. Stale is impossible for the same reason as for whole pages: the
-    version is read before ``build`` reads the database, and any content commit replaces it.
+    must say everything the HTML depends on (which list, which page) but the language, which is
+    part of every fragment's key, and ``build`` must read nothing else about the reader. Stale
+    is impossible for the same reason as for whole pages: the version is read before ``build``
+    reads the database, and any content commit replaces it.
     A store that is down, or disabled, costs speed only: the piece is built every time.
     """
     # A rendered template: Jinja escaped everything that went into it.
@@ -520,7 +542,7 @@ def _stored_or_built(name: str, build: Callable[[], str]) -> str:
     if store is None or not current_app.config["PAGE_CACHE_ENABLED"]:
         return build()
     try:
-        key = f"fragment:{_current_version(store)}:{name}"
+        key = f"fragment:{_current_version(store)}:{get_locale()}:{name}"
         raw = store.get(key) if len(key) <= MAX_KEY_LENGTH else None
     except redis.RedisError:
         return build()
@@ -667,7 +689,18 @@ class ServeCachedPages:
             known, due = read_due_note(version, note)
             if not known or (due is not None and utcnow() >= due):
                 return None  # Flask works the due time out, or moves to a new version
-            key = page_key(version, endpoint, request_.path, request_.args, request_.cookies)
+            key = page_key(
+                version,
+                endpoint,
+                request_.path,
+                request_.args,
+                request_.cookies,
+                i18n.chosen_language(
+                    request_.cookies,
+                    request_.headers.get("Accept-Language", ""),
+                    self.app.config["DEFAULT_LOCALE"],
+                ),
+            )
             raw = store.get(key) if key else None
         except redis.RedisError:
             return None

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from flask import Response, current_app
+from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -70,6 +71,7 @@ class InkwellLoginManager(LoginManager):
 
 login_manager = InkwellLoginManager()
 csrf = CSRFProtect()
+babel = Babel()
 mail = Mail()
 # Keyed on the client address as the WSGI server sees it; X-Forwarded-For counts only when
 # PROXY_FIX_X_FOR says how many proxies to trust.

@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from flask import request
+from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
@@ -178,4 +179,4 @@ def plain_text(form: object, field: Field) -> None:
     PostgreSQL cannot store NUL, and the feed and sitemap must stay well-formed.
     """
     if field.data and has_invisible_controls(field.data):
-        raise ValidationError("Remove the invisible control characters from this text.")
+        raise ValidationError(_("Remove the invisible control characters from this text."))

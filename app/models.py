@@ -66,6 +66,8 @@ class User(UserMixin, Model):
     website: so.Mapped[str | None] = so.mapped_column(sa.String(200))
     # An IANA name (zoneinfo), for showing times to this member; never shown to others.
     time_zone: so.Mapped[str] = so.mapped_column(sa.String(64), default="UTC", server_default="UTC")
+    # The member's language ("en", "zh-Hans"; app/services/i18n.py); None follows the browser.
+    locale: so.Mapped[str | None] = so.mapped_column(sa.String(16))
     # The file name of the member's avatar in the media library ("<name>.<ext>"), if any.
     avatar: so.Mapped[str | None] = so.mapped_column(sa.String(40))
     # Mail me about comments on my posts / replies to my comments (app/services/notifications.py).

@@ -10,6 +10,9 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from flask_babel import format_datetime, get_locale
+from flask_babel import gettext as _
+
 if TYPE_CHECKING:
     from app.models import User
 
@@ -39,7 +42,7 @@ def parse_local(text: str) -> datetime:
             return datetime.strptime(text.strip(), layout)  # noqa: DTZ007  (a wall-clock time)
         except ValueError:
             continue
-    raise LocalTimeError("Enter the date and time as YYYY-MM-DD HH:MM, e.g. 2030-05-01 09:30.")
+    raise LocalTimeError(_("Enter the date and time as YYYY-MM-DD HH:MM, e.g. 2030-05-01 09:30."))
 
 
 def to_utc(wall: datetime, zone: ZoneInfo) -> datetime:
@@ -54,11 +57,16 @@ def to_utc(wall: datetime, zone: ZoneInfo) -> datetime:
         instant = wall.replace(tzinfo=zone, fold=0).astimezone(UTC)
         round_trip = instant.astimezone(zone).replace(tzinfo=None)
     except OverflowError:
-        raise LocalTimeError("Choose a date in the next few years.") from None
+        raise LocalTimeError(_("Choose a date in the next few years.")) from None
     if round_trip != wall:
         raise LocalTimeError(
-            f"{wall:%H:%M} on {wall:%-d %B %Y} does not exist in {zone.key}: the clocks "
-            "skip it. Choose another time."
+            _(
+                "%(time)s on %(date)s does not exist in %(zone)s: the clocks skip it. "
+                "Choose another time.",
+                time=f"{wall:%H:%M}",
+                date=f"{wall:%-d %B %Y}",
+                zone=zone.key,
+            )
         )
     return instant
 
@@ -68,6 +76,14 @@ def to_local_input(instant: datetime, zone: ZoneInfo) -> str:
     return instant.astimezone(zone).strftime(INPUT_FORMAT)
 
 
+# How a language other than English writes a date and time (Babel patterns, by Babel locale).
+LABEL_PATTERNS = {"zh_Hans": "y年M月d日 HH:mm"}
+
+
 def local_label(instant: datetime, zone: ZoneInfo) -> str:
-    """``instant`` for people to read in ``zone``, e.g. "1 May 2030, 09:30 CEST"."""
-    return instant.astimezone(zone).strftime("%-d %B %Y, %H:%M %Z")
+    """``instant`` for people to read in ``zone``, e.g. "1 May 2030, 09:30 CEST", or in the
+    request's language ("2030年5月1日 09:30 CEST")."""
+    local = instant.astimezone(zone)
+    pattern = LABEL_PATTERNS.get(str(get_locale()))
+    when = format_datetime(local, pattern, rebase=False) if pattern else f"{local:%-d %B %Y, %H:%M}"
+    return f"{when} {local:%Z}"

@@ -27,6 +27,7 @@ import pytest
 import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import Envelope
+from babel.messages.frontend import CommandLineInterface
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from playwright.sync_api import Browser, sync_playwright
@@ -39,9 +40,12 @@ from tests.helpers import AuthActions, free_port, is_app_setting, require
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Forget the app's settings the shell set: tests name every setting they run with."""
+    """Forget the app's settings the shell set: tests name every setting they run with; compile
+    the translations (``make catalogs``), so every app the suite starts reads today's .po files."""
     for name in [name for name in os.environ if is_app_setting(name)]:
         del os.environ[name]
+    translations = Path(__file__).resolve().parent.parent / "app" / "translations"
+    CommandLineInterface().run(["pybabel", "-q", "compile", "-d", str(translations)])
 
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")

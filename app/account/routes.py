@@ -1,6 +1,9 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user, fresh_login_required, login_required
 from werkzeug import Response
 
@@ -42,9 +45,9 @@ def password() -> Response | tuple[str, int]:
     if form.validate_on_submit():
         if accounts.check_password(current_user, entered(form.current_password)):
             accounts.change_password(current_user, entered(form.password))
-            flash("Password changed. Every other device has been signed out.", "success")
+            flash(_("Password changed. Every other device has been signed out."), "success")
             return redirect(url_for("account.devices_page"))
-        add_error(form.current_password, "That is not your current password.")
+        add_error(form.current_password, _("That is not your current password."))
     return render_template("account/password.html", form=form), form_status(form)
 
 
@@ -73,11 +76,11 @@ def revoke(session_id: int) -> Response:
     current = sessions.current_session_record()
     if current is not None and current.id == session_id:
         sessions.sign_out()
-        flash("You have signed out.", "info")
+        flash(_("You have signed out."), "info")
         return redirect(url_for("main.index"))
     if not possible_id(session_id) or not sessions.revoke(current_user, session_id):
         abort(404)
-    flash("That device has been signed out.", "success")
+    flash(_("That device has been signed out."), "success")
     return redirect(url_for("account.devices_page"))
 
 
@@ -85,11 +88,18 @@ def revoke(session_id: int) -> Response:
 @fresh_login_required
 def revoke_others() -> Response:
     count = sessions.revoke_others(current_user)
-    flash(f"Signed out everywhere else ({count} session{'' if count == 1 else 's'}).", "success")
+    flash(
+        ngettext(
+            "Signed out everywhere else (%(num)d session).",
+            "Signed out everywhere else (%(num)d sessions).",
+            count,
+        ),
+        "success",
+    )
     return redirect(url_for("account.devices_page"))
 
 
-EMAIL_SENT = (
+EMAIL_SENT = _l(
     "If that address is free, a confirmation link is on its way to it. "
     "Your email changes once you open the link (within 24 hours)."
 )
@@ -107,7 +117,7 @@ def email() -> Response | tuple[str, int]:
             accounts.request_email_change(current_user, entered(form.email))
             flash(EMAIL_SENT, "info")
             return redirect(url_for("account.devices_page"))
-        add_error(form.current_password, "That is not your current password.")
+        add_error(form.current_password, _("That is not your current password."))
     return render_template("account/email.html", form=form), form_status(form)
 
 
@@ -124,7 +134,7 @@ def confirm_email(token: str) -> Response | tuple[str, int]:
             accounts.change_email(user, new_email)
         except accounts.AccountExists:
             return render_template("account/email_invalid.html"), 409
-        flash(f"Your email address is now {new_email}.", "success")
+        flash(_("Your email address is now %(email)s.", email=new_email), "success")
         return redirect(url_for("main.index"))
     return render_template(
         "account/email_confirm.html", form=form, user=user, new_email=new_email
@@ -139,7 +149,7 @@ def delete() -> Response | tuple[str, int]:
         if accounts.check_password(current_user, entered(form.password)):
             accounts.delete_account(current_user._get_current_object())
             sessions.end_browser_session()
-            flash("Your account and everything you wrote have been deleted.", "info")
+            flash(_("Your account and everything you wrote have been deleted."), "info")
             return redirect(url_for("main.index"))
-        add_error(form.password, "That password is not correct; nothing was deleted.")
+        add_error(form.password, _("That password is not correct; nothing was deleted."))
     return _account_page(form), INVALID_FORM

@@ -17,6 +17,7 @@ from flask import (
     stream_with_context,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user, login_fresh
 from werkzeug import Response as BaseResponse
 
@@ -50,9 +51,11 @@ def require_admin() -> BaseResponse | None:
         return login_manager.needs_refresh()
     if current_app.config["REQUIRE_ADMIN_2FA"] and not mfa.admits_to_admin_pages():
         if mfa.has_second_factor(current_user):
-            flash("Sign in with your passkey, or your password and a code, to use the admin pages.")
+            flash(
+                _("Sign in with your passkey, or your password and a code, to use the admin pages.")
+            )
         else:
-            flash("Turn on two-factor sign-in before using the admin pages.", "info")
+            flash(_("Turn on two-factor sign-in before using the admin pages."), "info")
         return redirect(url_for("mfa.security"))
     return None
 
@@ -76,7 +79,7 @@ def retry_mail(message_id: int) -> BaseResponse:
         admin.retry_mail(current_user._get_current_object(), message)
     except admin.AdminActionRefused as refused:
         abort(409, str(refused))
-    flash(f"The message to {message.recipient} is queued again.", "success")
+    flash(_("The message to %(address)s is queued again.", address=message.recipient), "success")
     return redirect(url_for("admin.dashboard"))
 
 
@@ -143,9 +146,15 @@ def reset_two_factor(user_id: int) -> BaseResponse:
     """A member who lost their phone and recovery codes signs in with the password again."""
     target = get_or_404(User, user_id)
     if mfa.admin_reset(current_user._get_current_object(), target):
-        flash(f"Two-factor sign-in of {target.username} is off; they were told by mail.", "success")
+        flash(
+            _(
+                "Two-factor sign-in of %(username)s is off; they were told by mail.",
+                username=target.username,
+            ),
+            "success",
+        )
     else:
-        flash(f"{target.username} had no two-factor sign-in.", "info")
+        flash(_("%(username)s had no two-factor sign-in.", username=target.username), "info")
     return redirect(url_for("admin.users"))
 
 
@@ -172,10 +181,10 @@ def post_action(post_id: int, action: str) -> BaseResponse:
     title = post.title
     if action == "unpublish":
         admin.unpublish(current_user._get_current_object(), post)
-        flash(f"“{title}” is a draft again.", "success")
+        flash(_("“%(title)s” is a draft again.", title=title), "success")
     else:
         admin.delete_post(current_user._get_current_object(), post)
-        flash(f"“{title}” is deleted.", "success")
+        flash(_("“%(title)s” is deleted.", title=title), "success")
     return redirect(url_for("admin.posts"))
 
 
@@ -199,10 +208,10 @@ def comment_action(comment_id: int, action: str) -> BaseResponse:
     actor = current_user._get_current_object()
     if action == "delete":
         admin.delete_comment(actor, comment)
-        flash("Comment deleted.", "success")
+        flash(_("Comment deleted."), "success")
     else:
         admin.set_comment_hidden(actor, comment, hidden=action == "hide")
-        flash("Comment hidden." if action == "hide" else "Comment shown again.", "success")
+        flash(_("Comment hidden.") if action == "hide" else _("Comment shown again."), "success")
     return redirect(url_for("admin.comments"))
 
 

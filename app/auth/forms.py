@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, ValidationError
 
@@ -15,29 +16,34 @@ from app.services.accounts import (
 )
 
 # Shown under every new-password field: each rule ``passwords.check_policy`` enforces.
-NEW_PASSWORD_HINT = (
-    f"{passwords.MIN_LENGTH} to {passwords.MAX_LENGTH} characters, not containing your username "
-    "or email name. "
-    "A long phrase is easiest to remember."
+NEW_PASSWORD_HINT = _l(
+    "%(min)s to %(max)s characters, not containing your username or email name. "
+    "A long phrase is easiest to remember.",
+    min=passwords.MIN_LENGTH,
+    max=passwords.MAX_LENGTH,
 )
 
 
 class RegistrationForm(Form):
-    username = StringField("Username", validators=[DataRequired(message="Choose a username.")])
-    email = StringField("Email", validators=[DataRequired(message="Enter your email address.")])
+    username = StringField(
+        _l("Username"), validators=[DataRequired(message=_l("Choose a username."))]
+    )
+    email = StringField(
+        _l("Email"), validators=[DataRequired(message=_l("Enter your email address."))]
+    )
     password = PasswordField(
-        "Password",
-        validators=[InputRequired(message="Choose a password.")],
+        _l("Password"),
+        validators=[InputRequired(message=_l("Choose a password."))],
         description=NEW_PASSWORD_HINT,
     )
     confirm = PasswordField(
-        "Repeat password",
+        _l("Repeat password"),
         validators=[
-            InputRequired(message="Repeat your password."),
-            EqualTo("password", message="The two passwords do not match."),
+            InputRequired(message=_l("Repeat your password.")),
+            EqualTo("password", message=_l("The two passwords do not match.")),
         ],
     )
-    submit = SubmitField("Create account")
+    submit = SubmitField(_l("Create account"))
 
     def validate_username(self, field: StringField) -> None:
         try:
@@ -62,15 +68,17 @@ class RegistrationForm(Form):
 
 class LoginForm(Form):
     username = StringField(
-        "Username or email",
+        _l("Username or email"),
         validators=[
-            DataRequired(message="Enter your username or email."),
-            Length(max=EMAIL_MAX, message="That is longer than any username or email."),
+            DataRequired(message=_l("Enter your username or email.")),
+            Length(max=EMAIL_MAX, message=_l("That is longer than any username or email.")),
         ],
     )
-    password = PasswordField("Password", validators=[InputRequired(message="Enter your password.")])
-    remember = BooleanField("Remember me on this device")
-    submit = SubmitField("Sign in")
+    password = PasswordField(
+        _l("Password"), validators=[InputRequired(message=_l("Enter your password."))]
+    )
+    remember = BooleanField(_l("Remember me on this device"))
+    submit = SubmitField(_l("Sign in"))
 
 
 class NewPasswordMixin:
@@ -78,15 +86,15 @@ class NewPasswordMixin:
 
     user: User | None = None
     password = PasswordField(
-        "New password",
-        validators=[InputRequired(message="Choose a new password.")],
+        _l("New password"),
+        validators=[InputRequired(message=_l("Choose a new password."))],
         description=NEW_PASSWORD_HINT,
     )
     confirm = PasswordField(
-        "Repeat new password",
+        _l("Repeat new password"),
         validators=[
-            InputRequired(message="Repeat the new password."),
-            EqualTo("password", message="The two passwords do not match."),
+            InputRequired(message=_l("Repeat the new password.")),
+            EqualTo("password", message=_l("The two passwords do not match.")),
         ],
     )
 
@@ -104,47 +112,51 @@ class NewPasswordMixin:
 
 class ResetRequestForm(Form):
     email = StringField(
-        "Email",
+        _l("Email"),
         validators=[
-            DataRequired(message="Enter the email address of your account."),
-            Length(max=EMAIL_MAX, message="That is longer than any email address."),
+            DataRequired(message=_l("Enter the email address of your account.")),
+            Length(max=EMAIL_MAX, message=_l("That is longer than any email address.")),
         ],
     )
-    submit = SubmitField("Send reset link")
+    submit = SubmitField(_l("Send reset link"))
 
 
 class ResetPasswordForm(NewPasswordMixin, Form):
-    submit = SubmitField("Set new password")
+    submit = SubmitField(_l("Set new password"))
 
 
 class ReauthenticateForm(Form):
-    password = PasswordField("Password", validators=[InputRequired(message="Enter your password.")])
-    submit = SubmitField("Confirm")
+    password = PasswordField(
+        _l("Password"), validators=[InputRequired(message=_l("Enter your password."))]
+    )
+    submit = SubmitField(_l("Confirm"))
 
 
 class ReauthenticateWithCodeForm(ReauthenticateForm):
     """Re-authentication of a member with two-factor sign-in on: the password and a code."""
 
     code = code_field("Code from your authenticator app", "Or one of your recovery codes.")
-    submit = SubmitField("Confirm")
+    submit = SubmitField(_l("Confirm"))
 
 
 class ChangePasswordForm(NewPasswordMixin, Form):
     current_password = PasswordField(
-        "Current password", validators=[InputRequired(message="Enter your current password.")]
+        _l("Current password"),
+        validators=[InputRequired(message=_l("Enter your current password."))],
     )
-    submit = SubmitField("Change password")
+    submit = SubmitField(_l("Change password"))
 
 
 class ChangeEmailForm(Form):
     email = StringField(
-        "New email address",
-        validators=[DataRequired(message="Enter your new email address.")],
+        _l("New email address"),
+        validators=[DataRequired(message=_l("Enter your new email address."))],
     )
     current_password = PasswordField(
-        "Current password", validators=[InputRequired(message="Enter your current password.")]
+        _l("Current password"),
+        validators=[InputRequired(message=_l("Enter your current password."))],
     )
-    submit = SubmitField("Send confirmation link")
+    submit = SubmitField(_l("Send confirmation link"))
 
     def validate_email(self, field: StringField) -> None:
         try:
@@ -155,6 +167,7 @@ class ChangeEmailForm(Form):
 
 class DeleteAccountForm(Form):
     password = PasswordField(
-        "Your password", validators=[InputRequired(message="Enter your password to confirm.")]
+        _l("Your password"),
+        validators=[InputRequired(message=_l("Enter your password to confirm."))],
     )
-    submit = SubmitField("Delete my account")
+    submit = SubmitField(_l("Delete my account"))

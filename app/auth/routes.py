@@ -10,6 +10,8 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_limiter import RequestLimit
 from flask_login import current_user, login_required, login_url
 from werkzeug import Response
@@ -47,15 +49,15 @@ from app.services import (
 bp = Blueprint("auth", __name__)
 
 TAKEN_MESSAGES = {
-    "username": "That username is taken. Please choose another.",
-    "email": "That email address cannot be used. If it is yours, sign in instead.",
+    "username": _l("That username is taken. Please choose another."),
+    "email": _l("That email address cannot be used. If it is yours, sign in instead."),
 }
 REAUTH_FAILED = {
-    "password": "That password is not correct.",
-    "code": "That code is not right, or was already used.",
+    "password": _l("That password is not correct."),
+    "code": _l("That code is not right, or was already used."),
 }
-SIGN_IN_FAILED = "Incorrect username, email or password."
-RESET_SENT = (
+SIGN_IN_FAILED = _l("Incorrect username, email or password.")
+RESET_SENT = _l(
     "If that address belongs to an account, a link to reset its password is on its way. "
     "It works once, for one hour."
 )
@@ -83,7 +85,7 @@ def register() -> Response | tuple[str, int]:
             add_error(getattr(form, exists.field), TAKEN_MESSAGES[exists.field])
         else:
             sessions.sign_in(user, remember=False)
-            flash(f"Welcome to Inkwell, {user.username}!", "success")
+            flash(_("Welcome to Inkwell, %(username)s!", username=user.username), "success")
             return redirect(url_for("main.index"))
     return render_template("auth/register.html", form=form), form_status(form)
 
@@ -101,7 +103,7 @@ def unauthorized() -> Response:
             "auth/session_ended.html", kept=kept, sign_in=url_for("auth.login", next=request.path)
         )
         return make_response(page, 401)
-    flash(login_manager.login_message, login_manager.login_message_category)
+    flash(_(login_manager.login_message), login_manager.login_message_category)
     return redirect(login_url("auth.login", next_url=request.url))
 
 
@@ -114,7 +116,7 @@ def needs_refresh() -> Response:
     """
     if request.method in SUBMIT_METHODS:
         replay.keep(request.full_path.removesuffix("?"), request.form)
-    flash(login_manager.needs_refresh_message, login_manager.needs_refresh_message_category)
+    flash(_(login_manager.needs_refresh_message), login_manager.needs_refresh_message_category)
     return redirect(login_url("auth.reauthenticate", next_url=request.url))
 
 
@@ -156,7 +158,7 @@ def login() -> Response | tuple[str, int]:
             throttle.forgive(budget)
             method = AuthMethod.PASSWORD_TRUSTED if mfa.is_enabled(user) else AuthMethod.PASSWORD
             sessions.sign_in(user, remember=form.remember.data, method=method)
-            flash(f"Signed in as {user.username}.", "success")
+            flash(_("Signed in as %(username)s.", username=user.username), "success")
             return redirect(next_url)
         form.form_errors.append(SIGN_IN_FAILED)
     return render_template("auth/login.html", form=form), form_status(form)
@@ -167,7 +169,7 @@ def logout() -> Response:
     """POST only, with the CSRF check of every POST; a GET gets the 405 page and changes nothing."""
     mfa.cancel_pending()
     sessions.sign_out()
-    flash("You have signed out.", "info")
+    flash(_("You have signed out."), "info")
     return redirect(url_for("main.index"))
 
 
@@ -221,6 +223,8 @@ def reset_with_token(token: str) -> Response | tuple[str, int]:
     if form.validate_on_submit():
         accounts.reset_password(user, entered(form.password))
         sessions.end_browser_session()
-        flash("Your password is set. Sign in with it now; every device was signed out.", "success")
+        flash(
+            _("Your password is set. Sign in with it now; every device was signed out."), "success"
+        )
         return redirect(url_for("auth.login"))
     return render_template("auth/reset_password.html", form=form, user=user), form_status(form)

@@ -10,6 +10,8 @@ from flask import (
     request,
 )
 from flask.globals import request_ctx
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import AnonymousUserMixin
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import exc as sa_exc
@@ -24,25 +26,27 @@ bp = Blueprint("errors", __name__)
 
 PAGES: dict[int, tuple[str, str]] = {
     400: (
-        "Bad request",
-        "The request could not be understood. Go back, reload the page and try again.",
+        _l("Bad request"),
+        _l("The request could not be understood. Go back, reload the page and try again."),
     ),
-    403: ("Forbidden", "You do not have permission to see this page."),
+    403: (_l("Forbidden"), _l("You do not have permission to see this page.")),
     404: (
-        "Page not found",
-        "There is nothing at this address. It may have moved or never existed.",
+        _l("Page not found"),
+        _l("There is nothing at this address. It may have moved or never existed."),
     ),
-    405: ("Method not allowed", "This address does not accept that kind of request."),
-    413: ("Too large", "What you sent is larger than this site accepts (1 MiB)."),
-    429: ("Too many requests", "You are going a little fast. Wait a moment and try again."),
+    405: (_l("Method not allowed"), _l("This address does not accept that kind of request.")),
+    413: (_l("Too large"), _l("What you sent is larger than this site accepts (1 MiB).")),
+    429: (_l("Too many requests"), _l("You are going a little fast. Wait a moment and try again.")),
     500: (
-        "Something went wrong",
-        "An unexpected error happened on our side. Please try again later.",
+        _l("Something went wrong"),
+        _l("An unexpected error happened on our side. Please try again later."),
     ),
     503: (
-        "Temporarily unavailable",
-        "Our database is not answering right now, so this page cannot be shown. "
-        "Please try again in a minute.",
+        _l("Temporarily unavailable"),
+        _l(
+            "Our database is not answering right now, so this page cannot be shown. "
+            "Please try again in a minute."
+        ),
     ),
 }
 # What the database says when it is down, failing over, read-only or out of connections: an
@@ -55,7 +59,7 @@ DATABASE_OUTAGES = (
     sa_exc.PendingRollbackError,
 )
 RETRY_AFTER_SECONDS = "30"
-CSRF_FAILED = "This form had expired or did not come from this site; nothing was saved."
+CSRF_FAILED = _l("This form had expired or did not come from this site; nothing was saved.")
 BARE_PAGE = (
     '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{title}</title></head>'
     "<body><main><h1>{title}</h1><p>{message}</p><p>Error {code}</p></main></body></html>"
@@ -65,7 +69,9 @@ KEPT_HEADERS = ("Allow", "Retry-After", "WWW-Authenticate")
 
 
 def render_error(code: int, message: str | None = None) -> tuple[str, int]:
-    title, default_message = PAGES.get(code, PAGES[500] if code >= 500 else PAGES[400])
+    title, default_message = (
+        str(text) for text in PAGES.get(code, PAGES[500] if code >= 500 else PAGES[400])
+    )
     if request_ctx.url_adapter is None:
         # The request was refused before routing (an untrusted Host): no URL can be built, so
         # answer with a bare page instead of the site layout.
@@ -153,17 +159,17 @@ def too_many_requests(error: HTTPException) -> Response:
 def in_words(seconds: int) -> str:
     """A wait as a person says it: "a few seconds", "about 4 minutes", "about an hour"."""
     if seconds < 10:
-        return "a few seconds"
+        return _("a few seconds")
     if seconds < 60:
-        return f"about {seconds} seconds"
+        return _("about %(num)d seconds", num=seconds)
     minutes = -(-seconds // 60)  # rounded up: never earlier than the limit allows
     if minutes == 1:
-        return "about a minute"
+        return _("about a minute")
     if minutes < 55:
-        return f"about {minutes} minutes"
+        return _("about %(num)d minutes", num=minutes)
     if minutes < 90:
-        return "about an hour"
-    return f"about {round(minutes / 60)} hours"
+        return _("about an hour")
+    return _("about %(num)d hours", num=round(minutes / 60))
 
 
 def database_unavailable(error: Exception) -> Response:

@@ -3,6 +3,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask import request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import FileStorage
 from wtforms import FileField, SubmitField
 from wtforms.validators import ValidationError
@@ -16,7 +18,7 @@ ACCEPT = "image/jpeg,image/png,image/webp,image/gif,image/avif"
 class ImageFileForm(Form):
     """A form with one image file; the file comes from ``request.files``, never the text."""
 
-    image = FileField("Image", description=f"{ACCEPTED_NAMES}.")
+    image = FileField(_l("Image"), description=f"{ACCEPTED_NAMES}.")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -25,14 +27,14 @@ class ImageFileForm(Form):
 
     def validate_image(self, field: FileField) -> None:
         if not isinstance(field.data, FileStorage) or not field.data.filename:
-            raise ValidationError("Choose an image file to upload.")
+            raise ValidationError(_("Choose an image file to upload."))
 
 
 class UploadForm(CreateForm, ImageFileForm):
     """The library's upload: sent at most once."""
 
-    submit = SubmitField("Upload")
+    submit = SubmitField(_l("Upload"))
 
 
 class AvatarForm(ImageFileForm):
-    submit = SubmitField("Use this picture")
+    submit = SubmitField(_l("Use this picture"))

@@ -12,6 +12,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug import Response
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -140,7 +141,7 @@ def delete(item_id: int) -> Response:
     except media.ImageInUse as in_use:
         flash(in_use.message, "error")
     else:
-        flash("Image deleted.", "info")
+        flash(_("Image deleted."), "info")
     return redirect(url_for("media.library"))
 
 
@@ -169,7 +170,7 @@ def avatar() -> Response | tuple[str, int]:
         except media.UploadRefused as refused:
             add_error(form.image, refused.message)
         else:
-            flash("Your picture is saved.", "success")
+            flash(_("Your picture is saved."), "success")
             return redirect(url_for("profiles.edit"))
     page = render_template(
         "media/avatar.html",
@@ -184,7 +185,7 @@ def avatar() -> Response | tuple[str, int]:
 @login_required
 def remove_avatar() -> Response:
     media.clear_avatar(current_user)
-    flash("Your picture is removed.", "info")
+    flash(_("Your picture is removed."), "info")
     return redirect(url_for("profiles.edit"))
 
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length
 
@@ -13,8 +14,8 @@ def code_field(label: str = "Code", description: str = CODE_HINT) -> StringField
     return StringField(
         label,
         validators=[
-            DataRequired(message="Enter the code from your app or a recovery code."),
-            Length(max=40, message="That is longer than any code."),
+            DataRequired(message=_l("Enter the code from your app or a recovery code.")),
+            Length(max=40, message=_l("That is longer than any code.")),
         ],
         description=description,
     )
@@ -22,28 +23,28 @@ def code_field(label: str = "Code", description: str = CODE_HINT) -> StringField
 
 class EnrolForm(Form):
     code = StringField(
-        "Code from the app",
+        _l("Code from the app"),
         validators=[
-            DataRequired(message="Enter the 6-digit code your app shows."),
-            Length(max=40, message="A code has 6 digits."),
+            DataRequired(message=_l("Enter the 6-digit code your app shows.")),
+            Length(max=40, message=_l("A code has 6 digits.")),
         ],
     )
-    submit = SubmitField("Turn on two-factor sign-in")
+    submit = SubmitField(_l("Turn on two-factor sign-in"))
 
 
 class RegenerateForm(Form):
-    submit = SubmitField("Make new recovery codes")
+    submit = SubmitField(_l("Make new recovery codes"))
 
 
 class CodeForm(Form):
     code = code_field()
-    trust = BooleanField("Trust this browser for 30 days")
-    submit = SubmitField("Sign in")
+    trust = BooleanField(_l("Trust this browser for 30 days"))
+    submit = SubmitField(_l("Sign in"))
 
 
 class DisableForm(Form):
     password = PasswordField(
-        "Your password", validators=[DataRequired(message="Enter your password.")]
+        _l("Your password"), validators=[DataRequired(message=_l("Enter your password."))]
     )
     code = code_field()
-    submit = SubmitField("Turn off two-factor sign-in")
+    submit = SubmitField(_l("Turn off two-factor sign-in"))

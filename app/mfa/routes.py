@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, fresh_login_required
 from werkzeug import Response
 from werkzeug.exceptions import TooManyRequests
@@ -14,7 +16,7 @@ from app.passkeys.forms import AddPasskeyForm
 from app.services import accounts, device_cookies, mfa, passkeys, throttle
 
 bp = Blueprint("mfa", __name__)
-WRONG_CODE = "That code is not right, or was already used. Try the next code your app shows."
+WRONG_CODE = _l("That code is not right, or was already used. Try the next code your app shows.")
 
 
 def security_page(
@@ -52,7 +54,7 @@ def enrol() -> Response | tuple[str, int]:
     if form.validate_on_submit():
         codes = mfa.confirm_enrolment(current_user._get_current_object(), entered(form.code))
         if codes is not None:
-            flash("Two-factor sign-in is on.", "success")
+            flash(_("Two-factor sign-in is on."), "success")
             return render_template("mfa/recovery_codes.html", codes=codes), 200
         add_error(form.code, WRONG_CODE)
     return security_page(form), INVALID_FORM
@@ -75,12 +77,12 @@ def disable() -> Response | tuple[str, int]:
     user, form = current_user._get_current_object(), DisableForm()
     if form.validate_on_submit() and mfa.is_enabled(user):
         if not accounts.check_password(user, entered(form.password), forgive=False):
-            add_error(form.password, "That password is not correct.")
+            add_error(form.password, _("That password is not correct."))
         elif not mfa.check_code(user, entered(form.code)):
             add_error(form.code, WRONG_CODE)
         else:
             mfa.disable(user)
-            flash("Two-factor sign-in is off.", "info")
+            flash(_("Two-factor sign-in is off."), "info")
             return redirect(url_for("mfa.security"))
     return security_page(disable=form), INVALID_FORM
 
@@ -90,7 +92,7 @@ def disable() -> Response | tuple[str, int]:
 def revoke_trusted(browser_id: int) -> Response:
     if not possible_id(browser_id) or not mfa.revoke_trusted_browser(current_user, browser_id):
         abort(404)
-    flash("That browser will be asked for a code again.", "success")
+    flash(_("That browser will be asked for a code again."), "success")
     return redirect(url_for("account.devices_page"))
 
 
@@ -99,7 +101,7 @@ def code() -> Response | tuple[str, int]:
     """The second page of a sign-in with two-factor on: nobody is signed in until it passes."""
     row = mfa.pending()
     if row is None:
-        flash("Please sign in again (that sign-in expired).", "info")
+        flash(_("Please sign in again (that sign-in expired)."), "info")
         return redirect(url_for("auth.login"))
     form = CodeForm()
     if form.validate_on_submit():
@@ -109,7 +111,7 @@ def code() -> Response | tuple[str, int]:
             raise TooManyRequests(retry_after=wait)
         if mfa.complete_sign_in(row, entered(form.code), trust=form.trust.data):
             throttle.forgive(budget)
-            flash(f"Signed in as {user.username}.", "success")
+            flash(_("Signed in as %(username)s.", username=user.username), "success")
             return redirect(next_url)
         add_error(form.code, WRONG_CODE)
     return render_template("mfa/code.html", form=form), form_status(form)

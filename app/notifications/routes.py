@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug import Response
 
@@ -23,7 +24,7 @@ def settings() -> Response | tuple[str, int]:
         notifications.save_settings(
             current_user, comments=bool(form.comments.data), replies=bool(form.replies.data)
         )
-        flash("Notification settings saved.", "success")
+        flash(_("Notification settings saved."), "success")
         return redirect(url_for("notifications.settings"))
     return render_template("notifications/settings.html", form=form), form_status(form)
 

@@ -3,6 +3,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from wtforms import IntegerField, RadioField, StringField, SubmitField, TextAreaField
 
 # New in WTForms 3.3; types-WTForms still describes 3.2.
@@ -23,9 +25,9 @@ BODY_MAX = 100_000
 COMMENT_MAX = 2000
 SCHEDULE_MAX_DAYS = 3660
 STATUS_CHOICES = [
-    SelectChoice(PostState.DRAFT.value, "Draft"),
-    SelectChoice(PostState.PUBLISHED.value, "Published"),
-    SelectChoice(PostState.SCHEDULED.value, "Scheduled"),
+    SelectChoice(PostState.DRAFT.value, _l("Draft")),
+    SelectChoice(PostState.PUBLISHED.value, _l("Published")),
+    SelectChoice(PostState.SCHEDULED.value, _l("Scheduled")),
 ]
 
 
@@ -43,50 +45,57 @@ class StatusField(RadioField):
 
 class PostForm(Form):
     title = StringField(
-        "Title",
+        _l("Title"),
         validators=[
-            DataRequired(message="Give your post a title."),
-            Length(max=TITLE_MAX, message=f"Keep the title to {TITLE_MAX} characters."),
+            DataRequired(message=_l("Give your post a title.")),
+            Length(
+                max=TITLE_MAX, message=_l("Keep the title to %(max)s characters.", max=TITLE_MAX)
+            ),
             plain_text,
         ],
         filters=[lambda value: value.strip() if isinstance(value, str) else value],
     )
     body = TextAreaField(
-        "Body",
+        _l("Body"),
         validators=[
-            DataRequired(message="Write something first."),
-            Length(max=BODY_MAX, message=f"Posts are limited to {BODY_MAX:,} characters."),
+            DataRequired(message=_l("Write something first.")),
+            Length(
+                max=BODY_MAX,
+                message=_l("Posts are limited to %(max)s characters.", max=f"{BODY_MAX:,}"),
+            ),
             plain_text,
         ],
     )
     summary = TextAreaField(
-        "Summary (optional)",
+        _l("Summary (optional)"),
         validators=[
             Length(
                 max=SUMMARY_MAX,
-                message=f"Keep the summary to {SUMMARY_MAX} characters, or leave it empty.",
+                message=_l(
+                    "Keep the summary to %(max)s characters, or leave it empty.", max=SUMMARY_MAX
+                ),
             ),
             plain_text,
         ],
     )
     tags = StringField(
-        "Tags",
+        _l("Tags"),
         validators=[Length(max=TAGS_PER_POST * (TAG_MAX + 2)), plain_text],
     )
     status = StatusField(
-        "Status",
+        _l("Status"),
         choices=STATUS_CHOICES,
         default=PostState.DRAFT.value,
         validate_choice=True,
     )
     publish_at = StringField(
-        "Publish at",
+        _l("Publish at"),
         widget=DateTimeLocalInput(),
-        validators=[Length(max=40, message="Enter the date and time as YYYY-MM-DD HH:MM.")],
+        validators=[Length(max=40, message=_l("Enter the date and time as YYYY-MM-DD HH:MM."))],
     )
-    submit = SubmitField("Save")
+    submit = SubmitField(_l("Save"))
     # Shows the post as it will be published, above the form, and saves nothing.
-    preview = SubmitField("Preview")
+    preview = SubmitField(_l("Preview"))
     # The zone times are typed in: the member's (``prepare``).
     zone = ZoneInfo("UTC")
     # The instant ``publish_at`` names, once validated with "Scheduled" chosen.
@@ -102,9 +111,10 @@ class PostForm(Form):
             self.status.choices = [
                 choice for choice in STATUS_CHOICES if choice.value != PostState.SCHEDULED
             ]
-            self.status.went_live = (
-                f"This post was published on {local_label(post.published_at, zone)} while you "
-                "were editing; choose Published or Draft."
+            self.status.went_live = _(
+                "This post was published on %(when)s while you were editing; "
+                "choose Published or Draft.",
+                when=local_label(post.published_at, zone),
             )
         if post is not None and fill:
             self.body.data = post.body_markdown
@@ -134,16 +144,16 @@ class PostForm(Form):
                 )
             return
         if not typed:
-            raise ValidationError("Choose when to publish it.")
+            raise ValidationError(_("Choose when to publish it."))
         try:
             instant = to_utc(parse_local(field.data or ""), self.zone)
         except LocalTimeError as error:
             raise ValidationError(str(error)) from None
         now = utcnow()
         if instant <= now:
-            raise ValidationError("Choose a time in the future, or publish now.")
+            raise ValidationError(_("Choose a time in the future, or publish now."))
         if instant > now + timedelta(days=SCHEDULE_MAX_DAYS):
-            raise ValidationError("Choose a time in the next ten years.")
+            raise ValidationError(_("Choose a time in the next ten years."))
         self.scheduled_for = instant
 
     def publication(self) -> tuple[PostStatus, datetime | None]:
@@ -159,16 +169,19 @@ class NewPostForm(CreateForm, PostForm):
 
 class CommentForm(CreateForm):
     body = TextAreaField(
-        "Comment",
+        _l("Comment"),
         validators=[
-            DataRequired(message="Write a comment first."),
-            Length(max=COMMENT_MAX, message=f"Comments are limited to {COMMENT_MAX} characters."),
+            DataRequired(message=_l("Write a comment first.")),
+            Length(
+                max=COMMENT_MAX,
+                message=_l("Comments are limited to %(max)s characters.", max=COMMENT_MAX),
+            ),
             plain_text,
         ],
     )
     # The id of the comment this one answers (the reply form under a thread); empty otherwise.
     reply_to = IntegerField(widget=HiddenInput(), validators=[Optional()])
-    submit = SubmitField("Post comment")
+    submit = SubmitField(_l("Post comment"))
 
 
 # Shown when the comment a reply answers is not on the page (any more): after a POST, and after

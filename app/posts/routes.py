@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug import Response
 
@@ -92,7 +93,9 @@ def new() -> Response | tuple[str, int]:
         except AlreadySubmitted as earlier:
             rate_limits.nothing_created()
             return redirect(earlier.location)
-        flash(*_saved(post, "Your post is published." if post.is_published else "Draft saved."))
+        flash(
+            *_saved(post, _("Your post is published.") if post.is_published else _("Draft saved."))
+        )
         return redirect(url_for("posts.show", slug=post.slug))
     return _editor(form, post=None)
 
@@ -140,7 +143,9 @@ def _publication_time(post: Post) -> str:
 def _saved(post: Post, message: str) -> tuple[str, str]:
     """The flash after saving: ``message``, or when a scheduled post will be published."""
     if post.is_scheduled:
-        return f"Scheduled: it will be published on {_publication_time(post)}.", "success"
+        return _(
+            "Scheduled: it will be published on %(when)s.", when=_publication_time(post)
+        ), "success"
     return message, "success"
 
 
@@ -181,7 +186,7 @@ def edit(slug: str) -> Response | tuple[str, int]:
             status=status,
             publish_at=publish_at,
         )
-        flash(*_saved(post, "Post updated."))
+        flash(*_saved(post, _("Post updated.")))
         return redirect(url_for("posts.show", slug=post.slug))
     return _editor(form, post)
 
@@ -198,7 +203,7 @@ def confirm_delete(slug: str) -> str:
 def delete(slug: str) -> Response:
     post = _editable_post_or_404(slug)
     posts.delete_post(post)
-    flash("Post deleted.", "info")
+    flash(_("Post deleted."), "info")
     return redirect(url_for("main.index"))
 
 
@@ -223,7 +228,7 @@ def comment(slug: str) -> Response | tuple[str, int]:
         except posts.CannotReply:
             _forget_reply(form, CANNOT_REPLY)
             return _post_page(post, form), INVALID_FORM
-        flash("Reply posted." if added.parent_id else "Comment posted.", "success")
+        flash(_("Reply posted.") if added.parent_id else _("Comment posted."), "success")
         return redirect(url_for("posts.show", slug=post.slug, _anchor=f"comment-{added.id}"))
     return _post_page(post, form), INVALID_FORM
 
@@ -253,5 +258,5 @@ def delete_comment(comment_id: int) -> Response:
     found = _deletable_comment_or_404(comment_id)
     slug = found.post.slug
     posts.delete_comment(found)
-    flash("Comment deleted.", "info")
+    flash(_("Comment deleted."), "info")
     return redirect(url_for("posts.show", slug=slug, _anchor="comments"))

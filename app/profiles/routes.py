@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import refresh
 from flask_login import current_user, login_required
 from werkzeug import Response
 
@@ -32,15 +34,17 @@ def edit() -> Response | tuple[str, int]:
                 bio=form.bio.data or "",
                 website=form.website.data or "",
                 time_zone=form.time_zone.data or "",
+                locale=form.locale.data or None,
             )
         except profiles.InvalidProfile as error:
             add_error(form[error.field], str(error))
         else:
             if _save_picture(user, form):
-                flash("Your profile is saved.", "success")
+                refresh()  # the flash and the next page in the language just saved
+                flash(_("Your profile is saved."), "success")
                 return redirect(url_for("profiles.edit"))
     if form.errors and form.chosen_picture is not None and not form.picture.errors:
-        add_error(form.picture, "Nothing was saved: choose the picture again with the fixes.")
+        add_error(form.picture, _("Nothing was saved: choose the picture again with the fixes."))
     page = render_template("profiles/edit.html", form=form, accept=ACCEPT)
     return page, form_status(form)
 

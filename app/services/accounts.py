@@ -6,6 +6,7 @@ import unicodedata
 
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
+from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import TooManyRequests
 
@@ -62,12 +63,22 @@ def normalize_username(raw: str) -> str:
     stripped = raw.strip()
     if len(stripped) > 4 * USERNAME_MAX:
         raise InvalidAccountData(
-            "username", f"Use {USERNAME_MIN} to {USERNAME_MAX} characters for your username."
+            "username",
+            _(
+                "Use %(username_min)s to %(username_max)s characters for your username.",
+                username_min=USERNAME_MIN,
+                username_max=USERNAME_MAX,
+            ),
         )
     username = unicodedata.normalize("NFKC", stripped)
     if not USERNAME_MIN <= len(username) <= USERNAME_MAX:
         raise InvalidAccountData(
-            "username", f"Use {USERNAME_MIN} to {USERNAME_MAX} characters for your username."
+            "username",
+            _(
+                "Use %(username_min)s to %(username_max)s characters for your username.",
+                username_min=USERNAME_MIN,
+                username_max=USERNAME_MAX,
+            ),
         )
     if (
         not _is_username_text(username)
@@ -76,7 +87,7 @@ def normalize_username(raw: str) -> str:
     ):
         raise InvalidAccountData(
             "username",
-            "Use letters, digits, and _ - . only, starting with a letter or digit.",
+            _("Use letters, digits, and _ - . only, starting with a letter or digit."),
         )
     return username
 
@@ -96,16 +107,20 @@ def normalize_email(raw: str) -> str:
     candidate = raw.strip()
     if len(candidate) > EMAIL_MAX:
         raise InvalidAccountData(
-            "email", f"Use an email address of at most {EMAIL_MAX} characters."
+            "email",
+            _("Use an email address of at most %(email_max)s characters.", email_max=EMAIL_MAX),
         )
     try:
         email = validate_email(candidate, check_deliverability=False).normalized
     except EmailNotValidError as error:
-        raise InvalidAccountData("email", f"Enter a valid email address: {error}") from None
+        raise InvalidAccountData(
+            "email", _("Enter a valid email address: %(reason)s", reason=error)
+        ) from None
     # NFKC can lengthen text many times over (U+FDFA becomes 18 characters): bound the stored forms.
     if len(email) > EMAIL_MAX or len(email_key(email)) > EMAIL_KEY_MAX:
         raise InvalidAccountData(
-            "email", f"Use an email address of at most {EMAIL_MAX} characters."
+            "email",
+            _("Use an email address of at most %(email_max)s characters.", email_max=EMAIL_MAX),
         )
     return email
 

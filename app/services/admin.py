@@ -14,6 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from flask_babel import gettext as _
 from werkzeug.exceptions import BadRequest
 
 from app.extensions import db
@@ -54,9 +55,9 @@ def _active_admins() -> int:
 
 def _guard_self_and_last_admin(actor: User | None, target: User, verb: str) -> None:
     if actor is not None and actor.id == target.id:
-        raise AdminActionRefused(f"You cannot {verb} your own account.")
+        raise AdminActionRefused(_("You cannot %(verb)s your own account.", verb=verb))
     if target.is_admin and target.is_active and _active_admins() <= 1:
-        raise AdminActionRefused(f"You cannot {verb} the last active admin.")
+        raise AdminActionRefused(_("You cannot %(verb)s the last active admin.", verb=verb))
 
 
 def _audit(
@@ -155,7 +156,7 @@ def failed_mail(limit: int = 20) -> list[OutboxMessage]:
 def retry_mail(actor: User, message: OutboxMessage) -> None:
     """Queue a failed message again, with a fresh day of retries."""
     if message.status != MailStatus.FAILED:
-        raise AdminActionRefused("That message has not failed; the worker is still on it.")
+        raise AdminActionRefused(_("That message has not failed; the worker is still on it."))
     mail_delivery.retry(message)
     _audit(EventType.MAIL_RETRIED, actor, None, f"mail {message.id} to {message.recipient}")
 
@@ -276,7 +277,7 @@ def contains(text: str) -> str:
 def find_users(query: str, sort: str, descending: bool) -> sa.Select[tuple[User]]:
     """Accounts whose username or email contains ``query``, sorted by ``sort``."""
     if sort not in USER_SORTS:
-        raise InvalidFilter("Sort by username, created or last-sign-in.")
+        raise InvalidFilter(_("Sort by username, created or last-sign-in."))
     column = USER_SORTS[sort]
     statement = sa.select(User).order_by(
         (column.desc() if descending else column.asc()).nulls_last(), User.id
@@ -302,7 +303,7 @@ def find_posts(status: str, author: str) -> sa.Select[tuple[Post]]:
     )
     if status:
         if status not in {known.value for known in PostState}:
-            raise InvalidFilter("Filter by status draft, scheduled or published.")
+            raise InvalidFilter(_("Filter by status draft, scheduled or published."))
         statement = statement.where(in_state(PostState(status)))
     if author:
         statement = statement.where(
@@ -323,7 +324,7 @@ def find_comments(shown: str) -> sa.Select[tuple[Comment]]:
     if shown == "visible":
         return statement.where(sa.not_(Comment.is_hidden))
     if shown != "all":
-        raise InvalidFilter("Show all, visible or hidden comments.")
+        raise InvalidFilter(_("Show all, visible or hidden comments."))
     return statement
 
 
@@ -342,7 +343,7 @@ def _day(text: str) -> datetime:
     try:
         return datetime.combine(date.fromisoformat(text), time.min, tzinfo=UTC)
     except ValueError:
-        raise InvalidFilter("Write dates as YYYY-MM-DD, for example 2026-11-23.") from None
+        raise InvalidFilter(_("Write dates as YYYY-MM-DD, for example 2026-11-23.")) from None
 
 
 def find_events(filters: Mapping[str, str]) -> sa.Select[tuple[SecurityEvent]]:
@@ -363,7 +364,7 @@ def find_events(filters: Mapping[str, str]) -> sa.Select[tuple[SecurityEvent]]:
         )
     if kind := filters.get("type", ""):
         if kind not in {event.value for event in EventType}:
-            raise InvalidFilter("That is not a known event type.")
+            raise InvalidFilter(_("That is not a known event type."))
         statement = statement.where(SecurityEvent.type == kind)
     if start := filters.get("from", ""):
         statement = statement.where(SecurityEvent.created_at >= _day(start))

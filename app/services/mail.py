@@ -20,13 +20,15 @@ from email.message import Message
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app, render_template
+from flask import current_app, has_request_context, render_template
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
 from flask_mailman import EmailMessage, EmailMultiAlternatives
 from flask_mailman.backends.base import BaseEmailBackend
 
 from app.extensions import db
 from app.models import Comment, EventType, OutboxMessage, User
-from app.services import events, notifications, tokens
+from app.services import events, i18n, notifications, tokens
 from app.urls import absolute_url
 
 
@@ -81,6 +83,10 @@ class NoticeMessage(EmailMultiAlternatives):
 
 
 def _enqueue(kind: str, recipient: str, **payload: Any) -> OutboxMessage:
+    # The language of the request that caused the mail: the fallback when the recipient has
+    # saved none (app/services/i18n.py; ``compose`` decides).
+    if has_request_context():
+        payload.setdefault("locale", i18n.request_language())
     row = OutboxMessage(kind=kind, recipient=recipient, payload=payload)
     db.session.add(row)
     return row
@@ -130,13 +136,13 @@ def enqueue_comment_notices(comment: Comment, replied_to: Comment | None) -> Non
 # Composing (in the worker, at send time) ---------------------------------------------------------
 
 SUBJECTS = {
-    "password_changed": "Your password was changed",
-    "email_changed": "Your email address was changed",
-    "email_confirm": "Confirm your new email address",
-    "password_reset": "Reset your password",
-    "two_factor": "Two-factor sign-in changed",
-    notifications.POST_COMMENT: "{commenter} commented on “{title}”",
-    notifications.COMMENT_REPLY: "{commenter} replied to your comment on “{title}”",
+    "password_changed": _l("Your password was changed"),
+    "email_changed": _l("Your email address was changed"),
+    "email_confirm": _l("Confirm your new email address"),
+    "password_reset": _l("Reset your password"),
+    "two_factor": _l("Two-factor sign-in changed"),
+    notifications.POST_COMMENT: _l("{commenter} commented on “{title}”"),
+    notifications.COMMENT_REPLY: _l("{commenter} replied to your comment on “{title}”"),
 }
 
 
@@ -153,7 +159,7 @@ def _message(
     site = current_app.config["SITE_NAME"]
     context = {"site_name": site, **context}
     message = message_class(
-        subject=f"[{site}] {subject or SUBJECTS[row.kind]}",
+        subject=f"[{site}] {subject or str(SUBJECTS[row.kind])}",
         body=render_template(f"mail/{row.kind}.txt", **context),
         from_email=current_app.config["MAIL_DEFAULT_SENDER"],
         to=[to],
@@ -246,17 +252,24 @@ def _comment_notice(row: OutboxMessage) -> EmailMultiAlternatives | None:
 
 # What a "two_factor" notice says happened, by its payload's ``change``.
 TWO_FACTOR_CHANGES = {
-    "enabled": "Two-factor sign-in was turned on for",
-    "disabled": "Two-factor sign-in was turned off for",
-    "reset_by_admin": "An administrator turned two-factor sign-in off for",
-    "recovery_codes": "New recovery codes were made (the old ones no longer work) for",
-    "passkey_added": "A passkey was added to",
-    "passkey_removed": "A passkey was removed from",
+    "enabled": _l("Two-factor sign-in was turned on for your %(site)s account."),
+    "disabled": _l("Two-factor sign-in was turned off for your %(site)s account."),
+    "reset_by_admin": _l(
+        "An administrator turned two-factor sign-in off for your %(site)s account."
+    ),
+    "recovery_codes": _l(
+        "New recovery codes were made (the old ones no longer work) for your %(site)s account."
+    ),
+    "passkey_added": _l("A passkey was added to your %(site)s account."),
+    "passkey_removed": _l("A passkey was removed from your %(site)s account."),
 }
 
 
 def _two_factor(row: OutboxMessage) -> EmailMultiAlternatives:
-    what = TWO_FACTOR_CHANGES.get(str(row.payload.get("change")), "Two-factor sign-in changed for")
+    what = TWO_FACTOR_CHANGES.get(
+        str(row.payload.get("change")), _l("Two-factor sign-in changed for your %(site)s account.")
+    )
+    what = str(what) % {"site": current_app.config["SITE_NAME"]}
     return _message(row, row.recipient, user=row.payload, what=what)
 
 
@@ -272,5 +285,24 @@ COMPOSERS: dict[str, Callable[[OutboxMessage], EmailMultiAlternatives | None]] =
 
 
 def compose(row: OutboxMessage) -> EmailMultiAlternatives | None:
-    """The message ``row`` stands for, or None when there is nothing to send (any more)."""
-    return COMPOSERS[row.kind](row)
+    """The message ``row`` stands for, or None when there is nothing to send (any more).
+
+    Written in the recipient's language: their saved one, else that of the request that caused
+    the mail, else ``DEFAULT_LOCALE``."""
+    with force_locale(i18n.babel_locale(recipient_language(row))):
+        return COMPOSERS[row.kind](row)
+
+
+def recipient_language(row: OutboxMessage) -> str:
+    from app.services.accounts import email_key  # accounts imports this module
+
+    user_id = row.payload.get("user_id")
+    user = (
+        db.session.get(User, user_id)
+        if user_id
+        else db.session.scalar(sa.select(User).where(User.email_key == email_key(row.recipient)))
+    )
+    for language in (user.locale if user is not None else None, row.payload.get("locale")):
+        if language in i18n.LANGUAGES:
+            return str(language)
+    return i18n.default_language()

@@ -28,6 +28,7 @@ from typing import Final
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import FileStorage
 
@@ -90,7 +91,7 @@ class Library:
 def read_upload(upload: FileStorage | None) -> bytes:
     """The bytes of an uploaded file; ``UploadRefused`` when the form carried none."""
     if upload is None or not upload.filename:
-        raise UploadRefused("Choose an image file to upload.")
+        raise UploadRefused(_("Choose an image file to upload."))
     return upload.stream.read()
 
 

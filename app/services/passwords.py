@@ -10,6 +10,7 @@ from importlib import resources
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
+from flask_babel import gettext as _
 from werkzeug.security import check_password_hash
 
 MIN_LENGTH = 8
@@ -38,19 +39,25 @@ def normalize(password: str) -> str:
 def check_policy(password: str, *, username: str = "", email: str = "") -> None:
     """Raise PasswordPolicyError if ``password`` may not be used. Cheap: never hashes."""
     if len(password) > MAX_LENGTH:
-        raise PasswordPolicyError(f"Use at most {MAX_LENGTH} characters.")
+        raise PasswordPolicyError(
+            _("Use at most %(max_length)s characters.", max_length=MAX_LENGTH)
+        )
     if len(password) < MIN_LENGTH:
-        raise PasswordPolicyError(f"Use at least {MIN_LENGTH} characters.")
+        raise PasswordPolicyError(
+            _("Use at least %(min_length)s characters.", min_length=MIN_LENGTH)
+        )
     folded = normalize(password).casefold()
     if folded in common_passwords():
         raise PasswordPolicyError(
-            "This password is too common; choose one that is harder to guess."
+            _("This password is too common; choose one that is harder to guess.")
         )
     identifiers = {username, email.rpartition("@")[0] if "@" in email else email}
     for identifier in identifiers:
         key = normalize(identifier).casefold()
         if key and (folded == key or (len(key) >= MIN_IDENTIFIER_IN_PASSWORD and key in folded)):
-            raise PasswordPolicyError("Your password must not contain your username or email name.")
+            raise PasswordPolicyError(
+                _("Your password must not contain your username or email name.")
+            )
 
 
 def _hasher() -> PasswordHasher:
@@ -65,7 +72,9 @@ def _hasher() -> PasswordHasher:
 
 def hash_password(password: str) -> str:
     if len(password) > MAX_LENGTH:
-        raise PasswordPolicyError(f"Use at most {MAX_LENGTH} characters.")
+        raise PasswordPolicyError(
+            _("Use at most %(max_length)s characters.", max_length=MAX_LENGTH)
+        )
     return _hasher().hash(normalize(password))
 
 

@@ -19,9 +19,11 @@ from collections.abc import Sequence
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from app.extensions import db
 from app.models import Post, User
+from app.services import i18n
 from app.services.accounts import (
     InvalidAccountData,
     normalize_username,
@@ -62,23 +64,28 @@ def normalize_display_name(raw: str) -> str | None:
         return None
     if len(name) > DISPLAY_NAME_MAX:
         raise InvalidProfile(
-            "display_name", f"Keep your display name to {DISPLAY_NAME_MAX} characters."
+            "display_name",
+            _(
+                "Keep your display name to %(display_name_max)s characters.",
+                display_name_max=DISPLAY_NAME_MAX,
+            ),
         )
     if hides_or_reorders(name):
         raise InvalidProfile(
-            "display_name", "Remove the invisible or control characters from your display name."
+            "display_name", _("Remove the invisible or control characters from your display name.")
         )
     if not any(unicodedata.category(char)[0] in "LNPS" for char in name):
         raise InvalidProfile(
-            "display_name", "Your display name needs a visible letter, digit or symbol."
+            "display_name", _("Your display name needs a visible letter, digit or symbol.")
         )
     if _STACKED_MARKS.search(unicodedata.normalize("NFD", name)):
         raise InvalidProfile(
-            "display_name", "Use fewer accents on one letter: they spill over the text around it."
+            "display_name",
+            _("Use fewer accents on one letter: they spill over the text around it."),
         )
     if "@" in name:
         raise InvalidProfile(
-            "display_name", "Leave out “@”: it marks usernames, and yours is shown beside it."
+            "display_name", _("Leave out “@”: it marks usernames, and yours is shown beside it.")
         )
     return name
 
@@ -87,7 +94,14 @@ def normalize_bio(raw: str) -> str:
     """The bio as stored: line breaks as browsers count them (one character), trimmed."""
     bio = raw.replace("\r\n", "\n").replace("\r", "\n").strip()
     if len(bio) > BIO_MAX:
-        raise InvalidProfile("bio", f"Keep your bio to {BIO_MAX:,} characters ({len(bio):,} now).")
+        raise InvalidProfile(
+            "bio",
+            _(
+                "Keep your bio to %(bio_max)s characters (%(length)s now).",
+                bio_max=f"{BIO_MAX:,}",
+                length=f"{len(bio):,}",
+            ),
+        )
     return bio
 
 
@@ -97,23 +111,28 @@ def normalize_website(raw: str) -> str | None:
     if not address:
         return None
     if any(char.isspace() or not char.isprintable() or char == "\\" for char in address):
-        raise InvalidProfile("website", "Remove the spaces and other invisible characters.")
+        raise InvalidProfile("website", _("Remove the spaces and other invisible characters."))
     if not urlsplit(address).scheme:
         address = f"https://{address}"
     if len(address) > WEBSITE_MAX:
-        raise InvalidProfile("website", f"Use an address of at most {WEBSITE_MAX} characters.")
+        raise InvalidProfile(
+            "website",
+            _("Use an address of at most %(website_max)s characters.", website_max=WEBSITE_MAX),
+        )
     parts = urlsplit(address)
     if parts.scheme.lower() not in WEBSITE_SCHEMES:
-        raise InvalidProfile("website", "Use a web address starting with https:// or http://.")
+        raise InvalidProfile("website", _("Use a web address starting with https:// or http://."))
     try:
         parts.port  # noqa: B018  (raises ValueError for a port that is not a number)
     except ValueError:
-        raise InvalidProfile("website", "That address has a port that is not a number.") from None
+        raise InvalidProfile(
+            "website", _("That address has a port that is not a number.")
+        ) from None
     if parts.username is not None or parts.password is not None:
-        raise InvalidProfile("website", "Leave out the name and password before “@”.")
+        raise InvalidProfile("website", _("Leave out the name and password before “@”."))
     if not parts.hostname or "." not in parts.hostname.strip("."):
         raise InvalidProfile(
-            "website", "Enter the address of a website, such as https://example.com."
+            "website", _("Enter the address of a website, such as https://example.com.")
         )
     return address
 
@@ -126,7 +145,16 @@ def time_zones() -> tuple[str, ...]:
 
 def normalize_time_zone(raw: str) -> str:
     if raw not in time_zones():
-        raise InvalidProfile("time_zone", "Choose a time zone from the list.")
+        raise InvalidProfile("time_zone", _("Choose a time zone from the list."))
+    return raw
+
+
+def normalize_locale(raw: str | None) -> str | None:
+    """A language of app/services/i18n.py, or None (empty): follow the browser."""
+    if not raw:
+        return None
+    if raw not in i18n.LANGUAGES:
+        raise InvalidProfile("locale", _("Choose a language from the list."))
     return raw
 
 
@@ -151,7 +179,13 @@ def _looks_like_another_member(user: User, display_name: str) -> bool:
 
 
 def update_profile(
-    user: User, *, display_name: str, bio: str, website: str, time_zone: str
+    user: User,
+    *,
+    display_name: str,
+    bio: str,
+    website: str,
+    time_zone: str,
+    locale: str | None = None,
 ) -> None:
     """Check and save ``user``'s profile as typed, and commit; InvalidProfile if a rule fails.
 
@@ -160,13 +194,15 @@ def update_profile(
     name = normalize_display_name(display_name)
     if name is not None and _looks_like_another_member(user, name):
         raise InvalidProfile(
-            "display_name", "That looks like another member's username. Choose a name of your own."
+            "display_name",
+            _("That looks like another member's username. Choose a name of your own."),
         )
     user.display_name = name
     user.bio = normalize_bio(bio)
     user.bio_html = render_bio(user.bio) if user.bio else ""
     user.website = normalize_website(website)
     user.time_zone = normalize_time_zone(time_zone)
+    user.locale = normalize_locale(locale)
     db.session.commit()
 
 

@@ -19,6 +19,7 @@ import unicodedata
 from collections.abc import Sequence
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
@@ -81,7 +82,7 @@ def parse_tags(raw: str) -> list[str]:
     characters, and for more than ``TAGS_PER_POST`` tags.
     """
     if has_invisible_controls(raw):
-        raise InvalidTags("Remove the invisible control characters from the tags.")
+        raise InvalidTags(_("Remove the invisible control characters from the tags."))
     names: list[str] = []
     keys: set[str] = set()
     for part in raw.split(","):
@@ -90,15 +91,21 @@ def parse_tags(raw: str) -> list[str]:
             continue
         if len(name) > TAG_MAX or len(tag_key(name)) > KEY_MAX:
             shown = name[:TAG_MAX]
-            raise InvalidTags(f"“{shown}…” is too long: keep each tag to {TAG_MAX} characters.")
+            raise InvalidTags(
+                _(
+                    "“%(shown)s…” is too long: keep each tag to %(tag_max)s characters.",
+                    shown=shown,
+                    tag_max=TAG_MAX,
+                )
+            )
         if not base_slug(name):
-            raise InvalidTags(f"“{name}” needs at least one letter or digit.")
+            raise InvalidTags(_("“%(name)s” needs at least one letter or digit.", name=name))
         key = tag_key(name)
         if key not in keys:
             keys.add(key)
             names.append(name)
     if len(names) > TAGS_PER_POST:
-        raise InvalidTags(f"Use at most {TAGS_PER_POST} tags.")
+        raise InvalidTags(_("Use at most %(tags_per_post)s tags.", tags_per_post=TAGS_PER_POST))
     return names
 
 

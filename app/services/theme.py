@@ -13,12 +13,14 @@ from collections.abc import Mapping
 from typing import Final
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
 COOKIE: Final = "theme"
 SYSTEM: Final = "system"
 THEMES: Final = (SYSTEM, "light", "dark")
-LABELS: Final = {SYSTEM: "System", "light": "Light", "dark": "Dark"}
+# Translated where shown (theme/_switch.html); _l marks them for `make i18n`.
+LABELS: Final = {SYSTEM: _l("System"), "light": _l("Light"), "dark": _l("Dark")}
 COOKIE_MAX_AGE: Final = 365 * 24 * 3600
 
 

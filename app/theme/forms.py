@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, StringField
 from wtforms.validators import AnyOf, InputRequired
 
@@ -13,5 +14,5 @@ class ThemeForm(Form):
     class Meta:
         csrf = False
 
-    theme = StringField("Theme", validators=[InputRequired(), AnyOf(THEMES)])
+    theme = StringField(_l("Theme"), validators=[InputRequired(), AnyOf(THEMES)])
     next = HiddenField()

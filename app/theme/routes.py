@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, redirect, request
 from flask.typing import ResponseReturnValue
+from flask_babel import lazy_gettext as _l
 
 from app.redirects import safe_redirect_target, same_site_referrer
 from app.services import theme
@@ -29,6 +30,6 @@ def inject_theme() -> dict[str, object]:
 def switch() -> ResponseReturnValue:
     form = ThemeForm(request.args)
     if not form.validate():
-        abort(400, description="Choose a theme: System, Light or Dark.")
+        abort(400, description=_l("Choose a theme: System, Light or Dark."))
     response = redirect(safe_redirect_target(form.next.data or same_site_referrer()), 303)
     return theme.remember(response, form.theme.data or theme.SYSTEM)

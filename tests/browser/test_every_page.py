@@ -138,6 +138,7 @@ EXCLUDED = {
     "admin.audit_csv": "a CSV download",
     "account.index": "a redirect to account.devices_page",
     "theme.switch": "a redirect back to the page it came from (test_theme_switch.py)",
+    "i18n.switch": "a redirect back to the page it came from (tests/integration/test_i18n.py)",
 }
 
 # (window, the device's scheme, the footer's choice, what the page must look like): each way a
@@ -367,3 +368,32 @@ def test_every_get_route_is_a_page_or_excluded(app: Flask) -> None:
         if page.endpoint:
             path = page.path.format_map(anything).partition("?")[0].partition("#")[0]
             assert adapter.match(path)[0] == page.endpoint, page.path
+
+
+@pytest.mark.browser
+def test_every_page_in_chinese_fits_and_passes_axe(
+    live_server: str, site: dict[str, str], tabs: dict[str, Tab]
+) -> None:
+    """The same pages for a browser that asks for Chinese (``Accept-Language: zh-CN``), at the
+    phone's width: ``<html lang="zh-Hans">``, nothing wider than the window, no serious axe
+    finding. Pages reached by pressing a button are left to the English pass (its labels)."""
+    axe = Axe()
+    problems: list[str] = []
+    for who, tab in tabs.items():
+        _enter(tab, live_server, who, site)  # in English: the steps read English labels
+        tab.set_viewport_size(PHONE)  # type: ignore[arg-type]
+        tab.emulate_media(color_scheme="light")
+        tab.context.set_extra_http_headers({"Accept-Language": "zh-CN,zh;q=0.9"})
+    for page in PAGES:
+        if page.then is not None:
+            continue
+        tab = tabs[page.who]
+        name = f"zh-CN {page.who} {page.path}"
+        response = tab.goto(live_server + page.path.format_map(site))
+        assert response is not None
+        if response.status != page.status:
+            problems.append(f"{name}: status {response.status}, expected {page.status}")
+        if (lang := tab.evaluate("document.documentElement.lang")) != "zh-Hans":
+            problems.append(f"{name}: lang={lang!r}")
+        problems += _problems(tab, axe, name, PHONE["width"], "light")
+    assert not problems, "\n".join(problems)

@@ -1,0 +1,142 @@
+"""The reader's language: English (``en``) or Simplified Chinese (``zh-Hans``).
+
+Who decides, first match wins: a signed-in member's saved preference (``users.locale``, set on
+the profile page or with the footer switch) > the ``lang`` cookie (the footer switch, for
+visitors) > the browser's ``Accept-Language`` > ``DEFAULT_LOCALE`` (``en``).
+
+``chosen_language`` is the one function that reads the cookie and the header: Flask-Babel's
+selector (``select_locale``) and the anonymous page cache's key (app/cache.py ``page_key``,
+in Flask and in the WSGI layer in front of it) both call it, so a cached page is always filed
+under the language it was rendered in. Any other cookie value reads as "no choice".
+
+Accept-Language: ``zh``, ``zh-CN``, ``zh-SG``, ``zh-Hans`` (any ``zh-Hans-*``) mean Simplified
+Chinese. Traditional Chinese (``zh-Hant``, ``zh-TW``, ``zh-HK``, ``zh-MO``) is not offered, so
+those tags are skipped and the reader's next language decides (English if none is ours): a reader
+of Traditional script who lists no other language gets the default, not the other script.
+
+Tags are BCP 47 (``zh-Hans``, for ``<html lang>``, the cookie and URLs); Babel's catalogs use
+the locale identifier (``zh_Hans``, ``babel_locale``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Final
+
+from flask import current_app, has_request_context, request
+from flask_babel import format_datetime, format_timedelta, get_locale
+from flask_login import current_user
+from werkzeug.datastructures import LanguageAccept
+from werkzeug.http import parse_accept_header
+from werkzeug.wrappers import Response
+
+from app.extensions import db
+from app.models import User
+
+COOKIE: Final = "lang"
+ENGLISH: Final = "en"
+CHINESE: Final = "zh-Hans"
+# Each language in its own name: a reader who cannot read the page can still find theirs.
+LANGUAGES: Final = {ENGLISH: "English", CHINESE: "简体中文"}
+COOKIE_MAX_AGE: Final = 365 * 24 * 3600
+TRADITIONAL_CHINESE: Final = frozenset({"zh-hant", "zh-tw", "zh-hk", "zh-mo"})
+MAX_HEADER_LENGTH: Final = 500  # longer Accept-Language headers are read only this far
+
+
+def header_language(accept_language: str) -> str | None:
+    """Our language the browser prefers most (by its q-values), or None if it lists neither."""
+    accepted = parse_accept_header(accept_language[:MAX_HEADER_LENGTH], LanguageAccept)
+    for tag, quality in accepted:  # already sorted, best first
+        parts = tag.lower().replace("_", "-").split("-")
+        if quality <= 0:
+            continue
+        if parts[0] == ENGLISH:
+            return ENGLISH
+        if parts[0] == "zh":
+            if "-".join(parts[:2]) in TRADITIONAL_CHINESE:
+                continue
+            return CHINESE
+    return None
+
+
+def chosen_language(cookies: Mapping[str, str], accept_language: str, default: str) -> str:
+    """The language of a request with no signed-in member: cookie > header > ``default``
+    (``DEFAULT_LOCALE``; English if that is none of ours). Needs no app context."""
+    cookie = cookies.get(COOKIE, "")
+    if cookie in LANGUAGES:
+        return cookie
+    return header_language(accept_language) or (default if default in LANGUAGES else ENGLISH)
+
+
+def request_language() -> str:
+    """This request's language: the member's saved preference, else ``chosen_language``."""
+    saved = getattr(current_user, "locale", None) if current_user else None
+    if saved in LANGUAGES:
+        return str(saved)
+    return chosen_language(
+        request.cookies,
+        request.headers.get("Accept-Language", ""),
+        current_app.config["DEFAULT_LOCALE"],
+    )
+
+
+def babel_locale(language: str) -> str:
+    """Babel's identifier for a language tag: ``zh-Hans`` -> ``zh_Hans``."""
+    return language.replace("-", "_")
+
+
+def select_locale() -> str:
+    """Flask-Babel's locale selector; ``DEFAULT_LOCALE`` outside a request (the CLI)."""
+    if not has_request_context():
+        return babel_locale(default_language())
+    return babel_locale(request_language())
+
+
+def default_language() -> str:
+    return chosen_language({}, "", current_app.config["DEFAULT_LOCALE"])
+
+
+def remember(response: Response, language: str) -> Response:
+    """Set the ``lang`` cookie on ``response``."""
+    if language not in LANGUAGES:
+        raise ValueError(f"unknown language {language!r}; expected one of {', '.join(LANGUAGES)}")
+    response.set_cookie(
+        COOKIE,
+        language,
+        max_age=COOKIE_MAX_AGE,
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+        httponly=True,
+        samesite="Lax",
+    )
+    return response
+
+
+def save_preference(user: User, language: str | None) -> None:
+    """Save ``user``'s language (None: follow the browser), and commit."""
+    if language is not None and language not in LANGUAGES:
+        raise ValueError(f"unknown language {language!r}")
+    user.locale = language
+    db.session.commit()
+
+
+# How templates show a time, per language (Babel patterns; the English ones are the site's own).
+DATE_PATTERNS: Final = {
+    "date": {ENGLISH: "d MMMM y", CHINESE: "y年M月d日"},
+    "datetime": {ENGLISH: "d MMMM y, HH:mm", CHINESE: "y年M月d日 HH:mm"},
+    "short": {ENGLISH: "d MMM y, HH:mm", CHINESE: "y年M月d日 HH:mm"},
+    "short_date": {ENGLISH: "d MMM y", CHINESE: "y年M月d日"},
+    "month": {ENGLISH: "MMMM y", CHINESE: "y年M月"},
+}
+
+
+def format_when(value: datetime, kind: str = "date") -> str:
+    """``value`` (UTC) as this request's language writes it: ``DATE_PATTERNS[kind]``."""
+    language = str(get_locale() or ENGLISH).replace("_", "-")
+    patterns = DATE_PATTERNS[kind]
+    return format_datetime(value, patterns.get(language, patterns[ENGLISH]))
+
+
+def format_ago(value: datetime) -> str:
+    """How long ago ``value`` was, in words of this request's language ("3 minutes ago")."""
+    return format_timedelta(value - datetime.now(UTC), add_direction=True, granularity="minute")
