@@ -43,7 +43,9 @@ from markupsafe import Markup, escape
 
 from app.extensions import db
 from app.models import Post
+from app.pagination import Window
 from app.services.markdown import plain_text
+from app.text import is_word_character, words
 
 MAX_QUERY_LENGTH = 200
 MAX_TERMS = 12
@@ -68,7 +70,6 @@ _CJK_CHARACTER = (
 _CJK = re.compile(_CJK_CHARACTER)
 _CJK_RUN = re.compile(f"{_CJK_CHARACTER}+")
 # Letters, combining marks and digits: "हिन्दी" is one word, not three.
-_WORD_CATEGORIES = ("L", "M", "N")
 
 SQLITE_STEMMED = "posts_fts"
 SQLITE_WORDS = "posts_words"
@@ -170,24 +171,11 @@ class Term:
         return " ".join(self.text) if self.is_cjk else self.text
 
 
-def _words_of(text: str) -> list[str]:
-    words, current = [], []
-    for character in text:
-        if unicodedata.category(character)[0] in _WORD_CATEGORIES:
-            current.append(character)
-        elif current:
-            words.append("".join(current))
-            current = []
-    if current:
-        words.append("".join(current))
-    return words
-
-
 def search_terms(query: str) -> list[Term]:
     """The terms of a user's query, at most ``MAX_TERMS``; punctuation and syntax are dropped."""
     text = unicodedata.normalize("NFC", query[:MAX_QUERY_LENGTH].translate(_STRIPPED))
     terms = []
-    for word in _words_of(text):
+    for word in words(text):
         position = 0
         for run in _CJK_RUN.finditer(word):
             if run.start() > position:
@@ -235,27 +223,11 @@ class Hit:
 
 
 @dataclass(frozen=True)
-class Results:
+class Results(Window):
     """A page of hits with the total count (``capped``: at least ``total``)."""
 
-    items: list[Hit]
-    page: int
-    has_next: bool
-    total: int
-    capped: bool
-    pages: None = None
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def prev_num(self) -> int:
-        return self.page - 1
-
-    @property
-    def next_num(self) -> int:
-        return self.page + 1
+    total: int = 0
+    capped: bool = False
 
 
 def search(
@@ -313,7 +285,7 @@ def search(
     ]
     total = rows[0].total if rows else 0
     capped_at = bool(rows) and (rows[0].largest or 0) >= CANDIDATES
-    return Results(hits, page, len(rows) > per_page, total, capped_at)
+    return Results(hits, page, len(rows) > per_page, total=total, capped=capped_at)
 
 
 def _sqlite(terms: list[Term]) -> tuple[list[sa.Select[Any]], sa.ColumnElement[Any] | None]:
@@ -403,7 +375,7 @@ def _tokens(text: str) -> list[tuple[int, int]]:
                 spans.append((start, index))
             spans.append((index, index + 1))
             start = None
-        elif unicodedata.category(character)[0] in _WORD_CATEGORIES:
+        elif is_word_character(character):
             start = index if start is None else start
         elif start is not None:
             spans.append((start, index))
