@@ -170,7 +170,7 @@ def form_status(form: FlaskForm) -> int:
 def name_text(form: object, field: Field) -> None:
     """WTForms validator for short names: nothing that can hide or reorder what is shown."""
     if field.data and hides_or_reorders(field.data):
-        raise ValidationError("Remove the invisible or control characters from this name.")
+        raise ValidationError(_("Remove the invisible or control characters from this name."))
 
 
 def plain_text(form: object, field: Field) -> None:

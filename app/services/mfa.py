@@ -30,6 +30,7 @@ from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import Response, after_this_request, current_app, request, session
+from flask_babel import lazy_gettext as _l
 from itsdangerous import BadData, URLSafeTimedSerializer
 from werkzeug.exceptions import TooManyRequests
 
@@ -99,7 +100,7 @@ def has_second_factor(user: User) -> bool:
     return is_enabled(user) or passkeys.has_passkey(user)
 
 
-SIGN_IN_WITH_A_FACTOR = (
+SIGN_IN_WITH_A_FACTOR = _l(
     "To add a passkey or an authenticator app to an account that has a second factor, sign in "
     "with it first: sign out, then sign in with a passkey, or with your password and a code."
 )
