@@ -136,8 +136,10 @@ class CreateForm(Form):
     def validate_submission_token(self, field: HiddenField) -> None:
         if not submissions.is_token(field.data):
             raise ValidationError(
-                "This form is missing its one-time code. Reload the page and send it again "
-                "(copy your text first)."
+                _(
+                    "This form is missing its one-time code. Reload the page and send it again "
+                    "(copy your text first)."
+                )
             )
 
     def validate(self, extra_validators: Mapping[str, Sequence[Any]] | None = None) -> bool:
