@@ -17,9 +17,9 @@
 from __future__ import annotations
 
 import base64
-import html
 import hashlib
 import hmac
+import html
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
