@@ -136,8 +136,10 @@ class CreateForm(Form):
     def validate_submission_token(self, field: HiddenField) -> None:
         if not submissions.is_token(field.data):
             raise ValidationError(
-                "This form is missing its one-time code. Reload the page and send it again "
-                "(copy your text first)."
+                _(
+                    "This form is missing its one-time code. Reload the page and send it again "
+                    "(copy your text first)."
+                )
             )
 
     def validate(self, extra_validators: Mapping[str, Sequence[Any]] | None = None) -> bool:
@@ -170,7 +172,7 @@ def form_status(form: FlaskForm) -> int:
 def name_text(form: object, field: Field) -> None:
     """WTForms validator for short names: nothing that can hide or reorder what is shown."""
     if field.data and hides_or_reorders(field.data):
-        raise ValidationError("Remove the invisible or control characters from this name.")
+        raise ValidationError(_("Remove the invisible or control characters from this name."))
 
 
 def plain_text(form: object, field: Field) -> None:

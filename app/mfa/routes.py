@@ -49,7 +49,7 @@ def security() -> str:
 @fresh_login_required
 def enrol() -> Response | tuple[str, int]:
     if not mfa.may_add_second_factor(current_user):
-        abort(403, mfa.SIGN_IN_WITH_A_FACTOR)
+        abort(403, str(mfa.SIGN_IN_WITH_A_FACTOR))
     form = EnrolForm()
     if form.validate_on_submit():
         codes = mfa.confirm_enrolment(current_user._get_current_object(), entered(form.code))

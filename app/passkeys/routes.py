@@ -17,6 +17,8 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_limiter import RequestLimit
 from flask_login import current_user, fresh_login_required
 from werkzeug import Response
@@ -37,8 +39,8 @@ from app.services import accounts, mfa, passkeys
 
 bp = Blueprint("passkeys", __name__)
 REAUTH_FAILED = {
-    "password": "That password is not correct; the passkey was kept.",
-    "code": "That code is not right, or was already used; the passkey was kept.",
+    "password": _l("That password is not correct; the passkey was kept."),
+    "code": _l("That code is not right, or was already used; the passkey was kept."),
 }
 
 
@@ -51,7 +53,7 @@ def _json(text: str) -> Response:
 def registration_options() -> Response:
     user = current_user._get_current_object()
     if not mfa.may_add_second_factor(user):
-        abort(403, mfa.SIGN_IN_WITH_A_FACTOR)
+        abort(403, str(mfa.SIGN_IN_WITH_A_FACTOR))
     return _json(passkeys.registration_options(user))
 
 
@@ -60,7 +62,7 @@ def registration_options() -> Response:
 def add() -> Response | tuple[str, int]:
     user, form = current_user._get_current_object(), AddPasskeyForm()
     if not mfa.may_add_second_factor(user):
-        abort(403, mfa.SIGN_IN_WITH_A_FACTOR)
+        abort(403, str(mfa.SIGN_IN_WITH_A_FACTOR))
     if form.validate_on_submit():
         first = not mfa.has_second_factor(user)
         try:
@@ -70,7 +72,10 @@ def add() -> Response | tuple[str, int]:
         except passkeys.Refused as refused:
             add_error(form.name, str(refused))
         else:
-            flash(f"Passkey “{passkey.name}” added: you can sign in with it now.", "success")
+            flash(
+                _("Passkey “%(name)s” added: you can sign in with it now.", name=passkey.name),
+                "success",
+            )
             return redirect(url_for("mfa.security"))
     return mfa_routes.security_page(passkey_form=form), INVALID_FORM
 
@@ -88,7 +93,7 @@ def remove(passkey_id: int) -> Response | tuple[str, int]:
         code = entered(form.code) if isinstance(form, RemovePasskeyWithCodeForm) else None
         name, failed = passkey.name, mfa.reauthenticate(user, entered(form.password), code)
         if failed is None and passkeys.remove(user, passkey_id):
-            flash(f"Passkey “{name}” removed.", "info")
+            flash(_("Passkey “%(name)s” removed.", name=name), "info")
             return redirect(url_for("mfa.security"))
         if failed is not None:
             add_error(form[failed], REAUTH_FAILED[failed])
@@ -121,7 +126,7 @@ def sign_in() -> Response | tuple[str, int]:
         except passkeys.Refused as refused:
             login_form.form_errors.append(str(refused))
         else:
-            flash(f"Signed in as {user.username}.", "success")
+            flash(_("Signed in as %(username)s.", username=user.username), "success")
             return redirect(next_url)
     else:
         login_form.form_errors.extend(error for errors in form.errors.values() for error in errors)

@@ -127,6 +127,7 @@ DATE_PATTERNS: Final = {
     "short": {ENGLISH: "d MMM y, HH:mm", CHINESE: "y年M月d日 HH:mm"},
     "short_date": {ENGLISH: "d MMM y", CHINESE: "y年M月d日"},
     "month": {ENGLISH: "MMMM y", CHINESE: "y年M月"},
+    "month_name": {ENGLISH: "MMMM", CHINESE: "M月"},
 }
 
 

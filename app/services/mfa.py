@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import html
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -30,6 +31,8 @@ from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import Response, after_this_request, current_app, request, session
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from itsdangerous import BadData, URLSafeTimedSerializer
 from werkzeug.exceptions import TooManyRequests
 
@@ -99,7 +102,7 @@ def has_second_factor(user: User) -> bool:
     return is_enabled(user) or passkeys.has_passkey(user)
 
 
-SIGN_IN_WITH_A_FACTOR = (
+SIGN_IN_WITH_A_FACTOR = _l(
     "To add a passkey or an authenticator app to an account that has a second factor, sign in "
     "with it first: sign out, then sign in with a passkey, or with your password and a code."
 )
@@ -162,9 +165,11 @@ def _enrolment(user: User, secret: str) -> Enrolment:
         name=user.username, issuer_name=current_app.config["SITE_NAME"]
     )
     qr = segno.make(uri, error="m")
-    label = "QR code for your authenticator app"
+    label = _("QR code for your authenticator app")
     svg = qr.svg_inline(scale=4, light="#fff", title=label)
-    svg = svg.replace("<svg ", f'<svg role="img" aria-label="{label}" ', 1)  # a named image
+    svg = svg.replace(
+        "<svg ", f'<svg role="img" aria-label="{html.escape(label)}" ', 1
+    )  # a named image
     key = " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
     return Enrolment(key=key, uri=uri, qr_svg=svg)
 

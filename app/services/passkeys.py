@@ -29,6 +29,7 @@ from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import current_app, session
+from flask_babel import lazy_gettext as _l
 from webauthn import (
     generate_authentication_options,
     generate_registration_options,
@@ -66,10 +67,11 @@ NAME_MAX = 60
 # wrong JSON types): each is a refusal, never a 500.
 MALFORMED = (WebAuthnException, ValueError, TypeError, KeyError, IndexError)
 
-NOT_MADE = "The passkey could not be checked. Try adding it again."
-EXPIRED = "That took too long or was already used. Try again."
-ALREADY_ADDED = "That passkey is already added to an account."
-NOT_ACCEPTED = "That passkey was not accepted. Try again, or sign in with your password."
+# Shown to the member (str() of a Refused), in the request's language.
+NOT_MADE = _l("The passkey could not be checked. Try adding it again.")
+EXPIRED = _l("That took too long or was already used. Try again.")
+ALREADY_ADDED = _l("That passkey is already added to an account.")
+NOT_ACCEPTED = _l("That passkey was not accepted. Try again, or sign in with your password.")
 
 
 class Refused(Exception):

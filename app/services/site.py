@@ -17,6 +17,7 @@ from typing import Final
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import current_app, g
+from flask_babel import gettext as _
 
 from app import cache
 from app.extensions import db
@@ -111,33 +112,55 @@ def share_image_choices(admin: User) -> list[MediaItem]:
     )
 
 
-def _line(field: str, raw: str, limit: int, label: str) -> str:
+def _line(field: str, raw: str, limit: int) -> str:
+    """One line of text for ``field`` ("name" or "tagline"); the messages name the field."""
     text = " ".join(unicodedata.normalize("NFC", raw).split())
     if has_invisible_controls(text):
-        raise InvalidSettings(field, f"Remove the invisible control characters from the {label}.")
+        if field == "name":
+            raise InvalidSettings(
+                field, _("Remove the invisible control characters from the site name.")
+            )
+        raise InvalidSettings(field, _("Remove the invisible control characters from the tagline."))
     if len(text) > limit:
-        raise InvalidSettings(field, f"Keep the {label} to {limit} characters ({len(text)} now).")
+        if field == "name":
+            message = _(
+                "Keep the site name to %(limit)s characters (%(length)s now).",
+                limit=limit,
+                length=len(text),
+            )
+        else:
+            message = _(
+                "Keep the tagline to %(limit)s characters (%(length)s now).",
+                limit=limit,
+                length=len(text),
+            )
+        raise InvalidSettings(field, message)
     return text
 
 
 def normalize_name(raw: str) -> str:
-    name = _line("name", raw, NAME_MAX, "site name")
+    name = _line("name", raw, NAME_MAX)
     if not name:
-        raise InvalidSettings("name", "Give the site a name.")
+        raise InvalidSettings("name", _("Give the site a name."))
     return name
 
 
 def normalize_tagline(raw: str) -> str:
-    return _line("tagline", raw, TAGLINE_MAX, "tagline")
+    return _line("tagline", raw, TAGLINE_MAX)
 
 
 def normalize_about(raw: str) -> str:
     about = raw.replace("\r\n", "\n").replace("\r", "\n").strip()
     if has_invisible_controls(about):
-        raise InvalidSettings("about", "Remove the invisible control characters from the text.")
+        raise InvalidSettings("about", _("Remove the invisible control characters from the text."))
     if len(about) > ABOUT_MAX:
         raise InvalidSettings(
-            "about", f"Keep the about text to {ABOUT_MAX:,} characters ({len(about):,} now)."
+            "about",
+            _(
+                "Keep the about text to %(limit)s characters (%(length)s now).",
+                limit=f"{ABOUT_MAX:,}",
+                length=f"{len(about):,}",
+            ),
         )
     return about
 
@@ -149,7 +172,7 @@ def _share_image_id(admin: User, chosen: str) -> int | None:
     if chosen.isdigit() and int(chosen) in {item.id for item in share_image_choices(admin)}:
         return int(chosen)
     raise InvalidSettings(
-        "share_image", "Choose one of your library's images, or the built-in card."
+        "share_image", _("Choose one of your library's images, or the built-in card.")
     )
 
 
@@ -189,6 +212,6 @@ def save(admin: User, *, name: str, tagline: str, about: str, share_image: str) 
     except sa.exc.IntegrityError:  # another admin saved the first settings at the same moment
         db.session.rollback()
         raise InvalidSettings(
-            "name", "The settings changed meanwhile: send the form again."
+            "name", _("The settings changed meanwhile: send the form again.")
         ) from None
     return changed

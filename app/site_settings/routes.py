@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug import Response
 
@@ -36,7 +37,7 @@ def edit() -> Response | tuple[str, int]:
     row = site.settings_row()
     form = SiteSettingsForm(obj=row, name=site.identity().name)
     choices = site.share_image_choices(admin)
-    form.share_image.choices = [("", "The built-in card")] + [
+    form.share_image.choices = [("", _("The built-in card"))] + [
         (str(item.id), item.filename) for item in choices
     ]
     if not form.is_submitted() and row is not None:
@@ -53,7 +54,7 @@ def edit() -> Response | tuple[str, int]:
         except site.InvalidSettings as error:
             add_error(form[error.field], str(error))
         else:
-            flash("Settings saved." if changed else "Nothing changed.", "success")
+            flash(_("Settings saved.") if changed else _("Nothing changed."), "success")
             return redirect(url_for("site_settings.edit"))
     page = render_template("site_settings/edit.html", form=form, images=choices)
     return page, form_status(form)

@@ -337,6 +337,36 @@ def test_the_home_and_login_pages_are_in_the_readers_language(
     assert "忘记密码" not in english
 
 
+def test_the_archive_tags_and_search_count_are_in_the_readers_language(
+    app: Flask, client: FlaskClient
+) -> None:
+    with app.app_context():
+        post = create_post(
+            create_user("writer"), title="Kites", body="About kites.", tags=("news",)
+        )
+        published = post.published_at
+        assert published is not None
+    archive = client.get("/archive", headers=CHINESE).text
+    for words in ("<title>归档 ·", ">归档</h1>", f">{published.month}月<", "1 篇文章"):
+        assert words in archive, words
+    for english in ("Archive", "1 post", published.strftime("%B")):
+        assert english not in archive, english
+    month = client.get(f"/archive/{published.year}/{published.month}", headers=CHINESE).text
+    assert f"{published.year}年{published.month}月的文章" in month
+    assert "Posts from" not in month
+    tags = client.get("/tags", headers=CHINESE).text
+    for words in ("<title>标签 ·", ">标签</h1>", "#news", "1 篇文章"):
+        assert words in tags, words
+    assert "1 post" not in tags
+    found = client.get("/search", query_string={"q": "kite"}, headers=CHINESE).text
+    assert "“kite”共 1 条结果" in found
+    assert "1 result" not in found
+    english = client.get("/archive").text
+    assert ">Archive</h1>" in english
+    assert "1 post<" in english
+    assert published.strftime("%B") in english
+
+
 def test_dates_are_written_the_way_each_language_writes_them(app: Flask) -> None:
     instant = datetime(2030, 5, 1, 7, 30, tzinfo=UTC)
     with app.test_request_context(headers=CHINESE):

@@ -23,7 +23,21 @@
     return (list || []).map((item) => Object.assign({}, item, { id: toBytes(item.id) }));
   }
 
-  async function fetchOptions(url, form) {
+  // The words shown, from the button's or form's data-passkey-* attributes (the page's language;
+  // _macros.html passkey_messages); English when an attribute is missing.
+  const ENGLISH = {
+    passkeyTooMany: "Too many attempts: wait a minute and try again.",
+    passkeyUnavailable: "The site could not start that. Reload the page and try again.",
+    passkeyCancelled: "No passkey was used (it was cancelled or timed out).",
+    passkeyAlreadyHere: "This device already holds a passkey for your account.",
+    passkeyFailed: "Something went wrong. Try again.",
+  };
+
+  function words(element, key) {
+    return (element && element.dataset[key]) || ENGLISH[key];
+  }
+
+  async function fetchOptions(url, form, texts) {
     const token = form.querySelector('input[name="csrf_token"]').value;
     const response = await fetch(url, {
       method: "POST",
@@ -32,8 +46,7 @@
     });
     const type = response.headers.get("Content-Type") || "";
     if (!response.ok || !type.startsWith("application/json")) {
-      throw new Error(response.status === 429 ? "Too many attempts: wait a minute and try again."
-        : "The site could not start that. Reload the page and try again.");
+      throw new Error(words(texts, response.status === 429 ? "passkeyTooMany" : "passkeyUnavailable"));
     }
     return response.json();
   }
@@ -65,28 +78,28 @@
     status.hidden = !message;
   }
 
-  function refused(error) {
+  function refused(error, texts) {
     if (error && error.name === "NotAllowedError") {
-      return "No passkey was used (it was cancelled or timed out).";
+      return words(texts, "passkeyCancelled");
     }
     if (error && error.name === "InvalidStateError") {
-      return "This device already holds a passkey for your account.";
+      return words(texts, "passkeyAlreadyHere");
     }
-    return (error && error.message) || "Something went wrong. Try again.";
+    return (error && error.message) || words(texts, "passkeyFailed");
   }
 
-  async function ceremony(form, submitter, url, ask) {
+  async function ceremony(form, submitter, url, ask, texts) {
     say(form, "");
     submitter.disabled = true;
     try {
-      const options = await fetchOptions(url, form);
+      const options = await fetchOptions(url, form, texts);
       const credential = await ask(options);
       form.querySelector('input[name="credential"]').value = answer(credential);
       submitter.disabled = false;
       form.requestSubmit(submitter);
     } catch (error) {
       submitter.disabled = false;
-      say(form, refused(error));
+      say(form, refused(error, texts));
     }
   }
 
@@ -116,7 +129,7 @@
       button.hidden = false;
       button.addEventListener("click", (event) => {
         event.preventDefault();
-        ceremony(button.form, button, button.dataset.passkeySignIn, signIn);
+        ceremony(button.form, button, button.dataset.passkeySignIn, signIn, button);
       });
     }
     const form = document.querySelector("form[data-passkey-register]");
@@ -130,7 +143,7 @@
         }
         event.preventDefault();
         ceremony(form, event.submitter || form.querySelector('[type="submit"]'),
-          form.dataset.passkeyRegister, register);
+          form.dataset.passkeyRegister, register, form);
       });
     }
   }
