@@ -39,8 +39,9 @@ bp.add_app_template_filter(i18n.format_ago, "ago")
 
 @bp.after_app_request
 def vary_on_language(response: Response) -> Response:
-    """Pages differ by the cookie and Accept-Language (the language), so caches must key on both."""
-    if request.endpoint not in LANGUAGE_FREE_ENDPOINTS:
+    """Pages differ by the cookie and Accept-Language (the language), so caches must key on both.
+    A file's bytes do not; its error page (a 404 in the reader's language) does."""
+    if request.endpoint not in LANGUAGE_FREE_ENDPOINTS or response.status_code >= 400:
         response.vary.add("Cookie")
         response.vary.add("Accept-Language")
     return response

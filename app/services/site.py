@@ -25,7 +25,7 @@ from app.models import EventType, MediaItem, MediaKind, SiteSettings, User, utcn
 from app.services import events
 from app.services.markdown import render_bio
 from app.services.sharing import Card, library_card
-from app.text import has_invisible_controls
+from app.text import has_invisible_controls, hides_or_reorders
 
 NAME_MAX: Final = 60
 TAGLINE_MAX: Final = 160
@@ -102,11 +102,16 @@ def settings_row() -> SiteSettings | None:
 
 
 def share_image_choices(admin: User) -> list[MediaItem]:
-    """The images an admin may make the share card: their own library's, newest first."""
+    """The images an admin may make the share card: their own library's, newest first, and the
+    card chosen now, whoever's library it is in (so another admin's save keeps it)."""
+    row = settings_row()
+    mine = MediaItem.owner_id == admin.id
+    if row is not None and row.share_image_id is not None:
+        mine = sa.or_(mine, MediaItem.id == row.share_image_id)
     return list(
         db.session.scalars(
             sa.select(MediaItem)
-            .where(MediaItem.owner_id == admin.id, MediaItem.kind == MediaKind.IMAGE)
+            .where(mine, MediaItem.kind == MediaKind.IMAGE)
             .order_by(MediaItem.created_at.desc(), MediaItem.id.desc())
         )
     )
@@ -115,7 +120,7 @@ def share_image_choices(admin: User) -> list[MediaItem]:
 def _line(field: str, raw: str, limit: int) -> str:
     """One line of text for ``field`` ("name" or "tagline"); the messages name the field."""
     text = " ".join(unicodedata.normalize("NFC", raw).split())
-    if has_invisible_controls(text):
+    if has_invisible_controls(text) or hides_or_reorders(text):  # no override may flip the page
         if field == "name":
             raise InvalidSettings(
                 field, _("Remove the invisible control characters from the site name.")

@@ -49,6 +49,13 @@ def test_an_admin_names_the_site_and_readers_see_it(
     expect(reader.locator(".site-intro em")).to_have_text("theatre")
     expect(reader).to_have_title("The Very Long Named Evening Chronicle of Everything")
     problems += fits_and_is_accessible(reader, axe, "home page with the site's intro")
+
+    page.get_by_label("Site name").fill("W" * 60)  # the longest name, with no space to wrap at
+    page.get_by_role("button", name="Save settings").click()
+    expect(page.get_by_text("Settings saved.")).to_be_visible()
+    reader.goto(live_server)
+    expect(reader.locator(".brand")).to_have_text("W" * 60)
+    problems += fits_and_is_accessible(reader, axe, "home page with a 60-letter name")
     reader.context.close()
     context.close()
     assert problems == []

@@ -163,6 +163,17 @@ def test_pages_vary_on_what_chooses_the_language(client: FlaskClient) -> None:
     assert "Cookie" in vary
 
 
+def test_a_missing_files_page_varies_on_the_language_its_bytes_do_not(
+    client: FlaskClient,
+) -> None:
+    """A 404 under /static/ is a page in the reader's language (found by a review)."""
+    missing = client.get("/static/no-such-file.css", headers=CHINESE)
+    assert missing.status_code == 404
+    assert "Accept-Language" in missing.headers.get("Vary", "")
+    with client.get("/static/css/inkwell.css") as found:
+        assert "Accept-Language" not in found.headers.get("Vary", "")
+
+
 # The page cache never mixes languages ---------------------------------------------------------
 
 

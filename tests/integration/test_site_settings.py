@@ -127,6 +127,8 @@ def test_about_is_rendered_safely(app: Flask, boss: FlaskClient) -> None:
         ({"tagline": "t" * 161}, "Keep the tagline to 160 characters (161 now)."),
         ({"about": "a" * 2001}, "Keep the about text to 2,000 characters (2,001 now)."),
         ({"name": "Bell\x07"}, "Remove the invisible control characters from the site name."),
+        ({"name": "My \u202eBlog"}, "Remove the invisible control characters from the site name."),
+        ({"tagline": "a\u200bb"}, "Remove the invisible control characters from the tagline."),
         ({"share_image": "999"}, "Choose one of your library&#39;s images, or the built-in card."),
         ({"share_image": "abc"}, "Choose one of your library&#39;s images, or the built-in card."),
     ],
@@ -235,3 +237,29 @@ def test_saving_needs_a_fresh_sign_in(app: Flask, boss: FlaskClient) -> None:
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/auth/reauthenticate?next=")
     assert "The Night Desk" not in app.test_client().get("/").text
+
+
+def test_another_admin_can_save_without_losing_the_share_image(
+    app: Flask, boss: FlaskClient
+) -> None:
+    """The card chosen from one admin's library stays when a second admin saves the page (found
+    by a review: their choices held only their own images, so saving cleared it)."""
+    address = uploaded_url(boss, noise(2000, 1000), "card.png")
+    name = MEDIA_URL.fullmatch(address)
+    assert name is not None
+    item_id = re.search(rf'<option value="(\d+)">{name.group(1)}\.png</option>', boss.get(URL).text)
+    assert item_id is not None
+    assert _save(boss, share_image=item_id.group(1)).status_code == 302
+    with app.app_context():
+        create_user("deputy", is_admin=True)
+    deputy = app.test_client()
+    AuthActions(deputy).login("deputy")
+    page = deputy.get(URL).text
+    option = re.search(rf'<option[^>]*value="{item_id.group(1)}"[^>]*>', page)
+    assert option is not None
+    assert "selected" in option.group(0), option.group(0)
+    assert (
+        _save(deputy, tagline="Now with a tagline", share_image=item_id.group(1)).status_code == 302
+    )
+    home = app.test_client().get("/").text
+    assert _meta(home, "og:image") == f"http://localhost/media/{name.group(1)}-1600.png"
