@@ -6,6 +6,7 @@ import unicodedata
 
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import TooManyRequests
@@ -113,9 +114,12 @@ def normalize_email(raw: str) -> str:
     try:
         email = validate_email(candidate, check_deliverability=False).normalized
     except EmailNotValidError as error:
-        raise InvalidAccountData(
-            "email", _("Enter a valid email address: %(reason)s", reason=error)
-        ) from None
+        # email_validator says why in English only: other languages get the sentence alone.
+        if str(get_locale() or "en").startswith("en"):
+            message = _("Enter a valid email address: %(reason)s", reason=error)
+        else:
+            message = _("Enter a valid email address.")
+        raise InvalidAccountData("email", message) from None
     # NFKC can lengthen text many times over (U+FDFA becomes 18 characters): bound the stored forms.
     if len(email) > EMAIL_MAX or len(email_key(email)) > EMAIL_KEY_MAX:
         raise InvalidAccountData(

@@ -275,6 +275,20 @@ def test_form_errors_and_flashes_are_in_the_readers_language(
     assert "Incorrect username, email or password." in refused.text
 
 
+def test_a_bad_email_address_is_refused_in_chinese_without_an_english_reason(
+    client: FlaskClient,
+) -> None:
+    """email_validator explains in English only (found by a review): Chinese readers get the
+    sentence alone, English readers the reason too."""
+    client.set_cookie("lang", "zh-Hans")
+    sent = submit(client, "/auth/register", {"username": "someone", "email": "bad"})
+    assert "@-sign" not in sent.text
+    assert "请输入有效的邮箱地址。" in sent.text
+    client.set_cookie("lang", "en")
+    sent = submit(client, "/auth/register", {"username": "someone", "email": "bad"})
+    assert "Enter a valid email address: An email address must have an @-sign." in sent.text
+
+
 class _NumberForm(FlaskForm):
     class Meta:
         csrf = False
