@@ -22,6 +22,8 @@ from app.models import Post, Tag, post_tags
 from app.services import posts
 
 RELATED_POSTS = 3
+# Of each of its tags, the newest this many posts are weighed for "related" (a bound, not a page).
+RELATED_CANDIDATES = 200
 # The years an archive address may name: datetime's range, with room for the month after.
 FIRST_YEAR, LAST_YEAR = 1, 9998
 
@@ -145,11 +147,25 @@ def around(post: Post) -> Around:
         .limit(1),
     ]
     if post.tags:
-        shared = sa.func.count(post_tags.c.tag_id)
+        # Candidates: the newest posts of each tag only, so the cost does not grow with the site
+        # (every post of a common tag was joined and grouped: 180 ms a view at 100,000 posts).
+        recent = sa.union_all(
+            *(
+                sa.select(
+                    sa.select(post_tags.c.post_id, post_tags.c.tag_id)
+                    .where(post_tags.c.tag_id == tag.id, post_tags.c.post_id != post.id)
+                    .order_by(post_tags.c.post_id.desc())
+                    .limit(RELATED_CANDIDATES)
+                    .subquery()
+                )
+                for tag in post.tags
+            )
+        ).subquery("recent")
+        shared = sa.func.count(recent.c.tag_id)
         branches.append(
             _branch(RELATED, shared)
-            .join(post_tags, post_tags.c.post_id == Post.id)
-            .where(shown, post_tags.c.tag_id.in_([tag.id for tag in post.tags]), Post.id != post.id)
+            .join(recent, recent.c.post_id == Post.id)
+            .where(shown)
             .group_by(Post.id)
             .order_by(shared.desc(), Post.published_at.desc(), Post.id.desc())
             .limit(RELATED_POSTS)
