@@ -32,7 +32,7 @@ from app.services import mfa, passkeys
 from tests.conftest import AppFactory
 from tests.factories import create_user
 from tests.helpers import PASSWORD, AuthActions, csrf_token, send_form, submit
-from tests.integration.test_mfa import START, _enrol
+from tests.integration.test_mfa import START, _count, _enrol, _events, _signed_in
 from tests.passkey_device import SoftPasskey
 
 SECURITY = "/account/security"
@@ -87,19 +87,6 @@ def _member_with_passkey(client: FlaskClient, auth: AuthActions) -> SoftPasskey:
     assert _add(client, device).status_code == 302
     auth.logout()
     return device
-
-
-def _signed_in(client: FlaskClient) -> bool:
-    return client.get("/account/sessions").status_code == 200
-
-
-def _count(app: Flask, model: type, *where: object) -> int:
-    with app.app_context():
-        return int(db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where)))
-
-
-def _events(app: Flask, kind: EventType) -> int:
-    return _count(app, SecurityEvent, SecurityEvent.type == kind)
 
 
 def test_add_a_passkey_then_sign_in_with_it_alone(
