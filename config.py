@@ -100,6 +100,8 @@ class Config:
     PAGE_CACHE_PREFIX = "inkwell:pages"
     # Hits for visitors with no session are answered before Flask runs (cache.ServeCachedPages).
     PAGE_CACHE_WSGI_HITS = True
+    # Uploaded images kept in each process by the same layer, at most this many bytes (0: none).
+    MEDIA_MEMORY_BYTES = 32 * 1024 * 1024
 
     LOGIN_RATE_LIMIT = "5 per minute"  # per client address
     LOGIN_ACCOUNT_RATE_LIMIT = "10 per 15 minutes"  # failed attempts per account, from anywhere

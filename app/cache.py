@@ -34,7 +34,12 @@ settings can only be filed under the old version.
 Where a hit is answered. A visitor with no session or remember cookie gets a hit from
 ``ServeCachedPages``, a WSGI layer in front of Flask, so no session, routing hook or view runs;
 anyone else (a visitor whose session cookie holds a CSRF token, say) from ``serve_from_cache``,
-the first ``before_request`` hook. Both make the key with ``page_key``.
+the first ``before_request`` hook. Both make the key with ``page_key``. The same layer keeps
+uploaded images in each process (``KeptImages``) under a *media token* that any deletion of an
+image, its files or its owner replaces.
+
+How it is stored. ``encode_entry``: the headers as one JSON line, then the body's own bytes, so
+a hit decodes one short line and hands the body to the server as it is.
 
 Where it lives. In Redis when ``REDIS_URL`` is set (shared by all workers and servers); otherwise
 pages are kept per process and the version in a file under ``instance/``. The version is a random
@@ -58,12 +63,12 @@ version (Redis ``MGET``; a second small file locally).
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import functools
 import hashlib
 import json
 import logging
+import os
 import secrets
 import time
 from collections import OrderedDict
@@ -106,7 +111,7 @@ from app.models import (
     UserSession,
     utcnow,
 )
-from app.request_guard import holds_nul
+from app.request_guard import NUL
 from app.services import i18n, theme
 
 logger = logging.getLogger(__name__)
@@ -174,9 +179,27 @@ PRIVATE_USER_COLUMNS = frozenset(
 HARMLESS_SESSION_KEYS = frozenset(
     {"_user_id", "_fresh", "_id", "_remember", "_remember_seconds", "_flashes"}
 )
+# Deleting any of these may take an image's last stored copy with it (rows cascade in the
+# database): the commit replaces the media token (``ServeCachedPages`` keeps images).
+IMAGE_OWNERS = (MediaItem, MediaFile, User)
 MAX_KEY_LENGTH = 600
 LOCAL_ENTRIES = 2000
 STORE_ENVIRON_KEY = "inkwell.page_cache.store"
+# Request headers that ask for a conditional or partial answer: a hit carrying one is answered
+# through Werkzeug's ``make_conditional`` (304, 412, 206); every other hit is replayed as stored.
+CONDITIONAL_REQUEST_HEADERS = (
+    "HTTP_IF_NONE_MATCH",
+    "HTTP_IF_MATCH",
+    "HTTP_IF_MODIFIED_SINCE",
+    "HTTP_IF_UNMODIFIED_SINCE",
+    "HTTP_RANGE",
+    "HTTP_IF_RANGE",
+)
+# Headers never stored: each answer gets its own Date from the server (a stored one would be
+# replayed beside it, stale), and X-Cache says how this very answer was made.
+UNSTORED_HEADERS = frozenset({"date", "x-cache"})
+ROUTES_REMEMBERED = 4096
+MEDIA_ENDPOINT = "media.file"
 
 
 class TrackedSession(SecureCookieSession):
@@ -228,6 +251,11 @@ class PageStore(Protocol):
         ...
 
     def bump_settings(self) -> None: ...
+    def media_token(self) -> str:
+        """Replaced whenever a stored image may have gone (``ServeCachedPages`` keeps images)."""
+        ...
+
+    def bump_media(self) -> None: ...
     def get(self, key: str) -> bytes | None: ...
     def set(self, key: str, value: bytes, ttl: int) -> None: ...
 
@@ -269,6 +297,7 @@ class RedisPageStore:
         self.due_key = f"{prefix}:version-due"
         self.run_id_key = f"{prefix}:version-run-id"
         self.settings_key = f"{prefix}:settings-token"
+        self.media_key = f"{prefix}:media-token"
         self.client = redis.Redis.from_url(
             url,
             socket_timeout=0.5,
@@ -296,6 +325,8 @@ class RedisPageStore:
             connection.send_command("SET", self.version_key, _new_version())
             connection.read_response()
             connection.send_command("SET", self.settings_key, _new_version())
+            connection.read_response()
+            connection.send_command("SET", self.media_key, _new_version())
             connection.read_response()
             connection.send_command("SET", self.run_id_key, run_id)
             connection.read_response()
@@ -342,6 +373,16 @@ class RedisPageStore:
     def bump_settings(self) -> None:
         self.client.set(self.settings_key, _new_version())
 
+    def media_token(self) -> str:
+        found = self._get(self.media_key)
+        if found is None:
+            self.client.set(self.media_key, _new_version(), nx=True)
+            found = self._get(self.media_key)
+        return (found or b"").decode()
+
+    def bump_media(self) -> None:
+        self.client.set(self.media_key, _new_version())
+
     def get(self, key: str) -> bytes | None:
         return self._get(f"{self.prefix}:{key}")
 
@@ -368,6 +409,19 @@ def _write_atomically(path: Path, text: str) -> None:
     temporary.replace(path)  # atomic, so workers never read half a file
 
 
+def _read_small_file(path: Path) -> str:
+    """A file of a few bytes (a version, a due note), read with two system calls: a cache hit
+    reads two of these, and ``Path.read_text`` costs three times as long."""
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        chunks = []
+        while chunk := os.read(descriptor, 4096):
+            chunks.append(chunk)
+        return b"".join(chunks).decode()
+    finally:
+        os.close(descriptor)
+
+
 class LocalPageStore:
     """Pages in this process (bounded, least recently used out); the version in a shared file,
     its due note in another beside it."""
@@ -376,19 +430,20 @@ class LocalPageStore:
         self.version_file = version_file
         self.due_file = version_file.with_name(f"{version_file.name}-due")
         self.settings_file = version_file.with_name(f"{version_file.name}-settings")
+        self.media_file = version_file.with_name(f"{version_file.name}-media")
         self.entries: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
 
     def version(self) -> str:
         try:
-            return self.version_file.read_text()
+            return _read_small_file(self.version_file)
         except FileNotFoundError:
             self.bump()
-            return self.version_file.read_text()
+            return _read_small_file(self.version_file)
 
     def state(self) -> tuple[str, str | None]:
         version = self.version()
         try:
-            return version, self.due_file.read_text()
+            return version, _read_small_file(self.due_file)
         except FileNotFoundError:
             return version, None
 
@@ -406,13 +461,23 @@ class LocalPageStore:
 
     def settings_token(self) -> str:
         try:
-            return self.settings_file.read_text()
+            return _read_small_file(self.settings_file)
         except FileNotFoundError:
             self.bump_settings()
-            return self.settings_file.read_text()
+            return _read_small_file(self.settings_file)
 
     def bump_settings(self) -> None:
         _write_atomically(self.settings_file, _new_version())
+
+    def media_token(self) -> str:
+        try:
+            return _read_small_file(self.media_file)
+        except FileNotFoundError:
+            self.bump_media()
+            return _read_small_file(self.media_file)
+
+    def bump_media(self) -> None:
+        _write_atomically(self.media_file, _new_version())
 
     def get(self, key: str) -> bytes | None:
         found = self.entries.get(key)
@@ -426,6 +491,18 @@ class LocalPageStore:
         self.entries.move_to_end(key)
         while len(self.entries) > LOCAL_ENTRIES:
             self.entries.popitem(last=False)
+
+
+def encode_entry(headers: Iterable[tuple[str, str]], body: bytes) -> bytes:
+    """A stored page: its headers as one line of JSON (which never holds a raw newline), then
+    the body's bytes as they are. Only 200s are stored, so the status is not."""
+    kept = [(name, value) for name, value in headers if name.lower() not in UNSTORED_HEADERS]
+    return json.dumps(kept, separators=(",", ":")).encode() + b"\n" + body
+
+
+def decode_entry(raw: bytes) -> tuple[list[tuple[str, str]], bytes]:
+    head, _newline, body = raw.partition(b"\n")
+    return [(str(name), str(value)) for name, value in json.loads(head)], body
 
 
 def _store() -> PageStore | None:
@@ -461,7 +538,8 @@ def page_key(
         if name in args
     )
     shade = theme.chosen_theme(cookies)
-    key = f"page:{version}:{endpoint}:{shade}:{language}:{path}?{params}"
+    # "page2": entries are stored as ``encode_entry`` makes them (``page:`` held base64 JSON).
+    key = f"page2:{version}:{endpoint}:{shade}:{language}:{path}?{params}"
     return key if len(key) <= MAX_KEY_LENGTH else None
 
 
@@ -498,10 +576,8 @@ def serve_from_cache() -> Response | None:
     if raw is None:
         g.page_cache_key = key
         return None
-    data = json.loads(raw)
-    response = Response(
-        base64.b64decode(data["body"]), status=data["status"], headers=data["headers"]
-    )
+    headers, body = decode_entry(raw)
+    response = Response(body, status=200, headers=headers)
     response.headers["X-Cache"] = "HIT"
     return response
 
@@ -628,14 +704,45 @@ class StoreFinishedPages:
         marked: tuple[PageStore, str, int], headers: list[tuple[str, str]], body: bytes
     ) -> None:
         store, key, ttl = marked
-        # Not the Date of this response: every answer gets its own from the server (or Werkzeug's
-        # make_conditional), and a stored one would be replayed beside it, stale.
-        kept = [(name, value) for name, value in headers if name.lower() != "date"]
-        entry = {"status": 200, "headers": kept, "body": base64.b64encode(body).decode()}
         try:
-            store.set(key, json.dumps(entry).encode(), ttl)
+            store.set(key, encode_entry(headers, body), ttl)
         except redis.RedisError:
             logger.warning("page cache: could not store a page", exc_info=True)
+
+
+class KeptImages:
+    """Uploaded images answered by ``ServeCachedPages``: per process, least recently used out,
+    at most ``limit`` bytes of bodies (an image over an eighth of it is never kept), each for
+    ``seconds`` at most. Each is filed under the media token read before Flask read its bytes,
+    and found only under the current one."""
+
+    def __init__(self, limit: int, seconds: int) -> None:
+        self.limit = limit
+        self.seconds = seconds
+        self.size = 0
+        self.entries: OrderedDict[str, tuple[str, float, list[tuple[str, str]], bytes]] = (
+            OrderedDict()
+        )
+
+    def get(self, path: str, token: str) -> tuple[list[tuple[str, str]], bytes] | None:
+        found = self.entries.get(path)
+        if found is None or found[0] != token or found[1] < time.monotonic():
+            return None
+        self.entries.move_to_end(path)
+        return found[2], found[3]
+
+    def put(self, path: str, token: str, headers: list[tuple[str, str]], body: bytes) -> None:
+        if len(body) > self.limit // 8:
+            return
+        old = self.entries.pop(path, None)
+        if old is not None:
+            self.size -= len(old[3])
+        kept = [(name, value) for name, value in headers if name.lower() not in UNSTORED_HEADERS]
+        self.entries[path] = (token, time.monotonic() + self.seconds, kept, body)
+        self.size += len(body)
+        while self.size > self.limit:
+            _path, (*_rest, dropped) = self.entries.popitem(last=False)
+            self.size -= len(dropped)
 
 
 class ServeCachedPages:
@@ -648,7 +755,19 @@ class ServeCachedPages:
     ``serve_from_cache`` reads them; when anything is not known at once (no due time recorded,
     a scheduled post fallen due, the store down, a miss), the request goes to Flask unchanged,
     which works it out and stores the page. A hit is the stored answer as Flask sent it (the
-    security headers included), made conditional for the pages that carry an ETag.
+    security headers and the ETag included), replayed byte for byte with no Response object;
+    a request asking for a conditional or partial answer (``If-None-Match``, ``Range``…) of a
+    page that carries an ETag is answered through Werkzeug's ``make_conditional`` instead.
+
+    Uploaded images (``media.file``) are kept here too, in ``KeptImages``: the view never
+    asks who is signed in (so any visitor qualifies, cookie or not) and an address always
+    holds the same bytes; what can change is that the last copy is deleted, so each is filed
+    under the *media token* read before Flask runs, which any commit deleting an image (or its
+    owner) replaces. Conditional requests for images go to Flask.
+
+    Which endpoint a Host and path route to never changes while the process runs, so the
+    answer of the URL map is remembered (``ROUTES_REMEMBERED`` of them, forgotten all at once
+    when full, so made-up addresses cannot grow it).
     """
 
     def __init__(self, app: Flask, wsgi_app: Callable[..., Iterable[bytes]]) -> None:
@@ -657,32 +776,37 @@ class ServeCachedPages:
         self.session_cookies = frozenset(
             {app.config["SESSION_COOKIE_NAME"], app.config["REMEMBER_COOKIE_NAME"]}
         )
+        self.default_language = app.config["DEFAULT_LOCALE"]
+        self.routes: dict[tuple[str, ...], str | None] = {}
+        self.images = KeptImages(app.config["MEDIA_MEMORY_BYTES"], app.config["PAGE_CACHE_SECONDS"])
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
-        response = self.hit(environ)
-        if response is None:
-            return self.wsgi_app(environ, start_response)
-        return response(environ, start_response)
-
-    def hit(self, environ: dict[str, Any]) -> Response | None:
-        if environ.get("REQUEST_METHOD") not in {"GET", "HEAD"}:
-            return None
-        if any(name in environ.get("HTTP_COOKIE", "") for name in self.session_cookies):
-            return None  # cheap first look; the parsed cookies are checked below
         store: PageStore | None = self.app.extensions.get("inkwell_page_cache")
-        if store is None:
-            return None
+        endpoint = self._endpoint(environ) if store is not None else None
+        if endpoint == MEDIA_ENDPOINT and self.images.limit:
+            return self._image(environ, start_response, store)  # type: ignore[arg-type]
+        found = self.hit(environ, endpoint, store) if endpoint in CACHEABLE_ENDPOINTS else None
+        if found is None:
+            return self.wsgi_app(environ, start_response)
+        headers, body = found
+        if endpoint in CONDITIONAL_ENDPOINTS and _asks_conditionally(environ):
+            response = Response(body, status=200, headers=headers)
+            response.headers["X-Cache"] = "HIT"
+            response.make_conditional(self.app.request_class(environ))
+            return response(environ, start_response)
+        start_response("200 OK", [*headers, ("X-Cache", "HIT")])
+        return [] if environ["REQUEST_METHOD"] == "HEAD" else [body]
+
+    def hit(
+        self, environ: dict[str, Any], endpoint: str | None, store: PageStore | None
+    ) -> tuple[list[tuple[str, str]], bytes] | None:
+        """The stored headers and body of this request's page; None to ask Flask."""
+        raw_cookies = environ.get("HTTP_COOKIE", "")
+        if store is None or any(name in raw_cookies for name in self.session_cookies):
+            return None  # cheap first look; the parsed cookies are checked below
         request_ = self.app.request_class(environ)
-        if holds_nul(request_.path, request_.args):
-            return None  # Flask refuses it with its 400
-        if self.session_cookies & request_.cookies.keys():
-            return None
-        try:
-            adapter = self.app.create_url_adapter(request_)
-            endpoint, _args = adapter.match() if adapter is not None else (None, None)
-        except (HTTPException, SecurityError):
-            return None  # not found, a redirect, or an untrusted Host: Flask answers those
-        if endpoint not in CACHEABLE_ENDPOINTS:
+        cookies = request_.cookies if raw_cookies else {}
+        if self.session_cookies & cookies.keys():
             return None
         try:
             version, note = store.state()
@@ -691,30 +815,90 @@ class ServeCachedPages:
                 return None  # Flask works the due time out, or moves to a new version
             key = page_key(
                 version,
-                endpoint,
+                endpoint or "",
                 request_.path,
-                request_.args,
-                request_.cookies,
+                request_.args if endpoint in KEY_PARAMS else {},
+                cookies,
                 i18n.chosen_language(
-                    request_.cookies,
-                    request_.headers.get("Accept-Language", ""),
-                    self.app.config["DEFAULT_LOCALE"],
+                    cookies, environ.get("HTTP_ACCEPT_LANGUAGE", ""), self.default_language
                 ),
             )
             raw = store.get(key) if key else None
         except redis.RedisError:
             return None
-        if raw is None:
+        return decode_entry(raw) if raw is not None else None
+
+    def _image(
+        self, environ: dict[str, Any], start_response: Callable[..., Any], store: PageStore
+    ) -> Any:
+        """An uploaded image from ``self.images``; else from Flask, kept if it is a plain 200."""
+        path = environ.get("PATH_INFO", "")
+        try:
+            token = store.media_token()  # before Flask reads the bytes
+        except redis.RedisError:
+            return self.wsgi_app(environ, start_response)
+        if _asks_conditionally(environ):
+            return self.wsgi_app(environ, start_response)
+        found = self.images.get(path, token)
+        if found is not None:
+            headers, body = found
+            start_response("200 OK", [*headers, ("X-Cache", "HIT")])
+            return [] if environ["REQUEST_METHOD"] == "HEAD" else [body]
+        if environ["REQUEST_METHOD"] != "GET":
+            return self.wsgi_app(environ, start_response)
+        seen: dict[str, Any] = {}
+
+        def remember_start(status: str, headers: list[tuple[str, str]], *args: Any) -> Any:
+            seen["status"], seen["headers"] = status, headers
+            return start_response(status, headers, *args)
+
+        answer = self.wsgi_app(environ, remember_start)
+        try:
+            chunks = list(answer)
+        finally:
+            close = getattr(answer, "close", None)
+            if close is not None:
+                close()
+        headers = seen.get("headers", [])
+        if seen.get("status", "").startswith("200") and not any(
+            name.lower() == "set-cookie" for name, _value in headers
+        ):
+            self.images.put(path, token, headers, b"".join(chunks))
+        return chunks
+
+    def _endpoint(self, environ: dict[str, Any]) -> str | None:
+        """Where the URL map sends a GET or HEAD with no NUL in its address; None for anything
+        else, a 404, a redirect or an untrusted Host (Flask answers all of those)."""
+        if environ.get("REQUEST_METHOD") not in {"GET", "HEAD"}:
             return None
-        data = json.loads(raw)
-        response = Response(
-            base64.b64decode(data["body"]), status=data["status"], headers=data["headers"]
+        # Flask refuses a NUL in the path or a parameter with its 400 (app/request_guard.py).
+        query = environ.get("QUERY_STRING", "")
+        if NUL in environ.get("PATH_INFO", "") or NUL in query or "%00" in query:
+            return None
+        route = (
+            environ.get("HTTP_HOST", ""),
+            environ.get("SERVER_NAME", ""),
+            environ.get("SERVER_PORT", ""),
+            environ.get("wsgi.url_scheme", ""),
+            environ.get("SCRIPT_NAME", ""),
+            environ.get("PATH_INFO", ""),
+            environ["REQUEST_METHOD"],
         )
-        response.headers["X-Cache"] = "HIT"
-        if endpoint in CONDITIONAL_ENDPOINTS:
-            response.add_etag()
-            response.make_conditional(request_)
-        return response
+        if route in self.routes:
+            return self.routes[route]
+        try:
+            adapter = self.app.create_url_adapter(self.app.request_class(environ))
+            endpoint, _args = adapter.match() if adapter is not None else (None, None)
+        except (HTTPException, SecurityError):
+            endpoint = None
+        if len(self.routes) >= ROUTES_REMEMBERED:
+            self.routes.clear()
+        self.routes[route] = endpoint
+        return endpoint
+
+
+def _asks_conditionally(environ: dict[str, Any]) -> bool:
+    return any(name in environ for name in CONDITIONAL_REQUEST_HEADERS)
 
 
 def conditional(response: Response) -> Response:
@@ -758,6 +942,17 @@ def bump_settings() -> None:
         current_app.logger.exception("page cache: could not announce new site settings")
 
 
+def bump_media() -> None:
+    """A new media token: every process forgets the images it keeps (``KeptImages``)."""
+    store = _store() if has_app_context() else None
+    if store is None:
+        return
+    try:
+        store.bump_media()
+    except redis.RedisError:
+        current_app.logger.exception("page cache: could not announce a deleted image")
+
+
 def settings_token() -> str | None:
     """The current settings token; None without a page cache or when its store is down."""
     store = _store() if has_app_context() else None
@@ -791,6 +986,8 @@ def _note_changes(session: so.Session, _context: Any, _instances: Any) -> None:
         for instance in (*session.new, *session.dirty, *session.deleted)
     ):
         session.info["settings_changed"] = True
+    if any(isinstance(instance, IMAGE_OWNERS) for instance in session.deleted):
+        session.info["media_changed"] = True
 
 
 @sa.event.listens_for(so.Session, "do_orm_execute")
@@ -798,6 +995,8 @@ def _note_bulk_changes(state: so.ORMExecuteState) -> None:
     mapper = state.bind_mapper
     if (state.is_update or state.is_delete) and mapper and mapper.class_ in (*CONTENT_MODELS, User):
         state.session.info["content_changed"] = True
+    if state.is_delete and mapper and issubclass(mapper.class_, IMAGE_OWNERS):
+        state.session.info["media_changed"] = True
 
 
 @sa.event.listens_for(so.Session, "after_commit")
@@ -806,6 +1005,8 @@ def _bump_after_commit(session: so.Session) -> None:
     # under the old version, which nobody reads once the version is bumped.
     if session.info.pop("settings_changed", False):
         bump_settings()
+    if session.info.pop("media_changed", False):
+        bump_media()
     if session.info.pop("content_changed", False):
         bump_version()
 
@@ -814,6 +1015,7 @@ def _bump_after_commit(session: so.Session) -> None:
 def _forget_after_rollback(session: so.Session) -> None:
     session.info.pop("content_changed", None)
     session.info.pop("settings_changed", None)
+    session.info.pop("media_changed", None)
 
 
 # Static files: ``url_for('static', …)`` adds ``?v=<content hash>``, and such URLs may be kept
