@@ -230,3 +230,14 @@ def test_a_post_without_a_library_image_gets_the_site_card(app: Flask, client: F
     image = _tags(html).get("og:image") or ""
     assert image.startswith("http://localhost/static/card.png?v=")
     assert json.loads(_blocks(html).blocks[0])["image"] == image
+
+
+@pytest.mark.usefixtures("shared_site")
+@pytest.mark.parametrize("path", list(PUBLIC_PAGES))
+def test_only_search_results_ask_search_engines_not_to_index_them(
+    client: FlaskClient, path: str
+) -> None:
+    """A results page is made of other pages' excerpts for any words typed: not a page to list."""
+    robots = _tags(client.get(path).text).get("robots")
+    expected = "noindex, follow" if path.startswith("/search") else None
+    assert robots == expected
