@@ -174,6 +174,15 @@ _LOCAL_IMAGE = re.compile(r"/media/([0-9a-f]{32}\.(?:jpg|png|webp))")
 _SRCSET = re.compile(r"/media/[0-9a-f]{32}(?:-[0-9]{1,4})?\.(?:jpg|png|webp) [0-9]{1,4}w")
 
 
+def _image_as_link(
+    renderer: RendererHTML, tokens: list[Token], idx: int, options: OptionsDict, env: Any
+) -> str:
+    src = str(tokens[idx].attrGet("src") or "")
+    alt = renderer.renderInlineAsText(tokens[idx].children or [], options, env)
+    link = Token("link_open", "a", 1, attrs={"href": src})
+    return renderer.renderToken([link], 0, options, env) + escape(alt or src) + "</a>"
+
+
 def _image(
     renderer: RendererHTML, tokens: list[Token], idx: int, options: OptionsDict, env: Any
 ) -> str:
@@ -182,8 +191,7 @@ def _image(
     alt = renderer.renderInlineAsText(token.children or [], options, env)
     src = str(token.attrGet("src") or "")
     if src.lower().startswith("http:"):
-        link = Token("link_open", "a", 1, attrs={"href": src})
-        return renderer.renderToken([link], 0, options, env) + escape(alt or src) + "</a>"
+        return _image_as_link(renderer, tokens, idx, options, env)
     token.attrSet("alt", alt)
     token.attrSet("loading", "lazy")
     if src.lower().startswith(("https:", "//")):
@@ -280,13 +288,17 @@ def render_markdown(source: str, images: Mapping[str, LocalImage] | None = None)
 
 # A member's bio is a few lines under their name: emphasis, links, lists and quotes, but no
 # headings (a "#" line stays text, so a bio never outranks the profile's own headings), images
-# (the avatar is the profile's picture) or code blocks. The same sanitizer as posts.
+# (the avatar is the profile's picture; an image becomes a link to it, named by its alt text)
+# or code blocks. The same sanitizer as posts.
 _BIO_MD: Final = (
     MarkdownIt("commonmark", {"html": False, "linkify": True})
     .enable(["strikethrough", "linkify"])
-    .disable(["heading", "lheading", "image", "fence", "code"])
+    .disable(["heading", "lheading", "fence", "code"])
 )
 _BIO_MD.linkify = _LINKIFY
+
+
+_BIO_MD.add_render_rule("image", _image_as_link)
 
 
 def render_bio(source: str) -> str:

@@ -67,7 +67,12 @@ def test_every_avatar_colour_gives_white_initials_enough_contrast() -> None:
         ("Title\n===", "<p>Title\n===</p>"),
         (
             "![me](https://example.com/me.png)",
-            '<p>!<a href="https://example.com/me.png" rel="nofollow noopener">me</a></p>',
+            '<p><a href="https://example.com/me.png" rel="nofollow noopener">me</a></p>',
+        ),
+        (
+            "![](/media/abc.png) and ![x](javascript:alert(1))",
+            '<p><a href="/media/abc.png" rel="nofollow noopener">/media/abc.png</a>'
+            " and ![x](javascript:alert(1))</p>",
         ),
         ("    indented", "<p>indented</p>"),
         ("*a* **b** ~~c~~", "<p><em>a</em> <strong>b</strong> <s>c</s></p>"),
