@@ -142,6 +142,10 @@ class UserSession(Model):
     auth_method: so.Mapped[str] = so.mapped_column(
         sa.String(20), default=AuthMethod.PASSWORD, server_default=AuthMethod.PASSWORD.value
     )
+    # The passkey that made (or was enrolled in) this sign-in: removing it ends the sign-in.
+    passkey_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("passkeys.id", ondelete="SET NULL"), index=True
+    )
 
     user: so.Mapped[User] = so.relationship(back_populates="sessions")
 

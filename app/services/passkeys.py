@@ -55,7 +55,15 @@ from werkzeug.exceptions import TooManyRequests
 
 from app import urls
 from app.extensions import db, rowcount
-from app.models import AuthMethod, EventType, Passkey, PasskeyChallenge, User, utcnow
+from app.models import (
+    AuthMethod,
+    EventType,
+    Passkey,
+    PasskeyChallenge,
+    User,
+    UserSession,
+    utcnow,
+)
 from app.services import accounts, device_cookies, events, mail, rate_limits, sessions, throttle
 
 CHALLENGE_MINUTES = 5
@@ -254,7 +262,8 @@ def register(user: User, name: str, answer: str, *, first_factor: bool = False) 
     )
     db.session.add(passkey)
     if first_factor:
-        sessions.record_method(AuthMethod.PASSKEY)
+        db.session.flush()  # its id, for the sign-in it now counts for
+        sessions.record_method(AuthMethod.PASSKEY, passkey.id)
     events.record(EventType.PASSKEY_ADDED, user=user, actor=user)
     mail.enqueue_two_factor_notice(user, "passkey_added")
     db.session.commit()
@@ -262,12 +271,23 @@ def register(user: User, name: str, answer: str, *, first_factor: bool = False) 
 
 
 def remove(user: User, passkey_id: int) -> bool:
-    """Delete one of ``user``'s passkeys (the caller re-authenticated): logged, mailed,
-    committed. False if it is not theirs."""
+    """Delete one of ``user``'s passkeys (the caller re-authenticated) and end the sign-ins it
+    made, but this one (which just proved the password again): logged, mailed, committed.
+    False if it is not theirs."""
+    current = sessions.current_session_record()
+    # First: deleting the passkey sets its sign-ins' passkey_id to null.
+    db.session.execute(
+        sa.delete(UserSession).where(
+            UserSession.user_id == user.id,
+            UserSession.passkey_id == passkey_id,
+            UserSession.id != (current.id if current is not None else -1),
+        )
+    )
     result = db.session.execute(
         sa.delete(Passkey).where(Passkey.id == passkey_id, Passkey.user_id == user.id)
     )
     if not rowcount(result):
+        db.session.rollback()
         return False
     events.record(EventType.PASSKEY_REMOVED, user=user, actor=user)
     mail.enqueue_two_factor_notice(user, "passkey_removed")
@@ -350,5 +370,5 @@ def sign_in(answer: str, *, remember: bool) -> User:
     passkey.last_used_at = utcnow()
     passkey.backed_up = verified.credential_backed_up
     throttle.forgive(budget)
-    sessions.sign_in(user, remember=remember, method=AuthMethod.PASSKEY)
+    sessions.sign_in(user, remember=remember, method=AuthMethod.PASSKEY, passkey_id=passkey.id)
     return user

@@ -48,7 +48,13 @@ def _is_idle(record: UserSession, now: datetime) -> bool:
     return not record.remembered and now - record.last_seen_at > idle
 
 
-def sign_in(user: User, *, remember: bool, method: AuthMethod = AuthMethod.PASSWORD) -> UserSession:
+def sign_in(
+    user: User,
+    *,
+    remember: bool,
+    method: AuthMethod = AuthMethod.PASSWORD,
+    passkey_id: int | None = None,
+) -> UserSession:
     """Start a new sign-in for ``user`` in this browser and commit it.
 
     The old session content is dropped first, so nothing from before the sign-in (a planted
@@ -67,6 +73,7 @@ def sign_in(user: User, *, remember: bool, method: AuthMethod = AuthMethod.PASSW
         ip_address=(request.remote_addr or "")[:45] or None,
         user_agent=printable(request.user_agent.string)[:512] or None,
         auth_method=method,
+        passkey_id=passkey_id,
     )
     db.session.add(row)
     events.record(EventType.LOGIN_SUCCESS, user=user, actor=user)
@@ -83,12 +90,13 @@ def sign_in(user: User, *, remember: bool, method: AuthMethod = AuthMethod.PASSW
     return row
 
 
-def record_method(method: AuthMethod) -> None:
+def record_method(method: AuthMethod, passkey_id: int | None = None) -> None:
     """This sign-in now counts as made with ``method`` (a second factor enrolled in it, when it
     had none: the code or passkey was just proved). Added to the session; the caller commits."""
     record = current_session_record()
     if record is not None:
         record.auth_method = method
+        record.passkey_id = passkey_id
 
 
 def used_second_factor() -> bool:

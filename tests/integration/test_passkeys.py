@@ -556,3 +556,26 @@ def test_a_passkey_name_cannot_hide_or_reorder_what_is_shown(
 
 def _count_passkeys(client: FlaskClient) -> int:
     return client.get(SECURITY).text.count('href="/account/passkeys/')
+
+
+def test_removing_a_passkey_ends_the_sign_ins_it_made_but_this_one(
+    app: Flask, client: FlaskClient, auth: AuthActions
+) -> None:
+    """A passkey removed because it was lost must not leave its sign-ins open elsewhere."""
+    device = _member_with_passkey(client, auth)
+    elsewhere, remover, by_password = app.test_client(), app.test_client(), app.test_client()
+    for browser in (elsewhere, remover):
+        assert _sign_in(browser, device).status_code == 302
+    AuthActions(by_password).login("reader")
+    with app.app_context():
+        passkey_id = db.session.scalar(sa.select(Passkey.id))
+    url = f"/account/passkeys/{passkey_id}/remove"
+    done = send_form(remover, remover.get(url), url, password=PASSWORD)
+    assert done.status_code == 302
+    assert elsewhere.get(SECURITY).status_code == 302  # signed out: sent to the sign-in page
+    assert remover.get(SECURITY).status_code == 200
+    assert by_password.get(SECURITY).status_code == 200
+    with app.app_context():
+        methods = sorted(db.session.scalars(sa.select(UserSession.auth_method)))
+        assert db.session.scalars(sa.select(UserSession.passkey_id)).all() == [None, None]
+    assert methods == [AuthMethod.PASSKEY, AuthMethod.PASSWORD]
