@@ -52,6 +52,15 @@ class InvalidSettings(ValueError):
         self.field = field
 
 
+class SettingsRefused(ValueError):
+    """``save`` refused the form: ``errors`` holds a message for each field that breaks the
+    rules (all of them at once, so the admin fixes the form in one go)."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("; ".join(errors.values()))
+        self.errors = errors
+
+
 def _configured() -> SiteIdentity:
     return SiteIdentity(name=current_app.config["SITE_NAME"])
 
@@ -185,15 +194,27 @@ def save(admin: User, *, name: str, tagline: str, about: str, share_image: str) 
     """Store the settings and audit them in one commit; the names of the fields that changed.
 
     ``share_image`` is the id of an image of ``admin``'s library, or "" for the built-in card.
-    ``InvalidSettings`` names a field that breaks the rules. When nothing changed, nothing is
-    written or audited.
+    ``SettingsRefused`` names every field that breaks the rules. When nothing changed, nothing
+    is written or audited.
     """
-    values = {
-        "name": normalize_name(name),
-        "tagline": normalize_tagline(tagline),
-        "about": normalize_about(about),
-    }
-    share_image_id = _share_image_id(admin, share_image)
+    errors: dict[str, str] = {}
+    values: dict[str, str] = {}
+    for field, normalize, raw in (
+        ("name", normalize_name, name),
+        ("tagline", normalize_tagline, tagline),
+        ("about", normalize_about, about),
+    ):
+        try:
+            values[field] = normalize(raw)
+        except InvalidSettings as error:
+            errors[error.field] = str(error)
+    share_image_id: int | None = None
+    try:
+        share_image_id = _share_image_id(admin, share_image)
+    except InvalidSettings as error:
+        errors[error.field] = str(error)
+    if errors:
+        raise SettingsRefused(errors)
     existing = settings_row()
     changed = [
         field
@@ -216,7 +237,7 @@ def save(admin: User, *, name: str, tagline: str, about: str, share_image: str) 
         db.session.commit()
     except sa.exc.IntegrityError:  # another admin saved the first settings at the same moment
         db.session.rollback()
-        raise InvalidSettings(
-            "name", _("The settings changed meanwhile: send the form again.")
+        raise SettingsRefused(
+            {"name": _("The settings changed meanwhile: send the form again.")}
         ) from None
     return changed

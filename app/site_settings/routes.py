@@ -51,8 +51,9 @@ def edit() -> Response | tuple[str, int]:
                 about=form.about.data or "",
                 share_image=form.share_image.data or "",
             )
-        except site.InvalidSettings as error:
-            add_error(form[error.field], str(error))
+        except site.SettingsRefused as refused:
+            for field, message in refused.errors.items():
+                add_error(form[field], message)
         else:
             flash(_("Settings saved.") if changed else _("Nothing changed."), "success")
             return redirect(url_for("site_settings.edit"))

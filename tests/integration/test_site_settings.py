@@ -142,6 +142,19 @@ def test_bad_settings_are_refused_with_a_message(
     assert "The Night Desk" not in app.test_client().get("/").text, "nothing was saved"
 
 
+def test_every_bad_field_is_named_at_once(app: Flask, boss: FlaskClient) -> None:
+    bad = {"name": "n" * 61, "tagline": "a\u200bb", "about": "a" * 2001, "share_image": "999"}
+    response = _save(boss, **{**SETTINGS, **bad})
+    assert response.status_code == 422
+    for message in (
+        "Keep the site name to 60 characters (61 now).",
+        "Remove the invisible control characters from the tagline.",
+        "Keep the about text to 2,000 characters (2,001 now).",
+        "Choose one of your library&#39;s images, or the built-in card.",
+    ):
+        assert message in response.text
+
+
 def test_a_change_reaches_cached_pages_and_other_processes_at_once(
     make_app: AppFactory, app: Flask, boss: FlaskClient
 ) -> None:
