@@ -363,22 +363,22 @@ class RedisPageStore:
     def note_due(self, note: str) -> None:
         self.client.set(self.due_key, note)
 
-    def settings_token(self) -> str:
-        found = self._get(self.settings_key)
+    def _token(self, key: str) -> str:
+        """The token at ``key``; a missing one is created, never defaulted."""
+        found = self._get(key)
         if found is None:
-            self.client.set(self.settings_key, _new_version(), nx=True)
-            found = self._get(self.settings_key)
+            self.client.set(key, _new_version(), nx=True)
+            found = self._get(key)
         return (found or b"").decode()
+
+    def settings_token(self) -> str:
+        return self._token(self.settings_key)
 
     def bump_settings(self) -> None:
         self.client.set(self.settings_key, _new_version())
 
     def media_token(self) -> str:
-        found = self._get(self.media_key)
-        if found is None:
-            self.client.set(self.media_key, _new_version(), nx=True)
-            found = self._get(self.media_key)
-        return (found or b"").decode()
+        return self._token(self.media_key)
 
     def bump_media(self) -> None:
         self.client.set(self.media_key, _new_version())
@@ -459,22 +459,23 @@ class LocalPageStore:
     def note_due(self, note: str) -> None:
         _write_atomically(self.due_file, note)
 
-    def settings_token(self) -> str:
+    @staticmethod
+    def _token(path: Path) -> str:
+        """The token in ``path``; a missing one is created, never defaulted."""
         try:
-            return _read_small_file(self.settings_file)
+            return _read_small_file(path)
         except FileNotFoundError:
-            self.bump_settings()
-            return _read_small_file(self.settings_file)
+            _write_atomically(path, _new_version())
+            return _read_small_file(path)
+
+    def settings_token(self) -> str:
+        return self._token(self.settings_file)
 
     def bump_settings(self) -> None:
         _write_atomically(self.settings_file, _new_version())
 
     def media_token(self) -> str:
-        try:
-            return _read_small_file(self.media_file)
-        except FileNotFoundError:
-            self.bump_media()
-            return _read_small_file(self.media_file)
+        return self._token(self.media_file)
 
     def bump_media(self) -> None:
         _write_atomically(self.media_file, _new_version())
