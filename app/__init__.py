@@ -38,6 +38,7 @@ def create_app(
     register_blueprints(app)
     register_cli(app)
     register_request_hooks(app)
+    register_proxy(app)
     return app
 
 
@@ -185,11 +186,6 @@ def register_extensions(app: Flask) -> None:
         with app.app_context():
             sa.event.listen(db.engine, "connect", _tune_sqlite)
 
-    x_for, x_proto = app.config["PROXY_FIX_X_FOR"], app.config["PROXY_FIX_X_PROTO"]
-    if x_for or x_proto:
-        # Flask's documented way to add WSGI middleware replaces a method, which mypy forbids.
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=x_for, x_proto=x_proto)  # type: ignore[method-assign]
-
 
 def _release_session(_error: BaseException | None) -> None:
     """End the request's session; a database lost after the view ran must not become a 500.
@@ -264,6 +260,15 @@ def register_logging(app: Flask) -> None:
     """The app's own lines (``app.*`` loggers: the mail worker's reports, the page cache's notices)
     reach the terminal through Flask's handler from ``LOG_LEVEL`` up (INFO unless set)."""
     app.logger.setLevel(app.config["LOG_LEVEL"].upper())
+
+
+def register_proxy(app: Flask) -> None:
+    """Trust the proxy's X-Forwarded-For/-Proto when configured: outermost of every WSGI layer,
+    so the page cache's hit layer (``cache.ServeCachedPages``) sees the reader's scheme too."""
+    x_for, x_proto = app.config["PROXY_FIX_X_FOR"], app.config["PROXY_FIX_X_PROTO"]
+    if x_for or x_proto:
+        # Flask's documented way to add WSGI middleware replaces a method, which mypy forbids.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=x_for, x_proto=x_proto)  # type: ignore[method-assign]
 
 
 def register_request_hooks(app: Flask) -> None:

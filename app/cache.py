@@ -89,6 +89,7 @@ from markupsafe import Markup
 from werkzeug.exceptions import HTTPException, SecurityError
 
 from app.extensions import db
+from app.http import HSTS
 from app.models import (
     Comment,
     FormSubmission,
@@ -196,8 +197,9 @@ CONDITIONAL_REQUEST_HEADERS = (
     "HTTP_IF_RANGE",
 )
 # Headers never stored: each answer gets its own Date from the server (a stored one would be
-# replayed beside it, stale), and X-Cache says how this very answer was made.
-UNSTORED_HEADERS = frozenset({"date", "x-cache"})
+# replayed beside it, stale), X-Cache says how this very answer was made, and HSTS belongs to
+# https answers only, whichever request's answer was stored (``_per_request_headers``).
+UNSTORED_HEADERS = frozenset({"date", "x-cache", "strict-transport-security"})
 ROUTES_REMEMBERED = 4096
 MEDIA_ENDPOINT = "media.file"
 
@@ -792,11 +794,10 @@ class ServeCachedPages:
         headers, body = found
         if endpoint in CONDITIONAL_ENDPOINTS and _asks_conditionally(environ):
             response = Response(body, status=200, headers=headers)
-            response.headers["X-Cache"] = "HIT"
+            response.headers.extend(_per_request_headers(environ))
             response.make_conditional(self.app.request_class(environ))
             return response(environ, start_response)
-        start_response("200 OK", [*headers, ("X-Cache", "HIT")])
-        return [] if environ["REQUEST_METHOD"] == "HEAD" else [body]
+        return _replay(environ, start_response, headers, body)
 
     def hit(
         self, environ: dict[str, Any], endpoint: str | None, store: PageStore | None
@@ -842,9 +843,7 @@ class ServeCachedPages:
             return self.wsgi_app(environ, start_response)
         found = self.images.get(path, token)
         if found is not None:
-            headers, body = found
-            start_response("200 OK", [*headers, ("X-Cache", "HIT")])
-            return [] if environ["REQUEST_METHOD"] == "HEAD" else [body]
+            return _replay(environ, start_response, *found)
         if environ["REQUEST_METHOD"] != "GET":
             return self.wsgi_app(environ, start_response)
         seen: dict[str, Any] = {}
@@ -896,6 +895,24 @@ class ServeCachedPages:
             self.routes.clear()
         self.routes[route] = endpoint
         return endpoint
+
+
+def _per_request_headers(environ: dict[str, Any]) -> list[tuple[str, str]]:
+    """What a replayed answer adds for this request: X-Cache, and HSTS over https (as
+    ``app.http.set_security_headers`` does for answers made by Flask)."""
+    if environ.get("wsgi.url_scheme") == "https":
+        return [("X-Cache", "HIT"), ("Strict-Transport-Security", HSTS)]
+    return [("X-Cache", "HIT")]
+
+
+def _replay(
+    environ: dict[str, Any],
+    start_response: Callable[..., Any],
+    headers: list[tuple[str, str]],
+    body: bytes,
+) -> list[bytes]:
+    start_response("200 OK", [*headers, *_per_request_headers(environ)])
+    return [] if environ["REQUEST_METHOD"] == "HEAD" else [body]
 
 
 def _asks_conditionally(environ: dict[str, Any]) -> bool:

@@ -1,17 +1,20 @@
 """The app in production config behind https: Secure cookies, HSTS, trusted hosts, no debugger."""
 
+import io
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
+from werkzeug.datastructures import FileStorage
 from werkzeug.test import TestResponse
 
 from app.extensions import db
 from app.models import User
+from app.services import media
 from tests.conftest import AppFactory
-from tests.factories import create_user
+from tests.factories import create_post, create_user
 from tests.helpers import (
     PASSWORD,
     AuthActions,
@@ -19,6 +22,7 @@ from tests.helpers import (
     csrf_token,
     set_cookie_headers,
 )
+from tests.images import photo
 
 
 @pytest.fixture
@@ -153,3 +157,42 @@ def test_missing_or_foreign_referer_over_https_never_signs_in(
     assert response.status_code == 400
     with production_app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 1
+
+
+@pytest.mark.parametrize("behind_proxy", [False, True])
+def test_hsts_on_every_https_answer_and_only_there_cached_or_not(
+    make_app: AppFactory, behind_proxy: bool
+) -> None:
+    """A cache hit replays what another request stored: HSTS must follow this request's scheme
+    (found by a review: an http request's copy went to https readers without it). Behind a
+    proxy the scheme is the forwarded one, also for hits answered before Flask."""
+    app = make_app(
+        {
+            "SECRET_KEY": "a-production-strength-secret-key-0123456789",
+            "TRUSTED_HOSTS": ["blog.example.com"],
+            "SITE_URL": "https://blog.example.com",
+            "PROXY_FIX_X_PROTO": 1 if behind_proxy else 0,
+        },
+        env="production",
+    )
+    with app.test_request_context():
+        writer = create_user("writer")
+        create_post(writer, title="Kept")
+        picture = FileStorage(io.BytesIO(photo()), filename="p.jpg", content_type="image/jpeg")
+        image = f"/media/{media.upload(writer, picture).item.filename}"
+
+    def fetch(path: str, https: bool) -> TestResponse:
+        client = app.test_client()  # a visitor with no cookie: hits are answered before Flask
+        if behind_proxy:
+            proto = "https" if https else "http"
+            return client.get(
+                path, base_url="http://blog.example.com", headers={"X-Forwarded-Proto": proto}
+            )
+        return client.get(path, base_url=f"{'https' if https else 'http'}://blog.example.com")
+
+    for path in ("/", "/posts/kept", "/feed.xml", image):
+        for first, then in ((False, True), (True, False)):
+            fetch(path, first)
+            again = fetch(path, then)
+            assert again.headers.get("X-Cache") == "HIT", path
+            assert ("Strict-Transport-Security" in again.headers) is then, (path, first, then)
