@@ -140,7 +140,7 @@ class PostForm(Form):
         if self.status.data != PostState.SCHEDULED:
             if typed and self.status.went_live is None:
                 raise ValidationError(
-                    "Choose “Scheduled” to publish at this time, or clear the time."
+                    _("Choose “Scheduled” to publish at this time, or clear the time.")
                 )
             return
         if not typed:
