@@ -166,7 +166,7 @@ def _reply_target(threads: list[posts.Thread], form: CommentForm | None) -> Comm
 
 def _forget_reply(form: CommentForm, message: str) -> None:
     form.reply_to.data, form.reply_to.raw_data = None, []
-    form.form_errors.append(message)
+    form.form_errors.append(str(message))
 
 
 @bp.route("/posts/<slug>/edit", methods=["GET", "POST"])

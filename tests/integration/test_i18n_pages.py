@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import pyotp
 import pytest
 import sqlalchemy as sa
 from flask import Flask
@@ -14,7 +15,7 @@ from flask.testing import FlaskClient
 
 from app.extensions import db
 from app.models import Passkey, User, utcnow
-from app.services import posts, tokens
+from app.services import mfa, posts, tokens
 from app.services.notifications import Topic
 from tests.factories import create_post, create_user
 from tests.helpers import PASSWORD, AuthActions, send_form, submit
@@ -22,8 +23,9 @@ from tests.i18n_text import english_runs, visible_text
 
 USERS = ("chief", "writer", "keeper", "reader")
 # User content that is English by nature; everything else on a page must be Chinese.
-ALLOWED = ("Inkwell", "UTC", "Europe/Paris", "sleeper", *USERS)
+ALLOWED = ("Inkwell", "UTC", "Europe/Paris", "sleeper", "coder", *USERS)
 USER_CONTENT = ("comment-body", "post-body", "prose")
+SECURITY = "/account/security"
 
 
 @pytest.fixture
@@ -96,11 +98,13 @@ VISITOR_PAGES = [
     ("/notifications/unsubscribe/{unsubscribe_token}", 200),
     ("/no-such-page", 404),
     ("/auth/logout", 405),
+    ("/search?q=%00", 400),
 ]
 MEMBER_PAGES = [
     ("/", 200),
     ("/posts/{post}", 200),
     ("/posts/{post}?reply_to={comment_id}", 200),
+    ("/posts/{post}?reply_to=99999", 200),
     ("/account/sessions", 200),
     ("/account/password", 200),
     ("/account/email", 200),
@@ -273,3 +277,31 @@ def test_an_action_kept_through_the_password_check_is_named_in_chinese(
     assert confirmed.status_code == 200
     assert ">在其他所有地方退出登录</button>" in confirmed.text
     assert leftover_english(confirmed.text) == []
+
+
+def test_two_factor_pages_are_chinese(app: Flask, client: FlaskClient, auth: AuthActions) -> None:
+    """The code page (half signed in), then the security and password pages with it on."""
+    with app.test_request_context():
+        user = create_user("coder")
+        user.locale = "zh-Hans"
+        enrolment = mfa.status(user).enrolment
+        assert enrolment is not None
+        codes = mfa.confirm_enrolment(user, pyotp.TOTP(enrolment.key.replace(" ", "")).now())
+        assert codes
+    client.set_cookie("lang", "zh-Hans")
+    assert auth.login("coder").status_code == 302
+    found = []
+    code_page = client.get("/auth/two-factor")
+    found += [f"/auth/two-factor: {run}" for run in leftover_english(code_page.text)]
+    wrong = submit(client, "/auth/two-factor", {"code": "000000"})
+    assert wrong.status_code == 422
+    found += [f"/auth/two-factor (wrong code): {run}" for run in leftover_english(wrong.text)]
+    assert submit(client, "/auth/two-factor", {"code": codes[0]}).status_code == 302
+    for path in ("/account/security", "/auth/reauthenticate"):
+        page = client.get(path)
+        assert page.status_code == 200
+        found += [f"{path}: {run}" for run in leftover_english(page.text)]
+    off = submit(client, "/account/security/disable", {"password": "x", "code": ""}, SECURITY)
+    assert off.status_code == 422
+    found += [f"disable (mistakes): {run}" for run in leftover_english(off.text)]
+    _assert_none(found)
