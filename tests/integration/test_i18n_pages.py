@@ -5,6 +5,7 @@ walk (tests/browser/test_every_page.py) covers the same pages for layout and axe
 from __future__ import annotations
 
 import re
+import uuid
 from datetime import timedelta
 
 import pyotp
@@ -17,6 +18,7 @@ from app.extensions import db
 from app.models import Passkey, User, utcnow
 from app.services import mfa, posts, tokens
 from app.services.notifications import Topic
+from tests.conftest import AppFactory
 from tests.factories import create_post, create_user
 from tests.helpers import PASSWORD, AuthActions, send_form, submit
 from tests.i18n_text import english_runs, visible_text
@@ -305,3 +307,15 @@ def test_two_factor_pages_are_chinese(app: Flask, client: FlaskClient, auth: Aut
     assert off.status_code == 422
     found += [f"disable (mistakes): {run}" for run in leftover_english(off.text)]
     _assert_none(found)
+
+
+def test_the_too_many_requests_page_is_chinese(make_app: AppFactory) -> None:
+    app = make_app({"RATELIMIT_ENABLED": True, "RATELIMIT_KEY_PREFIX": uuid.uuid4().hex})
+    client = app.test_client()
+    client.set_cookie("lang", "zh-Hans")
+    for _ in range(5):
+        assert AuthActions(client).login("nobody").status_code == 422
+    refused = AuthActions(client).login("nobody")
+    assert refused.status_code == 429
+    assert "请求过多" in refused.text
+    _assert_none([f"429: {run}" for run in leftover_english(refused.text)])
