@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext as _lp
 
 from app.models import EventType, PostState
+from app.services import mail, notifications
 
 EVENTS: Final[dict[str, str]] = {
     EventType.REGISTERED: _l("Registered"),
@@ -77,6 +78,14 @@ USER_SORTS: Final = (
     ("created", _l("created")),
     ("last-sign-in", _l("last sign-in")),
 )
+
+
+# The dashboard's failed mail, by kind: the subjects, but the comment ones name no one.
+MAIL_KINDS: Final[dict[str, str]] = {
+    **mail.SUBJECTS,
+    notifications.POST_COMMENT: _l("A comment on a post"),
+    notifications.COMMENT_REPLY: _l("A reply to a comment"),
+}
 
 
 def event_label(kind: str) -> str:

@@ -29,7 +29,7 @@ from app.extensions import login_manager
 from app.lookups import get_or_404
 from app.models import Comment, EventType, OutboxMessage, Post, User
 from app.pagination import paginate
-from app.services import admin, mail, mail_delivery, mfa, passkeys, throttle
+from app.services import admin, mail_delivery, mfa, passkeys, throttle
 from app.services import posts as posts_service
 
 bp = Blueprint("admin", __name__)
@@ -76,7 +76,6 @@ def dashboard() -> str:
         latest=admin.latest_events(),
         mail=mail_delivery.backlog(),
         failed_mail=admin.failed_mail(),
-        mail_subjects=mail.SUBJECTS,
     )
 
 
