@@ -191,6 +191,10 @@ def test_an_administrator_reading_chinese_meets_no_english(
         db.session.commit()
     auth.login("chief")
     _assert_none(_check(client, ADMIN_PAGES, site))
+    failed_mail = client.get("/admin/").text
+    assert "文章的新评论" in failed_mail
+    assert "{commenter}" not in failed_mail
+    assert ">重试</button>" in failed_mail
 
 
 # Forms sent with mistakes: every error (ours and WTForms' own) in Chinese ---------------------
