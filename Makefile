@@ -43,7 +43,7 @@ bench: $(VENV)/.runtime-installed
 ## (then translate the new and fuzzy entries there), and compile the catalogs
 TRANSLATIONS := app/translations
 i18n: $(VENV)/.runtime-installed
-	$(BIN)/pybabel -q extract -F babel.cfg -k _l --add-comments=TRANSLATORS: --no-location \
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k _lp:1c,2 --add-comments=TRANSLATORS: --no-location \
 		--sort-output --no-wrap -o $(TRANSLATIONS)/messages.pot .
 	$(BIN)/pybabel -q update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-wrap \
 		--ignore-obsolete --ignore-pot-creation-date --no-fuzzy-matching

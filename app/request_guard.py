@@ -16,10 +16,11 @@ only through ``events.printable`` (user agents); WSGI servers refuse NUL in head
 from __future__ import annotations
 
 from flask import Flask, abort, request
+from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
 NUL = "\x00"
-REFUSED = "The address holds a NUL character (%00), which this site never accepts."
+REFUSED = _l("The address holds a NUL character (%00), which this site never accepts.")
 NEVER_STORED_PARAMS = frozenset({"next"})
 
 
@@ -33,7 +34,7 @@ def holds_nul(path: str, args: MultiDict[str, str]) -> bool:
 
 def refuse_nul_bytes() -> None:
     if holds_nul(request.path, request.args):
-        abort(400, REFUSED)
+        abort(400, str(REFUSED))
 
 
 def init_app(app: Flask) -> None:

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from babel.dates import format_date, format_time
 from flask_babel import format_datetime, get_locale
 from flask_babel import gettext as _
 
@@ -20,6 +21,10 @@ if TYPE_CHECKING:
 # browsers that show a plain text box.
 LOCAL_FORMATS = ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S")
 INPUT_FORMAT = "%Y-%m-%dT%H:%M"
+
+
+# How each language writes a day (Babel patterns, by Babel locale; English "1 May 2030").
+DATE_PATTERNS = {"zh_Hans": "y年M月d日"}
 
 
 class LocalTimeError(ValueError):
@@ -59,12 +64,15 @@ def to_utc(wall: datetime, zone: ZoneInfo) -> datetime:
     except OverflowError:
         raise LocalTimeError(_("Choose a date in the next few years.")) from None
     if round_trip != wall:
+        language = get_locale() or "en"  # the reader's (English outside a request)
         raise LocalTimeError(
             _(
                 "%(time)s on %(date)s does not exist in %(zone)s: the clocks skip it. "
                 "Choose another time.",
-                time=f"{wall:%H:%M}",
-                date=f"{wall:%-d %B %Y}",
+                time=format_time(wall.time(), "HH:mm", locale=language),
+                date=format_date(
+                    wall.date(), DATE_PATTERNS.get(str(language), "d MMMM y"), locale=language
+                ),
                 zone=zone.key,
             )
         )

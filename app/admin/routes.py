@@ -18,29 +18,37 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_fresh
 from werkzeug import Response as BaseResponse
 
+from app.admin import labels
 from app.admin.spreadsheet import csv_lines
 from app.auth.decorators import admin_required
 from app.extensions import login_manager
 from app.lookups import get_or_404
 from app.models import Comment, EventType, OutboxMessage, Post, User
 from app.pagination import paginate
-from app.services import admin, mail, mail_delivery, mfa, passkeys, throttle
+from app.services import admin, mail_delivery, mfa, passkeys, throttle
 from app.services import posts as posts_service
 
 bp = Blueprint("admin", __name__)
 
 PER_PAGE = 25
 DONE = {
-    "deactivate": "{name} is deactivated and signed out everywhere.",
-    "activate": "{name} can sign in again.",
-    "make-admin": "{name} is now an admin.",
-    "remove-admin": "{name} is no longer an admin.",
-    "unlock": "{name} may try to sign in again.",
-    "revoke-sessions": "{name} is signed out everywhere.",
+    "deactivate": _l("%(name)s is deactivated and signed out everywhere."),
+    "activate": _l("%(name)s can sign in again."),
+    "make-admin": _l("%(name)s is now an admin."),
+    "remove-admin": _l("%(name)s is no longer an admin."),
+    "unlock": _l("%(name)s may try to sign in again."),
+    "revoke-sessions": _l("%(name)s is signed out everywhere."),
 }
+
+
+@bp.context_processor
+def admin_labels() -> dict[str, object]:
+    """The translated names of the values the admin pages list (app/admin/labels.py)."""
+    return {"labels": labels, "event_label": labels.event_label}
 
 
 @bp.before_request
@@ -68,7 +76,6 @@ def dashboard() -> str:
         latest=admin.latest_events(),
         mail=mail_delivery.backlog(),
         failed_mail=admin.failed_mail(),
-        mail_subjects=mail.SUBJECTS,
     )
 
 
@@ -123,9 +130,13 @@ def user_action(user_id: int, action: str) -> BaseResponse:
         outcome = admin.USER_ACTIONS[action](current_user._get_current_object(), target)
     except admin.AdminActionRefused as refused:
         abort(409, str(refused))
-    message = DONE[action].format(name=target.username)
+    message = DONE[action] % {"name": target.username}
     if outcome is throttle.Unlocked.CLEARED_HERE:
-        message += " (In this server process only: without REDIS_URL each keeps its own count.)"
+        message = _(
+            "%(name)s may try to sign in again (in this server process only: without REDIS_URL"
+            " each keeps its own count).",
+            name=target.username,
+        )
     flash(message, "success")
     return redirect(url_for("admin.users"))
 

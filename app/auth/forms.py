@@ -135,7 +135,7 @@ class ReauthenticateForm(Form):
 class ReauthenticateWithCodeForm(ReauthenticateForm):
     """Re-authentication of a member with two-factor sign-in on: the password and a code."""
 
-    code = code_field("Code from your authenticator app", "Or one of your recovery codes.")
+    code = code_field(_l("Code from your authenticator app"), _l("Or one of your recovery codes."))
     submit = SubmitField(_l("Confirm"))
 
 

@@ -49,6 +49,7 @@ def waiting(path: str) -> list[tuple[str, str]] | None:
     return [(str(pair[0]), str(pair[1])) for pair in fields if len(pair) == 2]
 
 
-def label(fields: list[tuple[str, str]]) -> str:
-    """The words on the button that finishes the action."""
-    return next((value for name, value in fields if name == LABEL_FIELD), "Continue")[:60]
+def label(fields: list[tuple[str, str]]) -> str | None:
+    """The words on the button that finishes the action (None: the page says "Continue")."""
+    found = next((value for name, value in fields if name == LABEL_FIELD), None)
+    return found[:60] if found else None

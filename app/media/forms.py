@@ -10,7 +10,6 @@ from wtforms import FileField, SubmitField
 from wtforms.validators import ValidationError
 
 from app.forms import CreateForm, Form
-from app.services.images import ACCEPTED_NAMES
 
 ACCEPT = "image/jpeg,image/png,image/webp,image/gif,image/avif"
 
@@ -18,7 +17,7 @@ ACCEPT = "image/jpeg,image/png,image/webp,image/gif,image/avif"
 class ImageFileForm(Form):
     """A form with one image file; the file comes from ``request.files``, never the text."""
 
-    image = FileField(_l("Image"), description=f"{ACCEPTED_NAMES}.")
+    image = FileField(_l("Image"))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -12,6 +12,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug import Response
@@ -86,8 +87,11 @@ def too_large(_error: RequestEntityTooLarge) -> tuple[str, int]:
     limit = media.format_bytes(current_app.config["MEDIA_MAX_UPLOAD_BYTES"])
     return render_error(
         413,
-        f"That file is larger than this site accepts ({limit} at most). Save the image at a "
-        "smaller size or lower quality, then upload the new file.",
+        _(
+            "That file is larger than this site accepts (%(limit)s at most). Save the image at a "
+            "smaller size or lower quality, then upload the new file.",
+            limit=limit,
+        ),
     )
 
 
@@ -113,10 +117,14 @@ def library() -> Response | tuple[str, int]:
 
 
 def _uploaded_message(kept: media.Uploaded) -> str:
-    address = f"Image uploaded. Its address: /media/{kept.item.filename}"
+    address = f"/media/{kept.item.filename}"
     if kept.still_of_animation:
-        return f"{address} — a still of its first frame: animations are not kept."
-    return address
+        return _(
+            "Image uploaded. Its address: %(address)s — a still of its first frame: animations"
+            " are not kept.",
+            address=address,
+        )
+    return _("Image uploaded. Its address: %(address)s", address=address)
 
 
 def _library_page(form: UploadForm) -> str:
@@ -127,6 +135,7 @@ def _library_page(form: UploadForm) -> str:
         delete_form=Form(formdata=None),
         accept=ACCEPT,
         format_bytes=media.format_bytes,
+        format_decimal=format_decimal,
     )
 
 

@@ -6,13 +6,13 @@ from wtforms.validators import DataRequired, Length
 
 from app.forms import Form
 
-CODE_HINT = "The 6-digit code your authenticator app shows now, or one of your recovery codes."
+CODE_HINT = _l("The 6-digit code your authenticator app shows now, or one of your recovery codes.")
 
 
-def code_field(label: str = "Code", description: str = CODE_HINT) -> StringField:
+def code_field(label: str | None = None, description: str = CODE_HINT) -> StringField:
     """The field for a code from the app or a recovery code, on every form that asks for one."""
     return StringField(
-        label,
+        label or _l("Code"),
         validators=[
             DataRequired(message=_l("Enter the code from your app or a recovery code.")),
             Length(max=40, message=_l("That is longer than any code.")),

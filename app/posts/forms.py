@@ -140,7 +140,7 @@ class PostForm(Form):
         if self.status.data != PostState.SCHEDULED:
             if typed and self.status.went_live is None:
                 raise ValidationError(
-                    "Choose “Scheduled” to publish at this time, or clear the time."
+                    _("Choose “Scheduled” to publish at this time, or clear the time.")
                 )
             return
         if not typed:
@@ -186,10 +186,10 @@ class CommentForm(CreateForm):
 
 # Shown when the comment a reply answers is not on the page (any more): after a POST, and after
 # following an old "Reply" link.
-CANNOT_REPLY = (
+CANNOT_REPLY = _l(
     "The comment you are answering is no longer shown here, so your reply was not posted. "
     "Your text is kept below: you can post it as a new comment."
 )
-REPLY_GONE = (
+REPLY_GONE = _l(
     "The comment you wanted to answer is no longer shown here. You can write a new comment."
 )

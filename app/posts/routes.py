@@ -158,7 +158,7 @@ def _reply_target(threads: list[posts.Thread], form: CommentForm | None) -> Comm
     if target is None:
         _forget_reply(form, CANNOT_REPLY if form.is_submitted() else REPLY_GONE)
         return None
-    form.body.label.text = f"Your reply to {target.author.username}"
+    form.body.label.text = _("Your reply to %(name)s", name=target.author.username)
     if target.parent_id is not None and not form.body.data:
         form.body.data = f"@{target.author.username} "  # a reply to a reply joins its thread
     return target
@@ -166,7 +166,7 @@ def _reply_target(threads: list[posts.Thread], form: CommentForm | None) -> Comm
 
 def _forget_reply(form: CommentForm, message: str) -> None:
     form.reply_to.data, form.reply_to.raw_data = None, []
-    form.form_errors.append(message)
+    form.form_errors.append(str(message))
 
 
 @bp.route("/posts/<slug>/edit", methods=["GET", "POST"])

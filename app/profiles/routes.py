@@ -57,7 +57,10 @@ def _save_picture(user: User, form: ProfileForm) -> bool:
         try:
             media.set_avatar(user, form.chosen_picture)
         except media.UploadRefused as refused:
-            add_error(form.picture, f"The rest is saved, but not this picture: {refused.message}")
+            add_error(
+                form.picture,
+                _("The rest is saved, but not this picture: %(reason)s", reason=refused.message),
+            )
             return False
     return True
 

@@ -53,11 +53,15 @@ def _active_admins() -> int:
     )
 
 
-def _guard_self_and_last_admin(actor: User | None, target: User, verb: str) -> None:
+def _guard_self_and_last_admin(
+    actor: User | None, target: User, own_account: str, last_admin: str
+) -> None:
+    """Refuse an action on one's own account or on the last active admin, with a whole
+    sentence for each (translators need the verb inside the sentence)."""
     if actor is not None and actor.id == target.id:
-        raise AdminActionRefused(_("You cannot %(verb)s your own account.", verb=verb))
+        raise AdminActionRefused(own_account)
     if target.is_admin and target.is_active and _active_admins() <= 1:
-        raise AdminActionRefused(_("You cannot %(verb)s the last active admin.", verb=verb))
+        raise AdminActionRefused(last_admin)
 
 
 def _audit(
@@ -69,7 +73,12 @@ def _audit(
 
 def deactivate(actor: User | None, target: User) -> None:
     """Refuse sign-in and end every session of ``target`` now."""
-    _guard_self_and_last_admin(actor, target, "deactivate")
+    _guard_self_and_last_admin(
+        actor,
+        target,
+        _("You cannot deactivate your own account."),
+        _("You cannot deactivate the last active admin."),
+    )
     target.is_active = False
     db.session.execute(sa.delete(UserSession).where(UserSession.user_id == target.id))
     _audit(EventType.USER_DEACTIVATED, actor, target, target.username)
@@ -86,7 +95,12 @@ def make_admin(actor: User | None, target: User) -> None:
 
 
 def remove_admin(actor: User | None, target: User) -> None:
-    _guard_self_and_last_admin(actor, target, "remove admin rights from")
+    _guard_self_and_last_admin(
+        actor,
+        target,
+        _("You cannot remove admin rights from your own account."),
+        _("You cannot remove admin rights from the last active admin."),
+    )
     target.is_admin = False
     _audit(EventType.ADMIN_REVOKED, actor, target, target.username)
 

@@ -7,6 +7,7 @@ already says it ("Chrome Mobile iOS" on an iPhone is "Chrome on iPhone").
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from ua_parser import parse
 
 # Header values are stored cut to this length (``events.record``, ``sessions``); so is the input.
@@ -32,7 +33,7 @@ def _browser(family: str) -> str:
 def describe(user_agent: str | None) -> str:
     """E.g. "Firefox on Linux", "Chrome on iPhone", "curl"; "Unknown device" for nothing useful."""
     if not user_agent or not user_agent.strip():
-        return "Unknown device"
+        return _("Unknown device")
     result = parse(user_agent[:MAX_USER_AGENT])
     browser = result.user_agent.family if result.user_agent else UNKNOWN
     system = result.os.family if result.os else UNKNOWN
@@ -40,7 +41,7 @@ def describe(user_agent: str | None) -> str:
     if device in APPLE_DEVICES:
         system = device
     system = SYSTEM_NAMES.get(system, system)
-    name = _browser(browser)[:MAX_NAME] if browser != UNKNOWN else "Unknown browser"
+    name = _browser(browser)[:MAX_NAME] if browser != UNKNOWN else _("Unknown browser")
     if system == UNKNOWN:
-        return "Unknown device" if browser == UNKNOWN else name
-    return f"{name} on {system[:MAX_NAME]}"
+        return _("Unknown device") if browser == UNKNOWN else name
+    return _("%(browser)s on %(system)s", browser=name, system=system[:MAX_NAME])

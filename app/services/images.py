@@ -29,6 +29,10 @@ import warnings
 import zlib
 from dataclasses import dataclass, field
 
+from babel.numbers import format_decimal as babel_decimal
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
 ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "AVIF")
@@ -45,7 +49,7 @@ VARIANT_WIDTHS = (480, 960, 1600)
 AVATAR_SIZE = 256
 AVATAR_SMALL = 64
 NAME_LENGTH = 32  # hex digits of SHA-256: 128 bits
-ACCEPTED_NAMES = "JPEG, PNG, WebP, GIF or AVIF"
+ACCEPTED_NAMES = _l("JPEG, PNG, WebP, GIF or AVIF")
 # What a broken or hostile file can make a Pillow decoder raise.
 DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, struct.error, zlib.error)
 _SRGB = ImageCms.createProfile("sRGB")
@@ -110,7 +114,7 @@ def _decode(data: bytes, max_pixels: int) -> tuple[Image.Image, str, bool]:
     """The first frame's pixels (upright, sRGB, RGB or RGBA, no metadata), the format, and
     whether other frames (an animation) were left out."""
     if not data:
-        raise ImageRefused("That file is empty. Choose an image file.")
+        raise ImageRefused(_("That file is empty. Choose an image file."))
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -122,26 +126,42 @@ def _decode(data: bytes, max_pixels: int) -> tuple[Image.Image, str, bool]:
             upright = ImageOps.exif_transpose(source)
     except UnidentifiedImageError:
         raise ImageRefused(
-            f"That file is not an image this site can show. Use a {ACCEPTED_NAMES} file."
+            _(
+                "That file is not an image this site can show. Use a %(formats)s file.",
+                formats=ACCEPTED_NAMES,
+            )
         ) from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise ImageRefused(
-            f"That image has too many pixels (at most {max_pixels:,}). Make it smaller first."
+            _(
+                "That image has too many pixels (at most %(max)s). Make it smaller first.",
+                max=_number(max_pixels),
+            )
         ) from None
     except DECODE_ERRORS:
         raise ImageRefused(
-            "That image is damaged or incomplete, so it cannot be read. "
-            "Open it in an image editor, save it again and upload the new file."
+            _(
+                "That image is damaged or incomplete, so it cannot be read. "
+                "Open it in an image editor, save it again and upload the new file."
+            )
         ) from None
     source_format = source.format or ""
     animated = getattr(source, "n_frames", 1) > 1
     return _clean_pixels(upright), source_format, animated
 
 
+def _number(count: int) -> str:
+    """A count as the reader writes it (40,000,000), English outside a request."""
+    return babel_decimal(count, locale=get_locale() or "en")
+
+
 def _too_many_pixels(width: int, height: int, max_pixels: int) -> str:
-    return (
-        f"That image is {width:,} by {height:,} pixels, more than this site accepts "
-        f"({max_pixels:,} pixels in all). Make it smaller first."
+    return _(
+        "That image is %(width)s by %(height)s pixels, more than this site accepts "
+        "(%(max)s pixels in all). Make it smaller first.",
+        width=_number(width),
+        height=_number(height),
+        max=_number(max_pixels),
     )
 
 

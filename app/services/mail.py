@@ -265,12 +265,21 @@ TWO_FACTOR_CHANGES = {
 }
 
 
+# A passkey is not two-factor sign-in to everyone: its notices say what happened in the subject.
+TWO_FACTOR_SUBJECTS = {
+    "passkey_added": _l("A passkey was added"),
+    "passkey_removed": _l("A passkey was removed"),
+}
+
+
 def _two_factor(row: OutboxMessage) -> EmailMultiAlternatives:
+    change = str(row.payload.get("change"))
     what = TWO_FACTOR_CHANGES.get(
-        str(row.payload.get("change")), _l("Two-factor sign-in changed for your %(site)s account.")
+        change, _l("Two-factor sign-in changed for your %(site)s account.")
     )
     what = str(what) % {"site": current_app.config["SITE_NAME"]}
-    return _message(row, row.recipient, user=row.payload, what=what)
+    subject = str(TWO_FACTOR_SUBJECTS.get(change, SUBJECTS["two_factor"]))
+    return _message(row, row.recipient, subject=subject, user=row.payload, what=what)
 
 
 COMPOSERS: dict[str, Callable[[OutboxMessage], EmailMultiAlternatives | None]] = {

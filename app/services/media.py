@@ -29,6 +29,7 @@ from typing import Final
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import FileStorage
 
@@ -159,9 +160,10 @@ def _check_room(owner: User) -> None:
 
 
 def _full_message(quota: int) -> str:
-    return (
-        f"Your image library is full ({format_bytes(quota)} in all). "
-        "Delete images you no longer use, then try again."
+    return _(
+        "Your image library is full (%(size)s in all). "
+        "Delete images you no longer use, then try again.",
+        size=format_bytes(quota),
     )
 
 
@@ -239,13 +241,18 @@ def delete_item(item: MediaItem) -> None:
     )
     if _is_share_card(item):
         raise ImageInUse(
-            "This image is the site's share card. Choose another in the site settings first."
+            _("This image is the site's share card. Choose another in the site settings first.")
         )
     if own:
-        titles = ", ".join(f"“{post.title}”" for post in own[:3])
+        titles = _(", ").join(_("“%(title)s”", title=post.title) for post in own[:3])
         raise ImageInUse(
-            f"This image is in your post{'s' if len(own) > 1 else ''} {titles}. "
-            "Remove it from them first, then delete it."
+            ngettext(
+                "This image is in your post %(titles)s. Remove it from it first, then delete it.",
+                "This image is in your posts %(titles)s. Remove it from them first, then delete"
+                " it.",
+                len(own),
+                titles=titles,
+            )
         )
     _delete(item)
     db.session.commit()
@@ -381,7 +388,7 @@ def url_for_avatar(user: User, size: int = images.AVATAR_SIZE) -> str | None:
 def format_bytes(count: int) -> str:
     """A size as people say it: 812 bytes, 41 KB, 3.2 MB (1 KB = 1,000 bytes)."""
     if count < 1000:
-        return f"{count} bytes"
+        return ngettext("%(num)d byte", "%(num)d bytes", count)
     if count < 1_000_000:
         return f"{count / 1000:.0f} KB"
     return f"{count / 1_000_000:.1f} MB".replace(".0 MB", " MB")

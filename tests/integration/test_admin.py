@@ -307,11 +307,11 @@ def test_audit_log_filters_and_csv_export(
     AuthActions(app.test_client()).login("=cmd|' /C calc'!A0", password="x")
     _post(boss, f"/admin/users/{site['member']}/deactivate")
     page = boss.get("/admin/audit?user=member").text
-    assert '<td data-label="Event">user deactivated</td>' in page
-    assert '<td data-label="Event">login failure</td>' in page
+    assert '<td data-label="Event">User deactivated</td>' in page
+    assert '<td data-label="Event">Sign-in failed</td>' in page
     filtered = boss.get("/admin/audit?user=member&type=login_failure").text
-    assert '<td data-label="Event">login failure</td>' in filtered
-    assert '<td data-label="Event">user deactivated</td>' not in filtered
+    assert '<td data-label="Event">Sign-in failed</td>' in filtered
+    assert '<td data-label="Event">User deactivated</td>' not in filtered
 
     export = boss.get("/admin/audit.csv?user=member")
     assert export.mimetype == "text/csv"
@@ -455,14 +455,14 @@ def test_audit_log_keeps_a_deleted_members_name_on_all_their_events(
     assert _user(app, "leaver") is None
 
     rows = re.findall(
-        r'<td data-label="Event">([a-z ]+)</td>\s*<td data-label="Account">([^<]*)</td>\s*'
+        r'<td data-label="Event">([A-Za-z -]+)</td>\s*<td data-label="Account">([^<]*)</td>\s*'
         r'<td data-label="By">([^<]*)</td>',
         boss.get("/admin/audit?user=leaver").text,
     )
     assert rows == [
-        ("account deleted", "leaver", "leaver"),
-        ("login success", "leaver", "leaver"),
-        ("registered", "leaver", "leaver"),
+        ("Account deleted", "leaver", "leaver"),
+        ("Signed in", "leaver", "leaver"),
+        ("Registered", "leaver", "leaver"),
     ]
     export = list(csv.DictReader(io.StringIO(boss.get("/admin/audit.csv?user=Leaver").text)))
     assert [(row["event"], row["user"]) for row in export] == [

@@ -402,3 +402,44 @@ def test_dates_are_written_the_way_each_language_writes_them(app: Flask) -> None
         assert local_label(instant, ZoneInfo("Europe/Paris")) == "1 May 2030, 09:30 CEST"
         assert format_when(instant, "month") == "May 2030"
         assert format_ago(datetime.now(UTC) - timedelta(minutes=3)) == "3 minutes ago"
+
+
+def test_the_flash_after_saving_a_language_is_in_the_new_language(
+    app: Flask, client: FlaskClient, auth: AuthActions
+) -> None:
+    with app.app_context():
+        create_user("reader")
+    auth.login()
+    saved = submit(client, "/account/profile", {"time_zone": "UTC", "locale": "zh-Hans"})
+    assert saved.status_code == 302
+    assert "你的个人资料已保存。" in client.get(saved.headers["Location"]).text
+    back = submit(client, "/account/profile", {"time_zone": "UTC", "locale": "en"})
+    page = client.get(back.headers["Location"], headers=CHINESE).text
+    assert "Your profile is saved." in page
+    assert "你的个人资料已保存" not in page
+
+
+def test_signing_in_greets_a_member_in_their_saved_language(
+    app: Flask, client: FlaskClient, auth: AuthActions
+) -> None:
+    """The greeting is written after the member is known, so in the language they saved."""
+    with app.app_context():
+        create_user("reader").locale = "zh-Hans"
+        db.session.commit()
+    signed_in = auth.login()
+    assert signed_in.status_code == 302
+    assert "已登录为 reader。" in client.get("/").text
+
+
+def test_a_time_the_clocks_skip_is_refused_in_the_readers_language(app: Flask) -> None:
+    from app.timezones import LocalTimeError, to_utc
+
+    paris, skipped = ZoneInfo("Europe/Paris"), datetime(2030, 3, 31, 2, 30)  # noqa: DTZ001
+    with app.test_request_context(headers=CHINESE), pytest.raises(LocalTimeError) as refused:
+        to_utc(skipped, paris)
+    assert "2030年3月31日" in str(refused.value)
+    assert "02:30" in str(refused.value)
+    assert "March" not in str(refused.value)
+    with app.test_request_context(), pytest.raises(LocalTimeError) as refused:
+        to_utc(skipped, paris)
+    assert str(refused.value).startswith("02:30 on 31 March 2030 does not exist in Europe/Paris")

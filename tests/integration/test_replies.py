@@ -79,7 +79,7 @@ def test_a_reply_link_works_without_javascript_and_the_reply_is_shown_nested(
     page = client.get("/posts/talk")
     link = f"/posts/talk?reply_to={talk['first']}#reply"
     assert f'href="{link}"' in page.text
-    assert 'Reply<span class="visually-hidden"> to reader</span>' in page.text
+    assert '<span class="visually-hidden">Reply to reader</span>' in page.text
 
     form_page = client.get(link)
     assert form_page.status_code == 200

@@ -28,15 +28,23 @@ def placeholders(text: str) -> list[str]:
     return sorted(match.group(0) for match in PLACEHOLDER.finditer(text))
 
 
-def extracted() -> Iterator[tuple[str, str | tuple[str, ...]]]:
-    """(where, message id) for every message in the source, as `make i18n` finds them."""
+def extracted() -> Iterator[tuple[str, str | tuple[str, ...], str | None]]:
+    """(where, message id, context) for every message in the source, as `make i18n` finds
+    them."""
     with open(ROOT / "babel.cfg") as config:
         method_map, options_map = parse_mapping_cfg(config)
-    keywords = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None, "lazy_ngettext": (1, 2)}
-    for filename, line, message, _comments, _context in extract_from_dir(
+    keywords = {
+        **DEFAULT_KEYWORDS,
+        "_l": None,
+        "_lp": ((1, "c"), 2),
+        "lazy_gettext": None,
+        "lazy_ngettext": (1, 2),
+        "lazy_pgettext": ((1, "c"), 2),
+    }
+    for filename, line, message, _comments, context in extract_from_dir(
         str(ROOT), method_map, options_map, keywords=keywords
     ):
-        yield f"{filename}:{line}", message
+        yield f"{filename}:{line}", message, context
 
 
 @pytest.fixture(scope="module")
@@ -47,16 +55,16 @@ def catalog() -> Catalog:
 
 def test_the_source_has_messages_to_translate() -> None:
     """The extraction itself works (a wrong babel.cfg would find nothing and pass the rest)."""
-    found = [message for _where, message in extracted()]
+    found = [message for _where, message, _context in extracted()]
     assert "Language" in found
     assert len(found) > 3
 
 
 def test_every_message_in_the_source_has_a_chinese_translation(catalog: Catalog) -> None:
     missing = []
-    for where, message in extracted():
+    for where, message, context in extracted():
         key = message if isinstance(message, str) else message[0]
-        entry = catalog.get(key)
+        entry = catalog.get(key, context=context)
         strings = [] if entry is None else _strings(entry)
         if entry is None or entry.fuzzy or not all(strings):
             missing.append(f"{where}: {key!r}")

@@ -3,7 +3,7 @@
 # a str wherever one is read (WTForms labels and messages), so it is typed as one.
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from babel import Locale
@@ -39,6 +39,9 @@ def format_date(
 def format_datetime(
     datetime: datetime | None = None, format: str | None = None, rebase: bool = True
 ) -> str: ...
+def format_time(
+    time: time | datetime | None = None, format: str | None = None, rebase: bool = True
+) -> str: ...
 def format_timedelta(
     datetime_or_timedelta: datetime | timedelta,
     granularity: str = "second",
@@ -50,3 +53,4 @@ def gettext(*args: Any, **kwargs: Any) -> str: ...
 def ngettext(*args: Any, **kwargs: Any) -> str: ...
 def lazy_gettext(*args: Any, **kwargs: Any) -> str: ...
 def lazy_ngettext(*args: Any, **kwargs: Any) -> str: ...
+def lazy_pgettext(*args: Any, **kwargs: Any) -> str: ...
