@@ -42,6 +42,7 @@ from app.services import (
     mfa,
     rate_limits,
     sessions,
+    site,
     throttle,
     tokens,
 )
@@ -85,7 +86,14 @@ def register() -> Response | tuple[str, int]:
             add_error(getattr(form, exists.field), TAKEN_MESSAGES[exists.field])
         else:
             sessions.sign_in(user, remember=False)
-            flash(_("Welcome to Inkwell, %(username)s!", username=user.username), "success")
+            flash(
+                _(
+                    "Welcome to %(site)s, %(username)s!",
+                    site=site.identity().name,
+                    username=user.username,
+                ),
+                "success",
+            )
             return redirect(url_for("main.index"))
     return render_template("auth/register.html", form=form), form_status(form)
 

@@ -298,3 +298,10 @@ def test_every_new_password_hint_names_the_username_rule(app: Flask, path: str) 
     assert hint is not None
     assert "not containing your username or email name" in hint.group(1)
     assert 'aria-describedby="password-hint"' in page.text
+
+
+def test_the_welcome_names_the_site_as_configured(make_app: AppFactory) -> None:
+    app = make_app({"SITE_NAME": "The Night Desk"})
+    client = app.test_client()
+    AuthActions(client).register("newcomer")
+    assert "Welcome to The Night Desk, newcomer!" in client.get("/").text
