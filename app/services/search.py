@@ -365,22 +365,29 @@ def _folded(word: str) -> str:
     return "".join(c for c in decomposed if not "\u0300" <= c <= "\u036f")
 
 
+# How ``_tokens`` reads a character: part of a word, a CJK character (a word alone), or neither.
+_WORD, _CJK_WORD, _BREAK = "w", "c", " "
+_TOKEN = re.compile(f"{_WORD}+|{_CJK_WORD}")
+_ASCII_WORD = re.compile("[A-Za-z0-9]+")
+
+
+def _kind(character: str) -> str:
+    if _CJK.match(character):
+        return _CJK_WORD
+    return _WORD if is_word_character(character) else _BREAK
+
+
 def _tokens(text: str) -> list[tuple[int, int]]:
-    """The spans of the words of ``text``: letters, marks and digits; each CJK character alone."""
-    spans: list[tuple[int, int]] = []
-    start: int | None = None
-    for index, character in enumerate([*text, " "]):
-        if _CJK.match(character):
-            if start is not None:
-                spans.append((start, index))
-            spans.append((index, index + 1))
-            start = None
-        elif is_word_character(character):
-            start = index if start is None else start
-        elif start is not None:
-            spans.append((start, index))
-            start = None
-    return spans
+    """The spans of the words of ``text``: letters, marks and digits; each CJK character alone.
+
+    Each distinct character is classified once and the text is matched as a string of kinds
+    (one character each, so the spans are the text's): a loop over every character in Python
+    cost about 0.1 ms for a post of 500 characters, and a page marks ten posts three times.
+    """
+    if text.isascii():  # the common case: the only word characters are letters and digits
+        return [match.span() for match in _ASCII_WORD.finditer(text)]
+    kinds = text.translate({ord(character): _kind(character) for character in set(text)})
+    return [match.span() for match in _TOKEN.finditer(kinds)]
 
 
 def _same_word(token: str, term: str) -> bool:
@@ -395,12 +402,24 @@ def _same_word(token: str, term: str) -> bool:
     return common >= max(4, len(term) - 3) and common >= len(token) - 4
 
 
-def _marked_spans(text: str, terms: list[Term]) -> list[tuple[int, int]]:
-    spans = _tokens(text)
-    words = [_folded(text[start:end]) for start, end in spans]
+def _marked_spans(
+    text: str, terms: list[Term], spans: list[tuple[int, int]] | None = None
+) -> list[tuple[int, int]]:
+    """The spans of ``text`` to mark: its words (``spans``, found if not given) that are a word
+    of ``terms``, and the runs of CJK characters that spell a CJK term."""
+    spans = _tokens(text) if spans is None else spans
+    folded_terms = [(term, _folded(term.text)) for term in terms]
+    folded: dict[str, str] = {}
+    words = []
+    for start, end in spans:
+        token = text[start:end]
+        if token not in folded:
+            folded[token] = _folded(token)
+        words.append(folded[token])
+    same: dict[tuple[str, str], bool] = {}
     marked: list[tuple[int, int]] = []
     for index, (start, _end) in enumerate(spans):
-        for term in terms:
+        for term, folded_term in folded_terms:
             if term.is_cjk:
                 stop = index + len(term.text)
                 run = spans[index:stop]
@@ -408,11 +427,15 @@ def _marked_spans(text: str, terms: list[Term]) -> list[tuple[int, int]]:
                 if (
                     len(run) == len(term.text)
                     and adjacent
-                    and "".join(words[index:stop]) == (_folded(term.text))
+                    and "".join(words[index:stop]) == folded_term
                 ):
                     marked.append((start, run[-1][1]))
                     break
-            elif _same_word(words[index], _folded(term.text)):
+                continue
+            pair = (words[index], folded_term)
+            if pair not in same:
+                same[pair] = _same_word(*pair)
+            if same[pair]:
                 marked.append(spans[index])
                 break
     return marked
@@ -440,8 +463,8 @@ def snippet(text: str, terms: list[Term], length: int = SNIPPET_LENGTH) -> Marku
     """About ``length`` characters of ``text`` from a little before the first word of the
     query (within its first ``SNIPPET_SCAN`` characters), marked, cut between words with "…"."""
     text = text[:SNIPPET_SCAN]
-    spans = _marked_spans(text, terms)
     tokens = _tokens(text)
+    spans = _marked_spans(text, terms, tokens)
     start = 0
     if spans and spans[0][0] > length // 4:
         start = next(a for a, _b in tokens if a >= spans[0][0] - length // 4)
