@@ -256,3 +256,17 @@ def test_anonymous_results_are_cached_until_the_next_post(app: Flask, client: Fl
     with app.app_context():
         create_post(create_user("second"), title="More kites", body="Kites again.")
     assert set(_titles(client, "kite")) == {"More kites", "Kites"}
+
+
+def test_postgresql_keeps_the_search_vectors_in_the_row(app: Flask) -> None:
+    """Out of line (TOAST), each post a search reads costs about four more buffer reads."""
+    if _dialect(app) != "postgresql":
+        pytest.skip("TOAST storage is PostgreSQL's")
+    with app.app_context():
+        storage = db.session.execute(
+            sa.text(
+                "SELECT attname, attstorage FROM pg_attribute WHERE attrelid = 'posts'::regclass"
+                " AND attname IN ('search_vector', 'search_words') ORDER BY attname"
+            )
+        ).all()
+    assert [tuple(row) for row in storage] == [("search_vector", "m"), ("search_words", "m")]
