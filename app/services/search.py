@@ -250,20 +250,35 @@ def search(
     full = sa.select(sa.func.count().label("n")).select_from(union).group_by(union.c.branch)
     capped = sa.select(sa.func.max(full.subquery().c.n)).scalar_subquery()
 
-    def of_post(column: Any) -> sa.ScalarSelect[Any]:
-        return sa.select(column).where(Post.id == candidates.c.id).scalar_subquery()
+    # The shown candidates, ranked and counted with narrow rows. Each post is read by its id
+    # once: on PostgreSQL by a join (its planner reads the few candidates first); SQLite's would
+    # walk every public post through the status index to find them, so there the post is read
+    # by correlated subqueries instead.
+    ranking: sa.Select[Any]
+    if score is None:
 
-    # The shown candidates, ranked and counted with narrow rows; each post is read by its id
-    # (so the planner never walks every public post through the status index to find them).
-    ranked = (
-        sa.select(
+        def of_post(column: Any) -> sa.ScalarSelect[Any]:
+            return sa.select(column).where(Post.id == candidates.c.id).scalar_subquery()
+
+        ranking = sa.select(
             candidates.c.id,
-            (candidates.c.score if score is None else of_post(score)).label("score"),
+            candidates.c.score,
             of_post(Post.published_at).label("published_at"),
             sa.func.count().over().label("total"),
+        ).where(sa.exists().where(Post.id == candidates.c.id, shown).correlate_except(Post))
+    else:
+        ranking = (
+            sa.select(
+                candidates.c.id,
+                score.label("score"),
+                Post.published_at.label("published_at"),
+                sa.func.count().over().label("total"),
+            )
+            .join_from(candidates, Post, Post.id == candidates.c.id)
+            .where(shown)
         )
-        .where(sa.exists().where(Post.id == candidates.c.id, shown).correlate_except(Post))
-        .order_by(sa.text("score, published_at DESC, id DESC"))
+    ranked = (
+        ranking.order_by(sa.text("score, published_at DESC, id DESC"))
         .limit(per_page + 1)
         .offset((page - 1) * per_page)
         .subquery("ranked")
