@@ -582,3 +582,36 @@ def test_search_vectors_of_existing_posts_move_into_the_row(empty_database: str)
         assert inline < toasted, (inline, toasted)
     finally:
         engine.dispose()
+
+
+def test_sqlite_words_table_gets_prefix_indexes_and_keeps_its_posts(empty_database: str) -> None:
+    """SQLite: ``posts_words`` is made again with prefix indexes (9e4b2d6c1a57) and still finds
+    the posts it held; a downgrade makes it without them, still finding them."""
+    if not empty_database.startswith("sqlite"):
+        pytest.skip("FTS5 is SQLite's")
+    assert run_flask(empty_database, "db", "upgrade", "7c2e5f0a9d31").returncode == 0
+    engine = sa.create_engine(empty_database)
+    definition = "SELECT sql FROM sqlite_master WHERE name = 'posts_words'"
+    found = "SELECT rowid FROM posts_words WHERE posts_words MATCH 'runn*'"
+    try:
+        with engine.begin() as connection:
+            _insert_member_w(connection)
+            connection.execute(
+                sa.text(
+                    "INSERT INTO posts (id, author_id, title, slug, body_markdown, body_html,"
+                    " excerpt, status, created_at, updated_at, published_at, search_title,"
+                    " search_body) VALUES (1, 1, 'Notes', 'notes', 'x', 'x', 'x', 'published',"
+                    " '2026-01-01 00:00:00', '2026-01-01 00:00:00', '2026-01-01 00:00:00',"
+                    " 'Notes', 'We were running late.')"
+                )
+            )
+        assert run_flask(empty_database, "db", "upgrade").returncode == 0
+        with engine.connect() as connection:
+            assert "prefix='3 4 5 6 7 8'" in connection.scalar(sa.text(definition))
+            assert connection.scalars(sa.text(found)).all() == [1]
+        assert run_flask(empty_database, "db", "downgrade", "7c2e5f0a9d31").returncode == 0
+        with engine.connect() as connection:
+            assert "prefix" not in connection.scalar(sa.text(definition))
+            assert connection.scalars(sa.text(found)).all() == [1]
+    finally:
+        engine.dispose()

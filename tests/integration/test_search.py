@@ -270,3 +270,16 @@ def test_postgresql_keeps_the_search_vectors_in_the_row(app: Flask) -> None:
             )
         ).all()
     assert [tuple(row) for row in storage] == [("search_vector", "m"), ("search_words", "m")]
+
+
+def test_sqlite_answers_prefixes_from_prefix_indexes(app: Flask) -> None:
+    """Without them FTS5 merges every word that starts with the prefix: a cost that grows with
+    the posts those words are in, not with the 500 kept."""
+    if _dialect(app) != "sqlite":
+        pytest.skip("FTS5 is SQLite's")
+    with app.app_context():
+        definition = db.session.scalar(
+            sa.text("SELECT sql FROM sqlite_master WHERE name = :table"),
+            {"table": search.SQLITE_WORDS},
+        )
+    assert "prefix='3 4 5 6 7 8'" in definition
