@@ -16,7 +16,10 @@ word but the last does and the last one starts a word of the post.
 
 Cost. Each of the two branches keeps only its newest ``CANDIDATES`` matches before they are
 ranked and counted, so a word in every post costs no more at 100,000 posts than at 1,000; a
-count at that bound reads "500+".
+count at that bound reads "500+". FTS5 yields matches newest first, and its prefix indexes
+answer the last word without merging every word it begins; PostgreSQL keeps the tsvectors in
+the row (not TOAST), but GIN cannot yield matches in order, so collecting the newest 500 costs
+either a backward walk of the primary key or every match (docs/performance.md, "Search").
 
 Highlighting is done here, not by the engines (FTS5 ``snippet()`` re-runs the query for every
 row it marks, which costs a whole doclist per post at 100,000 posts): ``highlighted`` and
