@@ -16,7 +16,10 @@ word but the last does and the last one starts a word of the post.
 
 Cost. Each of the two branches keeps only its newest ``CANDIDATES`` matches before they are
 ranked and counted, so a word in every post costs no more at 100,000 posts than at 1,000; a
-count at that bound reads "500+".
+count at that bound reads "500+". FTS5 yields matches newest first, and its prefix indexes
+answer the last word without merging every word it begins; PostgreSQL keeps the tsvectors in
+the row (not TOAST), but GIN cannot yield matches in order, so collecting the newest 500 costs
+either a backward walk of the primary key or every match (docs/performance.md, "Search").
 
 Highlighting is done here, not by the engines (FTS5 ``snippet()`` re-runs the query for every
 row it marks, which costs a whole doclist per post at 100,000 posts): ``highlighted`` and
@@ -80,6 +83,11 @@ SQLITE_TOKENIZERS = {
 }
 # bm25 weights of (title, body): a word in the title counts ten times one in the body.
 SQLITE_WEIGHTS = "10.0, 1.0"
+# Prefix indexes of the words table, by prefix length: without one, FTS5 answers "data*" by
+# merging the posting lists of every word that starts with "data" (twice: once more for bm25's
+# document count), which costs as many posts as those words are in, not the 500 kept
+# (migration 9e4b2d6c1a57). Longer prefixes are still answered, by merging.
+SQLITE_PREFIXES = {SQLITE_WORDS: " ".join(str(length) for length in range(MIN_PREFIX, 9))}
 
 POSTGRES_STEMMED = "search_vector"
 POSTGRES_WORDS = "search_words"
@@ -94,9 +102,10 @@ POSTGRES_DOCUMENTS = {
 def _sqlite_ddl() -> list[str]:
     statements = []
     for table, tokenizer in SQLITE_TOKENIZERS.items():
+        prefix = f", prefix='{SQLITE_PREFIXES[table]}'" if table in SQLITE_PREFIXES else ""
         statements.append(
             f"CREATE VIRTUAL TABLE {table} USING fts5(search_title, search_body, "
-            f"content='posts', content_rowid='id', tokenize=\"{tokenizer}\")"
+            f"content='posts', content_rowid='id', tokenize=\"{tokenizer}\"{prefix})"
         )
     inserts = " ".join(
         f"INSERT INTO {table}(rowid, search_title, search_body) "  # noqa: S608  (our table names)
@@ -129,6 +138,9 @@ POSTGRES_DDL = [
     for column, document in POSTGRES_DOCUMENTS.items()
     for statement in (
         f"ALTER TABLE posts ADD COLUMN {column} tsvector GENERATED ALWAYS AS ({document}) STORED",
+        # In the row, not TOAST: each post a search reads costs no TOAST lookups (migration
+        # 7c2e5f0a9d31).
+        f"ALTER TABLE posts ALTER COLUMN {column} SET STORAGE MAIN",
         f"CREATE INDEX {POSTGRES_INDEXES[column]} ON posts USING gin ({column})",
     )
 ]
@@ -247,20 +259,35 @@ def search(
     full = sa.select(sa.func.count().label("n")).select_from(union).group_by(union.c.branch)
     capped = sa.select(sa.func.max(full.subquery().c.n)).scalar_subquery()
 
-    def of_post(column: Any) -> sa.ScalarSelect[Any]:
-        return sa.select(column).where(Post.id == candidates.c.id).scalar_subquery()
+    # The shown candidates, ranked and counted with narrow rows. Each post is read by its id
+    # once: on PostgreSQL by a join (its planner reads the few candidates first); SQLite's would
+    # walk every public post through the status index to find them, so there the post is read
+    # by correlated subqueries instead.
+    ranking: sa.Select[Any]
+    if score is None:
 
-    # The shown candidates, ranked and counted with narrow rows; each post is read by its id
-    # (so the planner never walks every public post through the status index to find them).
-    ranked = (
-        sa.select(
+        def of_post(column: Any) -> sa.ScalarSelect[Any]:
+            return sa.select(column).where(Post.id == candidates.c.id).scalar_subquery()
+
+        ranking = sa.select(
             candidates.c.id,
-            (candidates.c.score if score is None else of_post(score)).label("score"),
+            candidates.c.score,
             of_post(Post.published_at).label("published_at"),
             sa.func.count().over().label("total"),
+        ).where(sa.exists().where(Post.id == candidates.c.id, shown).correlate_except(Post))
+    else:
+        ranking = (
+            sa.select(
+                candidates.c.id,
+                score.label("score"),
+                Post.published_at.label("published_at"),
+                sa.func.count().over().label("total"),
+            )
+            .join_from(candidates, Post, Post.id == candidates.c.id)
+            .where(shown)
         )
-        .where(sa.exists().where(Post.id == candidates.c.id, shown).correlate_except(Post))
-        .order_by(sa.text("score, published_at DESC, id DESC"))
+    ranked = (
+        ranking.order_by(sa.text("score, published_at DESC, id DESC"))
         .limit(per_page + 1)
         .offset((page - 1) * per_page)
         .subquery("ranked")
@@ -365,22 +392,29 @@ def _folded(word: str) -> str:
     return "".join(c for c in decomposed if not "\u0300" <= c <= "\u036f")
 
 
+# How ``_tokens`` reads a character: part of a word, a CJK character (a word alone), or neither.
+_WORD, _CJK_WORD, _BREAK = "w", "c", " "
+_TOKEN = re.compile(f"{_WORD}+|{_CJK_WORD}")
+_ASCII_WORD = re.compile("[A-Za-z0-9]+")
+
+
+def _kind(character: str) -> str:
+    if _CJK.match(character):
+        return _CJK_WORD
+    return _WORD if is_word_character(character) else _BREAK
+
+
 def _tokens(text: str) -> list[tuple[int, int]]:
-    """The spans of the words of ``text``: letters, marks and digits; each CJK character alone."""
-    spans: list[tuple[int, int]] = []
-    start: int | None = None
-    for index, character in enumerate([*text, " "]):
-        if _CJK.match(character):
-            if start is not None:
-                spans.append((start, index))
-            spans.append((index, index + 1))
-            start = None
-        elif is_word_character(character):
-            start = index if start is None else start
-        elif start is not None:
-            spans.append((start, index))
-            start = None
-    return spans
+    """The spans of the words of ``text``: letters, marks and digits; each CJK character alone.
+
+    Each distinct character is classified once and the text is matched as a string of kinds
+    (one character each, so the spans are the text's): a loop over every character in Python
+    cost about 0.1 ms for a post of 500 characters, and a page marks ten posts three times.
+    """
+    if text.isascii():  # the common case: the only word characters are letters and digits
+        return [match.span() for match in _ASCII_WORD.finditer(text)]
+    kinds = text.translate({ord(character): _kind(character) for character in set(text)})
+    return [match.span() for match in _TOKEN.finditer(kinds)]
 
 
 def _same_word(token: str, term: str) -> bool:
@@ -395,12 +429,24 @@ def _same_word(token: str, term: str) -> bool:
     return common >= max(4, len(term) - 3) and common >= len(token) - 4
 
 
-def _marked_spans(text: str, terms: list[Term]) -> list[tuple[int, int]]:
-    spans = _tokens(text)
-    words = [_folded(text[start:end]) for start, end in spans]
+def _marked_spans(
+    text: str, terms: list[Term], spans: list[tuple[int, int]] | None = None
+) -> list[tuple[int, int]]:
+    """The spans of ``text`` to mark: its words (``spans``, found if not given) that are a word
+    of ``terms``, and the runs of CJK characters that spell a CJK term."""
+    spans = _tokens(text) if spans is None else spans
+    folded_terms = [(term, _folded(term.text)) for term in terms]
+    folded: dict[str, str] = {}
+    words = []
+    for start, end in spans:
+        token = text[start:end]
+        if token not in folded:
+            folded[token] = _folded(token)
+        words.append(folded[token])
+    same: dict[tuple[str, str], bool] = {}
     marked: list[tuple[int, int]] = []
     for index, (start, _end) in enumerate(spans):
-        for term in terms:
+        for term, folded_term in folded_terms:
             if term.is_cjk:
                 stop = index + len(term.text)
                 run = spans[index:stop]
@@ -408,11 +454,15 @@ def _marked_spans(text: str, terms: list[Term]) -> list[tuple[int, int]]:
                 if (
                     len(run) == len(term.text)
                     and adjacent
-                    and "".join(words[index:stop]) == (_folded(term.text))
+                    and "".join(words[index:stop]) == folded_term
                 ):
                     marked.append((start, run[-1][1]))
                     break
-            elif _same_word(words[index], _folded(term.text)):
+                continue
+            pair = (words[index], folded_term)
+            if pair not in same:
+                same[pair] = _same_word(*pair)
+            if same[pair]:
                 marked.append(spans[index])
                 break
     return marked
@@ -440,8 +490,8 @@ def snippet(text: str, terms: list[Term], length: int = SNIPPET_LENGTH) -> Marku
     """About ``length`` characters of ``text`` from a little before the first word of the
     query (within its first ``SNIPPET_SCAN`` characters), marked, cut between words with "…"."""
     text = text[:SNIPPET_SCAN]
-    spans = _marked_spans(text, terms)
     tokens = _tokens(text)
+    spans = _marked_spans(text, terms, tokens)
     start = 0
     if spans and spans[0][0] > length // 4:
         start = next(a for a, _b in tokens if a >= spans[0][0] - length // 4)

@@ -529,3 +529,89 @@ def test_existing_posts_become_searchable_by_stem_prefix_and_characters(
         assert found == [1, 2]
     finally:
         engine.dispose()
+
+
+def _buffers_to_match_every_post(connection: sa.Connection) -> int:
+    """Buffers read to test each post's tsvectors: the heap pages, and TOAST's if out of line."""
+    plan = connection.execute(
+        sa.text(
+            "EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) SELECT count(*) FROM posts"
+            " WHERE search_vector @@ 'x'::tsquery OR search_words @@ 'x'::tsquery"
+        )
+    ).scalar_one()
+    return int(plan[0]["Plan"]["Shared Hit Blocks"] + plan[0]["Plan"]["Shared Read Blocks"])
+
+
+def test_search_vectors_of_existing_posts_move_into_the_row(empty_database: str) -> None:
+    """PostgreSQL: a post's tsvectors were moved to TOAST (about four more buffer reads for
+    each post a search looked at); after 7c2e5f0a9d31 they are kept in the row, existing posts
+    included."""
+    if not empty_database.startswith("postgresql"):
+        pytest.skip("TOAST storage is PostgreSQL's")
+    assert run_flask(empty_database, "db", "upgrade", "1abec9e6faa8").returncode == 0
+    engine = sa.create_engine(empty_database)
+    # About 3 kB a row, like a real post: 70 words that do not compress.
+    words = " ".join(f"w{number * 7919 % 100_003:x}{number:x}qz" for number in range(70))
+    try:
+        with engine.begin() as connection:
+            _insert_member_w(connection)
+            connection.execute(
+                sa.text(
+                    "INSERT INTO posts (id, author_id, title, slug, body_markdown, body_html,"
+                    " excerpt, status, created_at, updated_at, published_at, search_title,"
+                    " search_body) VALUES (1, 1, 'Long', 'long', :words, :words, 'x',"
+                    " 'published', '2026-01-01 00:00:00', '2026-01-01 00:00:00',"
+                    " '2026-01-01 00:00:00', 'Long', :words)"
+                ),
+                {"words": words},
+            )
+        with engine.connect() as connection:
+            toasted = _buffers_to_match_every_post(connection)
+        upgrade = run_flask(empty_database, "db", "upgrade")
+        assert upgrade.returncode == 0, upgrade.stderr
+        with engine.connect() as connection:
+            inline = _buffers_to_match_every_post(connection)
+            storage = connection.execute(
+                sa.text(
+                    "SELECT attname, attstorage FROM pg_attribute WHERE attrelid ="
+                    " 'posts'::regclass AND attname IN ('search_vector', 'search_words')"
+                    " ORDER BY attname"
+                )
+            ).all()
+        assert [tuple(row) for row in storage] == [("search_vector", "m"), ("search_words", "m")]
+        assert inline < toasted, (inline, toasted)
+    finally:
+        engine.dispose()
+
+
+def test_sqlite_words_table_gets_prefix_indexes_and_keeps_its_posts(empty_database: str) -> None:
+    """SQLite: ``posts_words`` is made again with prefix indexes (9e4b2d6c1a57) and still finds
+    the posts it held; a downgrade makes it without them, still finding them."""
+    if not empty_database.startswith("sqlite"):
+        pytest.skip("FTS5 is SQLite's")
+    assert run_flask(empty_database, "db", "upgrade", "7c2e5f0a9d31").returncode == 0
+    engine = sa.create_engine(empty_database)
+    definition = "SELECT sql FROM sqlite_master WHERE name = 'posts_words'"
+    found = "SELECT rowid FROM posts_words WHERE posts_words MATCH 'runn*'"
+    try:
+        with engine.begin() as connection:
+            _insert_member_w(connection)
+            connection.execute(
+                sa.text(
+                    "INSERT INTO posts (id, author_id, title, slug, body_markdown, body_html,"
+                    " excerpt, status, created_at, updated_at, published_at, search_title,"
+                    " search_body) VALUES (1, 1, 'Notes', 'notes', 'x', 'x', 'x', 'published',"
+                    " '2026-01-01 00:00:00', '2026-01-01 00:00:00', '2026-01-01 00:00:00',"
+                    " 'Notes', 'We were running late.')"
+                )
+            )
+        assert run_flask(empty_database, "db", "upgrade").returncode == 0
+        with engine.connect() as connection:
+            assert "prefix='3 4 5 6 7 8'" in connection.scalar(sa.text(definition))
+            assert connection.scalars(sa.text(found)).all() == [1]
+        assert run_flask(empty_database, "db", "downgrade", "7c2e5f0a9d31").returncode == 0
+        with engine.connect() as connection:
+            assert "prefix" not in connection.scalar(sa.text(definition))
+            assert connection.scalars(sa.text(found)).all() == [1]
+    finally:
+        engine.dispose()

@@ -56,3 +56,19 @@ def test_snippets_start_near_the_first_match_and_cut_between_words() -> None:
     assert "<mark>target</mark>" in shown
     assert len(shown) < 100
     assert snippet("short <b>", search_terms("nothing")) == "short &lt;b&gt;"
+
+
+@pytest.mark.parametrize(
+    ("text", "marked"),
+    [
+        ("Running late, as runners do", "<mark>Running</mark> late, as <mark>runners</mark> do"),
+        ("x_run run2 ²run", "x_<mark>run</mark> <mark>run2</mark> ²run"),  # "_" breaks, "²" not
+        ("Café RUNNING 数据库", "Café <mark>RUNNING</mark> <mark>数据</mark>库"),
+        ("हिन्दी run", "हिन्दी <mark>run</mark>"),  # the vowel signs keep the word whole
+        ("e\u0301run runé", "e\u0301run <mark>runé</mark>"),  # a combining mark is a letter
+    ],
+)
+def test_words_are_found_alike_in_ascii_and_in_any_script(text: str, marked: str) -> None:
+    """ASCII text takes a shortcut to its words; other text is classified character by
+    character: both mark the same words."""
+    assert str(highlighted(text, search_terms("run 数据"))) == marked
