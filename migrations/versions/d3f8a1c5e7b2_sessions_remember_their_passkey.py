@@ -1,7 +1,7 @@
 """user_sessions.passkey_id: the passkey that made a sign-in, so removing it ends the sign-in
 
 Revision ID: d3f8a1c5e7b2
-Revises: 1abec9e6faa8
+Revises: 9e4b2d6c1a57
 Create Date: 2026-12-07 08:00:00
 
 Nullable, set null when the passkey goes: sign-ins made before this revision name none, and the
@@ -13,7 +13,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "d3f8a1c5e7b2"
-down_revision = "1abec9e6faa8"
+down_revision = "9e4b2d6c1a57"
 branch_labels = None
 depends_on = None
 
