@@ -86,19 +86,22 @@ UNFOCUSABLE = frozenset({"HiddenField", "CSRFTokenField"})
 
 
 class Kept(NamedTuple):
-    """A value typed into a form that could not be saved, and the rows to show it in."""
+    """A value typed into a form that could not be saved, the rows to show it in, and the
+    label of its field (in the reader's language when shown)."""
 
     name: str
     value: str
     rows: int
+    label: str
 
 
-def _text_fields() -> dict[str, int]:
-    """Every name a form of this app uses for typed text, with the rows its value deserves:
-    text areas as large as the editor, one-line fields two. Choices (radio buttons, selects,
-    checkboxes), buttons, hidden and password fields are not typed text."""
+def _text_field_kinds() -> dict[str, tuple[int, Any]]:
+    """Every name a form of this app uses for typed text, with the rows its value deserves
+    (text areas as large as the editor, one-line fields two) and its label (lazy, from the
+    first form that declares the name). Choices (radio buttons, selects, checkboxes), buttons,
+    hidden and password fields are not typed text."""
     forms: list[type[Form]] = [Form]
-    rows: dict[str, int] = {}
+    found: dict[str, tuple[int, Any]] = {}
     while forms:
         form = forms.pop()
         forms.extend(form.__subclasses__())
@@ -109,18 +112,20 @@ def _text_fields() -> dict[str, int]:
             kind = unbound.field_class
             if issubclass(kind, StringField) and not issubclass(kind, PasswordField | HiddenField):
                 lines = EDITOR_ROWS if issubclass(kind, TextAreaField) else 2
-                rows[name] = max(rows.get(name, 0), lines)
-    return rows
+                label = unbound.args[0] if unbound.args else unbound.kwargs.get("label")
+                rows, known = found.get(name, (0, None))
+                found[name] = (max(rows, lines), known or label)
+    return found
 
 
 def typed_fields(form: MultiDict[str, str]) -> list[Kept]:
     """What a person typed into a form that could not be saved, to show back: only the text
     fields of the app's forms (no secrets, choices, buttons or fields no form declares)."""
-    rows = _text_fields()
+    kinds = _text_field_kinds()
     return [
-        Kept(name, value, rows[name])
+        Kept(name, value, kinds[name][0], str(kinds[name][1] or name.replace("_", " ").title()))
         for name, value in form.items(multi=True)
-        if name in rows and name not in SECRET_FIELDS | FORM_MACHINERY and value.strip()
+        if name in kinds and name not in SECRET_FIELDS | FORM_MACHINERY and value.strip()
     ]
 
 

@@ -39,6 +39,7 @@ from app.redirects import safe_redirect_target
 from app.services import (
     accounts,
     device_cookies,
+    i18n,
     mfa,
     rate_limits,
     sessions,
@@ -80,7 +81,10 @@ def register() -> Response | tuple[str, int]:
     if form.validate_on_submit():
         try:
             user = accounts.sign_up(
-                entered(form.username), entered(form.email), entered(form.password)
+                entered(form.username),
+                entered(form.email),
+                entered(form.password),
+                locale=i18n.request_language(),
             )
         except accounts.AccountExists as exists:
             add_error(getattr(form, exists.field), TAKEN_MESSAGES[exists.field])

@@ -162,10 +162,12 @@ def register_user(username: str, email: str, password: str, *, is_admin: bool = 
     return user
 
 
-def sign_up(username: str, email: str, password: str) -> User:
+def sign_up(username: str, email: str, password: str, *, locale: str | None = None) -> User:
     """``register_user`` for the sign-up form: the event log gets a "registered" row, with the
-    visitor's address and browser, in the same commit."""
+    visitor's address and browser, in the same commit. ``locale``, the language the form was
+    read in, is saved as the member's (so mail others cause reaches them in it)."""
     user = _add_account(username, email, password, is_admin=False)
+    user.locale = locale
     events.record(EventType.REGISTERED, user=user, actor=user)
     db.session.commit()
     return user

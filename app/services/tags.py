@@ -75,6 +75,10 @@ def base_slug(text: str) -> str:
     return "-".join(words)[:SLUG_MAX].strip("-")
 
 
+# "," and the commas of Chinese and Japanese keyboards: the full-width comma and the list comma.
+TAG_SEPARATORS = re.compile("[,\uff0c\u3001]")
+
+
 def parse_tags(raw: str) -> list[str]:
     """Comma-separated input → tags as written, one per key (the first spelling), in order.
 
@@ -85,7 +89,7 @@ def parse_tags(raw: str) -> list[str]:
         raise InvalidTags(_("Remove the invisible control characters from the tags."))
     names: list[str] = []
     keys: set[str] = set()
-    for part in raw.split(","):
+    for part in TAG_SEPARATORS.split(raw):
         name = display_form(part)
         if not name:
             continue

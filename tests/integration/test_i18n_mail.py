@@ -157,3 +157,26 @@ def test_passkey_mails_say_what_happened_in_their_subject(mail_app: Flask, inbox
         "[Inkwell] 已添加一个通行密钥",
         "[Inkwell] 已移除一个通行密钥",
     }
+
+
+def test_a_member_who_registered_in_chinese_is_mailed_in_chinese(
+    mail_app: Flask, inbox: Inbox
+) -> None:
+    """Mail to a member with no saved language followed whoever caused it (found by a review:
+    an English reader's reply reached a member who registered in Chinese in English). The
+    language a member registers in is saved as their preference, changeable on the profile."""
+    newcomer = mail_app.test_client()
+    newcomer.set_cookie("lang", "zh-Hans")
+    assert AuthActions(newcomer).register("xiaoming", "xm@example.com").status_code == 302
+    english = mail_app.test_client()
+    english.set_cookie("lang", "en")
+    AuthActions(english).register("emily", "emily@example.com")
+    with mail_app.app_context():
+        saved = dict(db.session.execute(sa.select(User.username, User.locale)).tuples().all())
+    assert saved == {"xiaoming": "zh-Hans", "emily": "en"}
+    submit(english, "/auth/logout", {}, form_url="/")
+    submit(english, "/auth/reset", {"email": "xm@example.com"})
+    inbox.deliver()
+    [reset] = inbox.to("xm@example.com")  # asked for from an English browser
+    assert CHINESE.search(str(reset["Subject"])), reset["Subject"]
+    assert _leftover_english(reset) == []

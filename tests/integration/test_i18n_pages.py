@@ -328,4 +328,5 @@ def test_the_too_many_requests_page_is_chinese(make_app: AppFactory) -> None:
     refused = AuthActions(client).login("nobody")
     assert refused.status_code == 429
     assert "请求过多" in refused.text
+    assert re.search(r'<label for="kept-1">用户名', refused.text), "the kept field's label"
     _assert_none([f"429: {run}" for run in leftover_english(refused.text)])

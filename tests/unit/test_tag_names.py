@@ -64,6 +64,12 @@ def test_parse_keeps_the_first_spelling_in_order() -> None:
     assert parse_tags("") == []
 
 
+def test_chinese_and_japanese_commas_separate_tags_too() -> None:
+    """A Chinese keyboard types U+FF0C (and lists with U+3001): one tag each, as with ","."""
+    typed = "网页\uff0c笔记\u3001Python,旅行"
+    assert parse_tags(typed) == ["网页", "笔记", "Python", "旅行"]
+
+
 @pytest.mark.parametrize(
     ("raw", "message"),
     [
