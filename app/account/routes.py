@@ -67,6 +67,7 @@ def _account_page(delete_form: DeleteAccountForm) -> str:
         trusted=mfa.trusted_browsers(current_user),
         EventType=EventType,
         delete_form=delete_form,
+        zone=member_zone(current_user),
     )
 
 

@@ -21,9 +21,10 @@ the locale identifier (``zh_Hans``, ``babel_locale``).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Final
 
+from babel import dates as babel_dates
 from flask import current_app, has_request_context, request
 from flask_babel import format_datetime, format_timedelta, get_locale
 from flask_login import current_user
@@ -131,11 +132,16 @@ DATE_PATTERNS: Final = {
 }
 
 
-def format_when(value: datetime, kind: str = "date") -> str:
-    """``value`` (UTC) as this request's language writes it: ``DATE_PATTERNS[kind]``."""
+def format_when(value: datetime, kind: str = "date", zone: tzinfo | None = None) -> str:
+    """``value`` (UTC) as this request's language writes it: ``DATE_PATTERNS[kind]``, in UTC
+    unless a ``zone`` is given (a member's own pages: never a shared fragment or a cached page,
+    which every reader gets alike)."""
     language = str(get_locale() or ENGLISH).replace("_", "-")
     patterns = DATE_PATTERNS[kind]
-    return format_datetime(value, patterns.get(language, patterns[ENGLISH]))
+    pattern = patterns.get(language, patterns[ENGLISH])
+    if zone is not None:
+        return babel_dates.format_datetime(value, pattern, tzinfo=zone, locale=get_locale())
+    return format_datetime(value, pattern)
 
 
 def format_ago(value: datetime) -> str:

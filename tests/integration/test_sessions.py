@@ -239,3 +239,20 @@ def test_a_static_file_never_restores_a_sign_in_or_sets_a_cookie(app: Flask) -> 
         assert response.headers.getlist("Set-Cookie") == []
     assert restarted.get("/").status_code == 200
     assert restarted.get_cookie(SESSION_COOKIE) is not None, "a page restores the sign-in"
+
+
+def test_the_devices_page_shows_times_in_the_members_zone(
+    app: Flask, client: FlaskClient, auth: AuthActions
+) -> None:
+    """A member in Shanghai read their sign-in times in UTC, unlabelled (found by a review)."""
+    with app.app_context():
+        create_user("traveller").time_zone = "Asia/Shanghai"
+        db.session.commit()
+    auth.login("traveller")
+    with app.app_context():
+        began = db.session.scalar(sa.select(UserSession.created_at))
+    assert began is not None
+    page = client.get("/account/sessions").text
+    assert "Times on this page are in Asia/Shanghai." in page
+    shanghai = (began + timedelta(hours=8)).strftime("%H:%M")
+    assert f"{shanghai}</time>" in page
