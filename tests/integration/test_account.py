@@ -234,7 +234,7 @@ def test_email_change_link_expires_after_a_day(app: Flask) -> None:
         clock.shift(24 * 3600 - 1)
         page = client.get(f"/account/email/confirm/{token}")
         assert page.status_code == 200
-        assert "moved@example.com" in page.text
+        assert "<strong>reader</strong> to <strong>moved@example.com</strong>?" in page.text
         clock.shift(2)
         assert client.get(f"/account/email/confirm/{token}").status_code == 400
         applied = submit(client, f"/account/email/confirm/{token}", {}, form_url="/auth/login")
