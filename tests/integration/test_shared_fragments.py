@@ -10,7 +10,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from app.extensions import db
-from app.models import User
+from app.models import Comment, User
+from app.services import admin, posts
 from tests.conftest import AppFactory
 from tests.factories import create_post, create_user
 from tests.helpers import AuthActions, free_port
@@ -104,3 +105,125 @@ def test_a_cache_store_that_is_down_costs_speed_never_the_page(make_app: AppFact
         page = member.get("/")
         assert page.status_code == 200
         assert "Still here" in page.text
+
+
+# The post page: the article, around it and the shown comments are kept once (app/posts/shared.py);
+# the edit controls, each comment's links and the forms are the reader's own.
+
+
+def _users(*names: str) -> dict[str, User]:
+    return {name: db.session.scalar(sa.select(User).where(User.username == name)) for name in names}
+
+
+@pytest.fixture
+def discussed(app: Flask) -> str:
+    """A post by "writer" with a comment by "reader"; "admin" and "other" read along."""
+    with app.app_context():
+        writer = create_user("writer")
+        reader = create_user("reader")
+        create_user("other")
+        create_user("admin", is_admin=True)
+        post = create_post(writer, title="Talk", tags=("news",))
+        create_post(writer, title="Before", tags=("news",))  # related and newer
+        posts.add_comment(post, reader, "First!")
+        return post.slug
+
+
+def _delete_links(html: str) -> int:
+    return html.count("Delete comment</a>")
+
+
+def test_a_warm_post_page_runs_only_the_sign_in_check(app: Flask, discussed: str) -> None:
+    member = _member(app, "other")
+    with counted_statements(app) as cold:
+        assert member.get(f"/posts/{discussed}").status_code == 200
+    with counted_statements(app) as warm:
+        assert member.get(f"/posts/{discussed}").status_code == 200
+    assert [s for s in cold if "FROM comments" in s], cold
+    assert len(warm) == 1, warm  # the sign-in row with its member
+    assert not [s for s in warm if "FROM posts" in s or "FROM comments" in s], warm
+
+
+@pytest.mark.parametrize("first", ["admin", "writer", "reader", "other", None])
+def test_each_reader_of_a_shared_post_page_gets_only_their_own_controls(
+    app: Flask, discussed: str, first: str | None
+) -> None:
+    """Whoever warms the pieces, every later reader sees only what is theirs to do."""
+    path = f"/posts/{discussed}"
+    (app.test_client() if first is None else _member(app, first)).get(path)
+    pages = {name: _member(app, name).get(path).text for name in ("admin", "writer", "reader")}
+    pages["other"] = _member(app, "other").get(path).text
+    anonymous = app.test_client().get(path).text
+    for name, page in pages.items():
+        assert f'data-testid="current-user">{name}<' in page
+        assert ("Edit</a>" in page) is (name in {"admin", "writer"})
+        assert _delete_links(page) == (0 if name == "other" else 1)  # author, post author, admin
+        assert "First!" in page
+        assert "Reply<span" in page
+        assert 'id="comment-form"' in page
+    assert "Edit</a>" not in anonymous
+    assert _delete_links(anonymous) == 0
+    assert "Reply<span" not in anonymous
+    assert "Sign in to comment" in anonymous
+    assert "csrf_token" not in anonymous
+
+
+def test_a_post_page_changes_at_once_after_an_edit_a_comment_and_moderation(
+    app: Flask, discussed: str
+) -> None:
+    member, path = _member(app, "other"), f"/posts/{discussed}"
+    assert "First!" in member.get(path).text
+    with app.app_context():
+        users = _users("writer", "reader", "admin")
+        post = posts.post_by_slug(discussed)
+        assert post is not None
+        second = posts.add_comment(post, users["reader"], "Second thoughts").id
+    assert "Second thoughts" in member.get(path).text
+    assert "2 comments" in member.get(path).text
+    with app.app_context():
+        users = _users("admin")
+        hidden = db.session.get(Comment, second)
+        assert hidden is not None
+        admin.set_comment_hidden(users["admin"], hidden, True)
+        db.session.commit()
+    assert "Second thoughts" not in member.get(path).text
+    with app.app_context():
+        post = posts.post_by_slug(discussed)
+        assert post is not None
+        posts.update_post(
+            post, title="Talk, revised", body="New words.", tags=[], status="published"
+        )
+    page = member.get(path).text
+    assert "Talk, revised" in page
+    assert "New words." in page
+    assert "#news" not in page
+
+
+def test_a_draft_is_never_shared_nor_kept(app: Flask) -> None:
+    """A draft's pieces are made for its author on each request: never kept, never shown."""
+    with app.app_context():
+        writer = create_user("writer")
+        create_user("other")
+        slug = create_post(writer, title="Secret draft", status="draft").slug
+    author = _member(app, "writer")
+    assert "Secret draft" in author.get(f"/posts/{slug}").text
+    with counted_statements(app) as again:
+        assert "Edit</a>" in author.get(f"/posts/{slug}").text
+    assert [s for s in again if "FROM posts" in s], again
+    assert _member(app, "other").get(f"/posts/{slug}").status_code == 404
+    assert app.test_client().get(f"/posts/{slug}").status_code == 404
+
+
+def test_a_reply_link_on_a_warm_page_opens_the_form_under_its_thread(
+    app: Flask, discussed: str
+) -> None:
+    member, path = _member(app, "other"), f"/posts/{discussed}"
+    comment_id = int(re.findall(r'id="comment-(\d+)"', member.get(path).text)[0])
+    page = member.get(f"{path}?reply_to={comment_id}").text
+    assert 'id="reply"' in page
+    assert "Your reply to reader" in page
+    assert page.index(f'id="comment-{comment_id}"') < page.index('id="reply"')
+    assert "Write a new comment instead" in page
+    gone = member.get(f"{path}?reply_to={comment_id + 999}").text
+    assert 'id="reply"' not in gone
+    assert 'id="comment-form"' in gone
