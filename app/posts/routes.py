@@ -13,7 +13,7 @@ from app.forms import INVALID_FORM, entered, form_status
 from app.models import Comment, Post, User, utcnow
 from app.posts import shared
 from app.posts.forms import CANNOT_REPLY, REPLY_GONE, CommentForm, NewPostForm, PostForm
-from app.services import posts, rate_limits, sharing, tags
+from app.services import posts, rate_limits, sharing, submissions, tags
 from app.services.markdown import linkify_text
 from app.services.submissions import AlreadySubmitted
 from app.timezones import local_label, member_zone
@@ -115,10 +115,13 @@ def _editor(form: PostForm, post: Post | None) -> tuple[str, int]:
 @bp.get("/posts/<slug>")
 def show(slug: str) -> str:
     page = shared.page_of(slug, _viewer())
-    # Only members get a form: building one puts a CSRF token in the session.
-    form = CommentForm(formdata=None) if current_user.is_authenticated else None
-    if form is not None:  # "Reply" links add ?reply_to=<comment id>#reply
-        form.reply_to.data = request.args.get("reply_to", type=int)
+    reply_to = request.args.get("reply_to", type=int)  # "Reply" links add ?reply_to=<id>#reply
+    if not current_user.is_authenticated or reply_to is None:
+        # Only members get a form (it puts a CSRF token in the session); a blank one is written
+        # out by the template, as building a CommentForm cost a fifth of the page.
+        return _post_page(page, None)
+    form = CommentForm(formdata=None)
+    form.reply_to.data = reply_to
     return _post_page(page, form)
 
 
@@ -129,6 +132,7 @@ def _post_page(page: shared.PostPage, comment_form: CommentForm | None) -> str:
         "posts/show.html",
         page=page,
         comment_form=comment_form,
+        submission_token=submissions.new_token() if comment_form is None and viewer else None,
         replying_to=_reply_target(page, comment_form),
         can_edit=viewer is not None and (viewer.is_admin or viewer.id == page.author_id),
         publishes=_publication_time(page.published_at) if page.is_scheduled else None,

@@ -12,6 +12,7 @@ from flask.testing import FlaskClient
 from app.extensions import db
 from app.models import Comment, User
 from app.services import admin, posts
+from app.services.sessions import sign_in
 from tests.conftest import AppFactory
 from tests.factories import create_post, create_user
 from tests.helpers import AuthActions, free_port
@@ -227,3 +228,26 @@ def test_a_reply_link_on_a_warm_page_opens_the_form_under_its_thread(
     gone = member.get(f"{path}?reply_to={comment_id + 999}").text
     assert 'id="reply"' not in gone
     assert 'id="comment-form"' in gone
+
+
+def test_the_blank_comment_form_is_the_one_wtforms_renders(app: Flask, discussed: str) -> None:
+    """posts/show.html writes the blank form out by hand (cheaper): it must stay CommentForm's."""
+    from app.posts.forms import CommentForm
+    from app.posts.routes import _post_page
+    from app.posts.shared import page_of
+
+    with app.test_request_context(f"/posts/{discussed}"):
+        sign_in(_users("other")["other"], remember=False)
+        page = page_of(discussed, None)
+        by_hand, by_wtforms = _post_page(page, None), _post_page(page, CommentForm(formdata=None))
+
+    def form(html: str) -> str:
+        found = re.search(r'<form class="comment-form" id="comment-form".*?</form>', html, re.S)
+        assert found, html
+        tokens = re.sub(
+            r'(name="(?:csrf|submission)_token" type="hidden" value=)"[^"]+"', r"\1", found.group(0)
+        )
+        return re.sub(r">\s+<", "><", tokens)
+
+    assert 'name="csrf_token"' in form(by_hand)
+    assert form(by_hand) == form(by_wtforms)
