@@ -231,10 +231,10 @@ def comment(slug: str) -> Response | tuple[str, int]:
             return redirect(earlier.location)
         except posts.CannotReply:
             _forget_reply(form, CANNOT_REPLY)
-            return _post_page(shared.page_of(slug, current_user), form), INVALID_FORM
+            return _post_page(shared.page_of(slug, current_user, post), form), INVALID_FORM
         flash(_("Reply posted.") if added.parent_id else _("Comment posted."), "success")
         return redirect(url_for("posts.show", slug=post.slug, _anchor=f"comment-{added.id}"))
-    return _post_page(shared.page_of(slug, current_user), form), INVALID_FORM
+    return _post_page(shared.page_of(slug, current_user, post), form), INVALID_FORM
 
 
 def _deletable_comment_or_404(comment_id: int) -> Comment:

@@ -66,14 +66,19 @@ class PostPage:
         return None if comment_id is None else self.comments.get(comment_id)
 
 
-def page_of(slug: str, viewer: User | None) -> PostPage:
-    """The pieces of the post at ``slug``; a 404 if ``viewer`` may not see it (as if absent)."""
+def page_of(slug: str, viewer: User | None, loaded: Post | None = None) -> PostPage:
+    """The pieces of the post at ``slug``; a 404 if ``viewer`` may not see it (as if absent).
+
+    ``loaded``: the post at ``slug`` when the caller has it already (no second query on a miss).
+    Pieces built from it are not kept: it was read before the content version was, so it may
+    be older than the version they would be filed under.
+    """
 
     def build() -> tuple[str, bool]:
-        post = posts.post_by_slug(slug)
+        post = loaded or posts.post_by_slug(slug)
         if post is None or not posts.can_view(viewer, post):
             abort(404)
-        return _render(post), _is_public(post)
+        return _render(post), _is_public(post) and loaded is None
 
     page = _read(cache.shared_text(f"posts.show:{slug}", build))
     if not page.public and not (viewer and (viewer.is_admin or viewer.id == page.author_id)):

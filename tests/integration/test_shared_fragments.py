@@ -15,7 +15,7 @@ from app.services import admin, posts
 from app.services.sessions import sign_in
 from tests.conftest import AppFactory
 from tests.factories import create_post, create_user
-from tests.helpers import AuthActions, free_port
+from tests.helpers import AuthActions, csrf_token, free_port, submission_token
 from tests.integration.test_reading import counted_statements
 
 LIST = re.compile(r'<ol class="post-list">.*?</ol>\s*(?:<nav class="pagination".*?</nav>)?', re.S)
@@ -251,3 +251,21 @@ def test_the_blank_comment_form_is_the_one_wtforms_renders(app: Flask, discussed
 
     assert 'name="csrf_token"' in form(by_hand)
     assert form(by_hand) == form(by_wtforms)
+
+
+def test_a_comment_sent_back_with_errors_reads_the_post_once(app: Flask, discussed: str) -> None:
+    """The form with its errors is the post page again: built from the post the view loaded,
+    so still at most 4 statements (and, read before the version, never kept)."""
+    member, path = _member(app, "other"), f"/posts/{discussed}"
+    page = member.get(path).text
+    data = {"csrf_token": csrf_token(page), "submission_token": submission_token(page) or ""}
+    with app.app_context():  # a new version: the pieces are built again for the answer
+        post = posts.post_by_slug(discussed)
+        assert post is not None
+        posts.add_comment(post, _users("reader")["reader"], "Meanwhile")
+    with counted_statements(app) as statements:
+        sent = member.post(f"{path}/comments", data={**data, "body": ""})
+    assert sent.status_code == 422
+    assert "Write a comment first." in sent.text
+    assert len([s for s in statements if "WHERE posts.slug = " in s]) == 1, statements
+    assert len(statements) <= 4, statements
