@@ -269,3 +269,24 @@ def test_a_comment_sent_back_with_errors_reads_the_post_once(app: Flask, discuss
     assert "Write a comment first." in sent.text
     assert len([s for s in statements if "WHERE posts.slug = " in s]) == 1, statements
     assert len(statements) <= 4, statements
+
+
+def test_the_kept_theme_switch_marks_each_readers_own_theme_and_language(
+    app: Flask, discussed: str
+) -> None:
+    """The footer's theme switch is kept per theme and language (app/theme/routes.py)."""
+    current = re.compile(r'<nav class="theme-switch".*?aria-current="true">([^<]+)</a>', re.S)
+    readers = {}
+    for theme, language in (("light", "en"), ("dark", "en"), ("dark", "zh-Hans"), ("x", "en")):
+        reader = _member(app, "other")
+        reader.set_cookie("theme", theme)
+        reader.set_cookie("lang", language)
+        readers[theme, language] = reader
+    for _ in range(2):  # cold, then warm
+        shown = {key: current.search(r.get("/").text) for key, r in readers.items()}
+        assert {key: found.group(1) if found else None for key, found in shown.items()} == {
+            ("light", "en"): "Light",
+            ("dark", "en"): "Dark",
+            ("dark", "zh-Hans"): "深色",
+            ("x", "en"): "System",
+        }
