@@ -613,24 +613,30 @@ def shared_fragment(name: str, build: Callable[[], str]) -> Markup:
     A store that is down, or disabled, costs speed only: the piece is built every time.
     """
     # A rendered template: Jinja escaped everything that went into it.
-    return Markup(_stored_or_built(name, build))  # noqa: S704
+    return Markup(shared_text(name, lambda: (build(), True)))  # noqa: S704
 
 
-def _stored_or_built(name: str, build: Callable[[], str]) -> str:
+def shared_text(name: str, build: Callable[[], tuple[str, bool]]) -> str:
+    """``shared_fragment`` for any text, kept only when ``build`` says it may be shared.
+
+    ``build`` returns the text and whether it is the same for every reader; text that is not
+    (a post only its author may see, say) is made again for each request and never stored.
+    """
     store = _store()
     if store is None or not current_app.config["PAGE_CACHE_ENABLED"]:
-        return build()
+        return build()[0]
     try:
         key = f"fragment:{_current_version(store)}:{get_locale()}:{name}"
         raw = store.get(key) if len(key) <= MAX_KEY_LENGTH else None
     except redis.RedisError:
-        return build()
+        return build()[0]
     if raw is not None:
         return raw.decode()
-    html = build()
-    with contextlib.suppress(redis.RedisError):
-        store.set(key, html.encode(), current_app.config["PAGE_CACHE_SECONDS"])
-    return html
+    text, shared = build()
+    if shared and len(key) <= MAX_KEY_LENGTH:
+        with contextlib.suppress(redis.RedisError):
+            store.set(key, text.encode(), current_app.config["PAGE_CACHE_SECONDS"])
+    return text
 
 
 def next_due(reader: so.Session | sa.Connection, after: datetime) -> datetime | None:

@@ -8,7 +8,10 @@ every req/s is also given as a ratio to that run's hello-world figure, which can
 the machine. Results are printed as one table and written to bench/results/<time>.json.
 
 Environment: BENCH_SECONDS (default 5), BENCH_SIZES (default "1000,100000"),
-BENCH_DATABASES (default "sqlite,postgresql").
+BENCH_DATABASES (default "sqlite,postgresql"), BENCH_PAGES (default: every page): a comma-separated
+list of words, and only the pages whose name in the table holds one of them are loaded, e.g.
+BENCH_PAGES=signed-in for the two signed-in pages, or "signed-in /posts,login". Hello-world and
+the minimal Jinja page always run, since every ratio needs them.
 """
 
 from __future__ import annotations
@@ -40,8 +43,14 @@ PYTHON = sys.executable
 SECONDS = int(os.environ.get("BENCH_SECONDS", "5"))
 SIZES = [int(n) for n in os.environ.get("BENCH_SIZES", "1000,100000").split(",")]
 DATABASES = os.environ.get("BENCH_DATABASES", "sqlite,postgresql").split(",")
+PAGES = [word.strip() for word in os.environ.get("BENCH_PAGES", "").split(",") if word.strip()]
 CONNECTIONS = 16
 PASSWORD = secrets.token_urlsafe(16)
+
+
+def wanted(page: str) -> bool:
+    """Whether BENCH_PAGES selects the page named ``page`` in the table (all when unset)."""
+    return not PAGES or any(word in page for word in PAGES)
 
 
 def free_port() -> int:
@@ -368,18 +377,20 @@ def main() -> int:
         hello = wrk(base + "/")
         rows.append({"db": "-", "posts": 0, "page": "hello-world", **hello})
         rows.append({"db": "-", "posts": 0, "page": "minimal Jinja", **wrk(base + "/jinja")})
-    hash_rate = raw_hash_rate()
-    rows.append(
-        {
-            "db": "-",
-            "posts": 0,
-            "page": "raw argon2id verifies (2 cores)",
-            "rps": hash_rate,
-            "p50_ms": 0,
-            "p99_ms": 0,
-            "non_2xx": 0,
-        }
-    )
+    hash_rate = 0.0
+    if wanted("raw argon2id verifies (2 cores)"):
+        hash_rate = raw_hash_rate()
+        rows.append(
+            {
+                "db": "-",
+                "posts": 0,
+                "page": "raw argon2id verifies (2 cores)",
+                "rps": hash_rate,
+                "p50_ms": 0,
+                "p99_ms": 0,
+                "non_2xx": 0,
+            }
+        )
 
     with postgres() as server:
         for kind in DATABASES:
@@ -409,6 +420,8 @@ def main() -> int:
                         "/search?q=": "/search?q=database",
                     }
                     for label, path in pages.items():
+                        if not wanted(f"anonymous {label}"):
+                            continue
                         rows.append(
                             {
                                 "db": kind,
@@ -418,6 +431,8 @@ def main() -> int:
                             }
                         )
                     for label, path in (("/", "/"), ("/posts/<slug>", pages["/posts/<slug>"])):
+                        if not wanted(f"signed-in {label}"):
+                            continue
                         rows.append(
                             {
                                 "db": kind,
@@ -426,18 +441,21 @@ def main() -> int:
                                 **wrk(app_url + path, {"Cookie": member_cookie}),
                             }
                         )
-                    image = upload_image(app_url, member_cookie)
-                    rows.append(
-                        {"db": kind, "posts": size, "page": "image", **wrk(app_url + image)}
-                    )
-                    rows.append(
-                        {
-                            "db": kind,
-                            "posts": size,
-                            "page": "login POST",
-                            **wrk(app_url + "/auth/login", script=login_script(workdir, login)),
-                        }
-                    )
+                    if wanted("image"):
+                        image = upload_image(app_url, member_cookie)
+                        rows.append(
+                            {"db": kind, "posts": size, "page": "image", **wrk(app_url + image)}
+                        )
+                    if wanted("login POST"):
+                        script = login_script(workdir, login)
+                        rows.append(
+                            {
+                                "db": kind,
+                                "posts": size,
+                                "page": "login POST",
+                                **wrk(app_url + "/auth/login", script=script),
+                            }
+                        )
 
     for row in rows:
         row["ratio"] = round(float(row["rps"]) / hello["rps"], 3)  # type: ignore[arg-type]
@@ -484,7 +502,8 @@ def print_table(rows: list[dict[str, object]], hash_rate: float) -> None:
                 row["non_2xx"],
             )
         )
-    print(f"\nraw argon2id rate on 2 cores: {hash_rate:.0f}/s")
+    if hash_rate:
+        print(f"\nraw argon2id rate on 2 cores: {hash_rate:.0f}/s")
 
 
 def _row(rows: list[dict[str, object]], db: str, size: int, page: str) -> dict[str, object] | None:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -10,8 +11,9 @@ from werkzeug import Response
 from app.extensions import limiter
 from app.forms import INVALID_FORM, entered, form_status
 from app.models import Comment, Post, User, utcnow
+from app.posts import shared
 from app.posts.forms import CANNOT_REPLY, REPLY_GONE, CommentForm, NewPostForm, PostForm
-from app.services import discovery, posts, rate_limits, sharing, tags
+from app.services import posts, rate_limits, sharing, submissions, tags
 from app.services.markdown import linkify_text
 from app.services.submissions import AlreadySubmitted
 from app.timezones import local_label, member_zone
@@ -112,55 +114,57 @@ def _editor(form: PostForm, post: Post | None) -> tuple[str, int]:
 
 @bp.get("/posts/<slug>")
 def show(slug: str) -> str:
-    post = _post_or_404(slug)
-    # Only members get a form: building one puts a CSRF token in the session.
-    form = CommentForm(formdata=None) if current_user.is_authenticated else None
-    if form is not None:  # "Reply" links add ?reply_to=<comment id>#reply
-        form.reply_to.data = request.args.get("reply_to", type=int)
-    return _post_page(post, form)
+    page = shared.page_of(slug, _viewer())
+    reply_to = request.args.get("reply_to", type=int)  # "Reply" links add ?reply_to=<id>#reply
+    if not current_user.is_authenticated or reply_to is None:
+        # Only members get a form (it puts a CSRF token in the session); a blank one is written
+        # out by the template, as building a CommentForm cost a fifth of the page.
+        return _post_page(page, None)
+    form = CommentForm(formdata=None)
+    form.reply_to.data = reply_to
+    return _post_page(page, form)
 
 
-def _post_page(post: Post, comment_form: CommentForm | None) -> str:
-    threads = posts.comment_threads(post)
+def _post_page(page: shared.PostPage, comment_form: CommentForm | None) -> str:
+    """The shared pieces of the page with this reader's own parts (posts/show.html)."""
+    viewer = _viewer()
     return render_template(
         "posts/show.html",
-        post=post,
-        threads=threads,
-        comment_count=sum(1 + len(thread.replies) for thread in threads),
+        page=page,
         comment_form=comment_form,
-        replying_to=_reply_target(threads, comment_form),
-        can_edit=posts.can_edit(_viewer(), post),
-        publishes=_publication_time(post) if post.is_scheduled else None,
-        around=discovery.around(post) if post.is_published and post.author.is_active else None,
+        submission_token=submissions.new_token() if comment_form is None and viewer else None,
+        replying_to=_reply_target(page, comment_form),
+        can_edit=viewer is not None and (viewer.is_admin or viewer.id == page.author_id),
+        publishes=_publication_time(page.published_at) if page.is_scheduled else None,
     )
 
 
-def _publication_time(post: Post) -> str:
+def _publication_time(published_at: datetime | None) -> str:
     """When a scheduled post becomes public, in the zone of the member looking at it."""
-    return local_label(post.published_at or utcnow(), member_zone(current_user))
+    return local_label(published_at or utcnow(), member_zone(current_user))
 
 
 def _saved(post: Post, message: str) -> tuple[str, str]:
     """The flash after saving: ``message``, or when a scheduled post will be published."""
     if post.is_scheduled:
         return _(
-            "Scheduled: it will be published on %(when)s.", when=_publication_time(post)
+            "Scheduled: it will be published on %(when)s.",
+            when=_publication_time(post.published_at),
         ), "success"
     return message, "success"
 
 
-def _reply_target(threads: list[posts.Thread], form: CommentForm | None) -> Comment | None:
+def _reply_target(page: shared.PostPage, form: CommentForm | None) -> shared.CommentShown | None:
     """The shown comment the form answers; if it is not shown, the form is for a new comment."""
     if form is None or (form.reply_to.data is None and not any(form.reply_to.raw_data or [])):
         return None
-    shown = (comment for thread in threads for comment in (thread.comment, *thread.replies))
-    target = next((comment for comment in shown if comment.id == form.reply_to.data), None)
+    target = page.comment(form.reply_to.data)
     if target is None:
         _forget_reply(form, CANNOT_REPLY if form.is_submitted() else REPLY_GONE)
         return None
-    form.body.label.text = _("Your reply to %(name)s", name=target.author.username)
+    form.body.label.text = _("Your reply to %(name)s", name=target.username)
     if target.parent_id is not None and not form.body.data:
-        form.body.data = f"@{target.author.username} "  # a reply to a reply joins its thread
+        form.body.data = f"@{target.username} "  # a reply to a reply joins its thread
     return target
 
 
@@ -227,10 +231,10 @@ def comment(slug: str) -> Response | tuple[str, int]:
             return redirect(earlier.location)
         except posts.CannotReply:
             _forget_reply(form, CANNOT_REPLY)
-            return _post_page(post, form), INVALID_FORM
+            return _post_page(shared.page_of(slug, current_user, post), form), INVALID_FORM
         flash(_("Reply posted.") if added.parent_id else _("Comment posted."), "success")
         return redirect(url_for("posts.show", slug=post.slug, _anchor=f"comment-{added.id}"))
-    return _post_page(post, form), INVALID_FORM
+    return _post_page(shared.page_of(slug, current_user, post), form), INVALID_FORM
 
 
 def _deletable_comment_or_404(comment_id: int) -> Comment:

@@ -10,10 +10,12 @@ this site that linked here (the Referer), through app/redirects.py; else the hom
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, request
+from flask import Blueprint, abort, redirect, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 
+from app import cache
 from app.redirects import safe_redirect_target, same_site_referrer
 from app.services import theme
 from app.theme.forms import ThemeForm
@@ -24,6 +26,16 @@ bp = Blueprint("theme", __name__)
 @bp.app_context_processor
 def inject_theme() -> dict[str, object]:
     return {"theme": theme.chosen_theme(request.cookies), "theme_labels": theme.LABELS}
+
+
+@bp.app_template_global("theme_switch")
+def theme_switch(current: str) -> Markup:
+    """The footer's theme switch: the same links for every reader of a language and theme, so
+    kept as a shared fragment (its three links and labels were a tenth of a signed-in page)."""
+    return cache.shared_fragment(
+        f"theme-switch:{current}",
+        lambda: render_template("theme/_switch.html", theme=current, theme_labels=theme.LABELS),
+    )
 
 
 @bp.get("/theme")
