@@ -181,6 +181,7 @@ def register_extensions(app: Flask) -> None:
     mail.init_app(app)
     app.config.setdefault("BABEL_DEFAULT_LOCALE", i18n.babel_locale(app.config["DEFAULT_LOCALE"]))
     babel.init_app(app, locale_selector=i18n.select_locale)
+    i18n.install_template_gettext(app)
 
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         with app.app_context():

@@ -10,8 +10,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, render_template_string
 from flask.testing import FlaskClient
+from flask_babel import force_locale
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 from wtforms import IntegerField
@@ -443,3 +444,18 @@ def test_a_time_the_clocks_skip_is_refused_in_the_readers_language(app: Flask) -
     with app.test_request_context(), pytest.raises(LocalTimeError) as refused:
         to_utc(skipped, paris)
     assert str(refused.value).startswith("02:30 on 31 March 2030 does not exist in Europe/Paris")
+
+
+def test_templates_translate_as_flask_babel_would_forced_or_not(app: Flask) -> None:
+    """``i18n.install_template_gettext`` keeps a catalog per locale: it must still follow the
+    request's language and any ``force_locale`` inside it, in and out, every time."""
+    template = "{{ _('Sign in') }}|{{ pgettext('sign-in result', 'Signed in') }}"
+    with app.test_request_context(headers={"Accept-Language": "zh-CN"}):
+        chinese = render_template_string(template)
+        with force_locale("en"):
+            english = render_template_string(template)
+        assert render_template_string(template) == chinese
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        assert render_template_string(template) == english
+    assert english == "Sign in|Signed in"
+    assert chinese == "登录|登录成功"
