@@ -1099,6 +1099,31 @@ def long_lived_static(response: Response) -> Response:
     return response
 
 
+def install_template_url_for(app: Flask) -> None:
+    """Templates build each fixed address once per process: ``url_for`` with no parameters
+    but a static file's name gives the same answer for every request under one script root
+    (static fingerprints are fixed outside debug mode), and a page's header and footer build
+    about twenty of them. Anything else (parameters, ``_external``, ``_anchor``, an endpoint
+    relative to the blueprint, debug mode) goes to Flask's ``url_for`` as before. At most
+    ``ROUTES_REMEMBERED`` are kept."""
+    build = app.url_for
+    built: dict[tuple[str, str, str], str] = {}
+
+    def url_for(endpoint: str, **values: Any) -> str:
+        fixed = not values or (endpoint == "static" and values.keys() == {"filename"})
+        if not fixed or app.debug or endpoint.startswith("."):  # ".x": relative to a blueprint
+            return str(build(endpoint, **values))
+        key = (request.script_root, endpoint, str(values.get("filename", "")))
+        found = built.get(key)
+        if found is None:
+            found = str(build(endpoint, **values))
+            if len(built) < ROUTES_REMEMBERED:
+                built[key] = found
+        return found
+
+    app.jinja_env.globals["url_for"] = url_for
+
+
 def init_app(app: Flask) -> None:
     """Call before any other before_request hook: the version must be read before the view."""
     app.session_interface = TrackedSessionInterface()
@@ -1118,4 +1143,5 @@ def init_app(app: Flask) -> None:
             app.wsgi_app = ServeCachedPages(app, app.wsgi_app)  # type: ignore[method-assign]
     app.after_request(conditional)
     app.url_defaults(add_static_fingerprint)
+    install_template_url_for(app)
     app.after_request(long_lived_static)

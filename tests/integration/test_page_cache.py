@@ -422,3 +422,16 @@ def test_a_post_falling_due_is_shown_by_a_hit_before_flask(app: Flask) -> None:
     assert app.test_client().get("/").headers["X-Cache"] == "HIT"
     with time_machine.travel(utcnow() + timedelta(minutes=6), tick=False):
         assert "Later on" in app.test_client().get("/").text
+
+
+def test_fixed_addresses_built_once_follow_the_script_root(make_app: AppFactory) -> None:
+    """Templates keep the addresses they build without parameters (``install_template_url_for``);
+    an app mounted under a prefix must still link under it, and the same process at the root
+    without it."""
+    app = make_app({"PAGE_CACHE_ENABLED": False})
+    mounted = app.test_client().get("/", base_url="http://localhost/blog").text
+    at_root = app.test_client().get("/").text
+    assert 'href="/blog/auth/login"' in mounted
+    assert 'href="/blog/static/css/inkwell.css?v=' in mounted
+    assert 'href="/auth/login"' in at_root
+    assert "/blog/" not in at_root
