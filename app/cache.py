@@ -695,17 +695,9 @@ class StoreFinishedPages:
         if marked is None:
             return body
         # A marked page is a plain, already rendered body: read it whole, then store it.
-        try:
-            chunks = list(body)
-        finally:
-            close = getattr(body, "close", None)
-            if close is not None:
-                close()
-        headers = seen.get("headers", [])
-        if seen.get("status", "").startswith("200") and not any(
-            name.lower() == "set-cookie" for name, _value in headers
-        ):
-            self._store(marked, headers, b"".join(chunks))
+        chunks = _read_whole(body)
+        if _plain_200(seen):
+            self._store(marked, seen["headers"], b"".join(chunks))
         return chunks
 
     @staticmethod
@@ -858,18 +850,9 @@ class ServeCachedPages:
             seen["status"], seen["headers"] = status, headers
             return start_response(status, headers, *args)
 
-        answer = self.wsgi_app(environ, remember_start)
-        try:
-            chunks = list(answer)
-        finally:
-            close = getattr(answer, "close", None)
-            if close is not None:
-                close()
-        headers = seen.get("headers", [])
-        if seen.get("status", "").startswith("200") and not any(
-            name.lower() == "set-cookie" for name, _value in headers
-        ):
-            self.images.put(path, token, headers, b"".join(chunks))
+        chunks = _read_whole(self.wsgi_app(environ, remember_start))
+        if _plain_200(seen):
+            self.images.put(path, token, seen["headers"], b"".join(chunks))
         return chunks
 
     def _endpoint(self, environ: dict[str, Any]) -> str | None:
@@ -901,6 +884,23 @@ class ServeCachedPages:
             self.routes.clear()
         self.routes[route] = endpoint
         return endpoint
+
+
+def _read_whole(body: Iterable[bytes]) -> list[bytes]:
+    """A WSGI body read to its end, and closed as the server would close it."""
+    try:
+        return list(body)
+    finally:
+        close = getattr(body, "close", None)
+        if close is not None:
+            close()
+
+
+def _plain_200(seen: Mapping[str, Any]) -> bool:
+    """Whether the answer whose start was ``seen`` is a 200 that sets no cookie."""
+    return str(seen.get("status", "")).startswith("200") and not any(
+        name.lower() == "set-cookie" for name, _value in seen.get("headers", [])
+    )
 
 
 def _per_request_headers(environ: dict[str, Any]) -> list[tuple[str, str]]:
