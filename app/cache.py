@@ -8,17 +8,17 @@ neither wrote the session nor read anything personal from it (``TrackedSession``
 read; only Flask-Login's bookkeeping keys are harmless). So a CSRF token, a flash or a
 language choice can never reach another visitor.
 
-The key. ``page:<content version>:<endpoint>:<theme>:<language>:<path>?<params>``: the version
-is read once, first thing in the request, before the view reads the database, and the page is stored
-under that version only. A write bumps the version after its commit, so a reader that rendered
-old content can only file it under an old version, which nobody reads any more. Only the query
-parameters a page reads (``KEY_PARAMS``) are part of the key: ``?utm_source=…`` shares the
-entry. The theme (``system``, ``light`` or ``dark``, from the ``theme`` cookie through
+The key. ``page2:<version>:<endpoint>:<theme>:<language>:<script root><path>?<params>``: the
+content version is read once, first thing in the request, before the view reads the database, and
+the page is stored under that version only. A write bumps the version after its commit, so a reader
+that rendered old content can only file it under an old version, which nobody reads any more. Only
+the query parameters a page reads (``KEY_PARAMS``) are part of the key: ``?utm_source=…`` shares
+the entry. The theme (``system``, ``light`` or ``dark``, from the ``theme`` cookie through
 app/services/theme.py, any other value read as ``system``) is too: a page says ``<html
-data-theme="dark">``, and a reader who chose Light must never get it. So is the language (``en``
-or ``zh-Hans``, from the ``lang`` cookie and ``Accept-Language`` through ``chosen_language`` in
-app/services/i18n.py, the function Flask-Babel's selector uses too), and every page says
-``Vary: Cookie, Accept-Language``. No other cookie is read.
+data-theme="dark">``, and a reader who chose Light must never get it. So is the language (``en`` or
+``zh-Hans``, from the ``lang`` cookie and ``Accept-Language`` through ``chosen_language`` in
+app/services/i18n.py, the function Flask-Babel's selector uses too), and every page says ``Vary:
+Cookie, Accept-Language``. No other cookie is read.
 
 Invalidation. Any commit that changes posts, comments, tags or what the public sees of a member
 bumps the version (the ``before_flush``/``after_commit`` hooks at the end of this module; the
@@ -81,7 +81,16 @@ from urllib.parse import quote
 import redis
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import Flask, Response, current_app, g, has_app_context, request, session
+from flask import (
+    Flask,
+    Response,
+    current_app,
+    g,
+    has_app_context,
+    has_request_context,
+    request,
+    session,
+)
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_babel import get_locale
 from flask_login import current_user
@@ -533,7 +542,8 @@ def page_key(
     """The key of a page under ``version``; None if too long to be worth keeping.
 
     The one place the key is made, for Flask's hook and for ``ServeCachedPages`` alike; both
-    work ``language`` out with ``i18n.chosen_language``."""
+    work ``language`` out with ``i18n.chosen_language``. ``path`` is the script root and the
+    path: the page's links are built under the root (SCRIPT_NAME, which a proxy may set)."""
     # Quoted, so a value holding "&page=2" cannot pass for another parameter.
     params = "&".join(
         f"{name}={quote(args[name], safe='')}"
@@ -551,7 +561,7 @@ def _page_key(version: str) -> str | None:
     return page_key(
         version,
         request.endpoint or "",
-        request.path,
+        request.script_root + request.path,
         request.args,
         request.cookies,
         i18n.chosen_language(
@@ -626,7 +636,9 @@ def shared_text(name: str, build: Callable[[], tuple[str, bool]]) -> str:
     if store is None or not current_app.config["PAGE_CACHE_ENABLED"]:
         return build()[0]
     try:
-        key = f"fragment:{_current_version(store)}:{get_locale()}:{name}"
+        # The script root too: links in the piece are built under it (SCRIPT_NAME).
+        root = request.script_root if has_request_context() else ""
+        key = f"fragment:{_current_version(store)}:{get_locale()}:{root}:{name}"
         raw = store.get(key) if len(key) <= MAX_KEY_LENGTH else None
     except redis.RedisError:
         return build()[0]
@@ -816,7 +828,7 @@ class ServeCachedPages:
             key = page_key(
                 version,
                 endpoint or "",
-                request_.path,
+                request_.root_path + request_.path,
                 request_.args if endpoint in KEY_PARAMS else {},
                 cookies,
                 i18n.chosen_language(

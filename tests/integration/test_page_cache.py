@@ -435,3 +435,24 @@ def test_fixed_addresses_built_once_follow_the_script_root(make_app: AppFactory)
     assert 'href="/blog/static/css/inkwell.css?v=' in mounted
     assert 'href="/auth/login"' in at_root
     assert "/blog/" not in at_root
+
+
+@pytest.mark.usefixtures("site")
+@pytest.mark.parametrize("signed_in", [False, True])
+def test_pages_and_pieces_kept_under_one_script_root_never_reach_another(
+    app: Flask, signed_in: bool
+) -> None:
+    """Links in a kept page or piece are built under the request's script root (SCRIPT_NAME,
+    which gunicorn takes from a trusted proxy's header): a copy made under "//evil.example"
+    must never be served at the root (found by a review)."""
+    for _ in range(2):  # the second is a hit, if the prefix were not part of the key
+        warm = app.test_client()
+        if signed_in:
+            AuthActions(warm).login("writer")
+        warm.get("/posts/first", base_url="http://localhost//evil.example")
+        warm.get("/", base_url="http://localhost//evil.example")
+    reader = app.test_client()
+    if signed_in:
+        AuthActions(reader).login("writer")
+    for path in ("/", "/posts/first"):
+        assert "evil.example" not in reader.get(path).text, path
