@@ -49,6 +49,22 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
+SUITE_DIALECT = (
+    TEST_DATABASE_URL.split(":", 1)[0].split("+", 1)[0] if TEST_DATABASE_URL else "sqlite"
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked ``only_on("postgresql")`` (TOAST, say) are deselected in the SQLite run and
+    the reverse: not a skip, since nothing is missing; the other run holds them."""
+    other = [
+        item
+        for item in items
+        if (marker := item.get_closest_marker("only_on")) and marker.args[0] != SUITE_DIALECT
+    ]
+    if other:
+        config.hook.pytest_deselected(items=other)
+        items[:] = [item for item in items if item not in other]
 
 
 @pytest.fixture

@@ -542,12 +542,11 @@ def _buffers_to_match_every_post(connection: sa.Connection) -> int:
     return int(plan[0]["Plan"]["Shared Hit Blocks"] + plan[0]["Plan"]["Shared Read Blocks"])
 
 
+@pytest.mark.only_on("postgresql")
 def test_search_vectors_of_existing_posts_move_into_the_row(empty_database: str) -> None:
     """PostgreSQL: a post's tsvectors were moved to TOAST (about four more buffer reads for
     each post a search looked at); after 7c2e5f0a9d31 they are kept in the row, existing posts
     included."""
-    if not empty_database.startswith("postgresql"):
-        pytest.skip("TOAST storage is PostgreSQL's")
     assert run_flask(empty_database, "db", "upgrade", "1abec9e6faa8").returncode == 0
     engine = sa.create_engine(empty_database)
     # About 3 kB a row, like a real post: 70 words that do not compress.
@@ -584,11 +583,10 @@ def test_search_vectors_of_existing_posts_move_into_the_row(empty_database: str)
         engine.dispose()
 
 
+@pytest.mark.only_on("sqlite")
 def test_sqlite_words_table_gets_prefix_indexes_and_keeps_its_posts(empty_database: str) -> None:
     """SQLite: ``posts_words`` is made again with prefix indexes (9e4b2d6c1a57) and still finds
     the posts it held; a downgrade makes it without them, still finding them."""
-    if not empty_database.startswith("sqlite"):
-        pytest.skip("FTS5 is SQLite's")
     assert run_flask(empty_database, "db", "upgrade", "7c2e5f0a9d31").returncode == 0
     engine = sa.create_engine(empty_database)
     definition = "SELECT sql FROM sqlite_master WHERE name = 'posts_words'"
