@@ -505,11 +505,14 @@ class LocalPageStore:
             self.entries.popitem(last=False)
 
 
+def _storable(headers: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    return [(name, value) for name, value in headers if name.lower() not in UNSTORED_HEADERS]
+
+
 def encode_entry(headers: Iterable[tuple[str, str]], body: bytes) -> bytes:
     """A stored page: its headers as one line of JSON (which never holds a raw newline), then
     the body's bytes as they are. Only 200s are stored, so the status is not."""
-    kept = [(name, value) for name, value in headers if name.lower() not in UNSTORED_HEADERS]
-    return json.dumps(kept, separators=(",", ":")).encode() + b"\n" + body
+    return json.dumps(_storable(headers), separators=(",", ":")).encode() + b"\n" + body
 
 
 def decode_entry(raw: bytes) -> tuple[list[tuple[str, str]], bytes]:
@@ -697,12 +700,7 @@ class StoreFinishedPages:
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         seen: dict[str, Any] = {}
-
-        def remember_start(status: str, headers: list[tuple[str, str]], *args: Any) -> Any:
-            seen["status"], seen["headers"] = status, headers
-            return start_response(status, headers, *args)
-
-        body = self.wsgi_app(environ, remember_start)
+        body = self.wsgi_app(environ, _recording(start_response, seen))
         marked = environ.get(STORE_ENVIRON_KEY)
         if marked is None:
             return body
@@ -750,8 +748,7 @@ class KeptImages:
         old = self.entries.pop(path, None)
         if old is not None:
             self.size -= len(old[3])
-        kept = [(name, value) for name, value in headers if name.lower() not in UNSTORED_HEADERS]
-        self.entries[path] = (token, time.monotonic() + self.seconds, kept, body)
+        self.entries[path] = (token, time.monotonic() + self.seconds, _storable(headers), body)
         self.size += len(body)
         while self.size > self.limit:
             _path, (*_rest, dropped) = self.entries.popitem(last=False)
@@ -795,9 +792,11 @@ class ServeCachedPages:
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         store: PageStore | None = self.app.extensions.get("inkwell_page_cache")
-        endpoint = self._endpoint(environ) if store is not None else None
+        if store is None:
+            return self.wsgi_app(environ, start_response)
+        endpoint = self._endpoint(environ)
         if endpoint == MEDIA_ENDPOINT and self.images.limit:
-            return self._image(environ, start_response, store)  # type: ignore[arg-type]
+            return self._image(environ, start_response, store)
         found = self.hit(environ, endpoint, store) if endpoint in CACHEABLE_ENDPOINTS else None
         if found is None:
             return self.wsgi_app(environ, start_response)
@@ -810,11 +809,11 @@ class ServeCachedPages:
         return _replay(environ, start_response, headers, body)
 
     def hit(
-        self, environ: dict[str, Any], endpoint: str | None, store: PageStore | None
+        self, environ: dict[str, Any], endpoint: str | None, store: PageStore
     ) -> tuple[list[tuple[str, str]], bytes] | None:
         """The stored headers and body of this request's page; None to ask Flask."""
         raw_cookies = environ.get("HTTP_COOKIE", "")
-        if store is None or any(name in raw_cookies for name in self.session_cookies):
+        if any(name in raw_cookies for name in self.session_cookies):
             return None  # cheap first look; the parsed cookies are checked below
         request_ = self.app.request_class(environ)
         cookies = request_.cookies if raw_cookies else {}
@@ -845,11 +844,11 @@ class ServeCachedPages:
     ) -> Any:
         """An uploaded image from ``self.images``; else from Flask, kept if it is a plain 200."""
         path = environ.get("PATH_INFO", "")
+        if _asks_conditionally(environ):
+            return self.wsgi_app(environ, start_response)
         try:
             token = store.media_token()  # before Flask reads the bytes
         except redis.RedisError:
-            return self.wsgi_app(environ, start_response)
-        if _asks_conditionally(environ):
             return self.wsgi_app(environ, start_response)
         found = self.images.get(path, token)
         if found is not None:
@@ -857,12 +856,7 @@ class ServeCachedPages:
         if environ["REQUEST_METHOD"] != "GET":
             return self.wsgi_app(environ, start_response)
         seen: dict[str, Any] = {}
-
-        def remember_start(status: str, headers: list[tuple[str, str]], *args: Any) -> Any:
-            seen["status"], seen["headers"] = status, headers
-            return start_response(status, headers, *args)
-
-        chunks = _read_whole(self.wsgi_app(environ, remember_start))
+        chunks = _read_whole(self.wsgi_app(environ, _recording(start_response, seen)))
         if _plain_200(seen):
             self.images.put(path, token, seen["headers"], b"".join(chunks))
         return chunks
@@ -896,6 +890,16 @@ class ServeCachedPages:
             self.routes.clear()
         self.routes[route] = endpoint
         return endpoint
+
+
+def _recording(start_response: Callable[..., Any], seen: dict[str, Any]) -> Callable[..., Any]:
+    """``start_response``, also keeping the status and headers it was given in ``seen``."""
+
+    def start(status: str, headers: list[tuple[str, str]], *args: Any) -> Any:
+        seen["status"], seen["headers"] = status, headers
+        return start_response(status, headers, *args)
+
+    return start
 
 
 def _read_whole(body: Iterable[bytes]) -> list[bytes]:
@@ -967,26 +971,25 @@ def bump_version() -> None:
 # Invalidation: watch every ORM session for content changes; bump once the commit is done.
 
 
-def bump_settings() -> None:
-    """A new settings token: every process reads the site's settings again on its next page."""
+def _announce(bump: Callable[[PageStore], None], failure: str) -> None:
+    """Replace a token of the page store (any store error is logged as ``failure``)."""
     store = _store() if has_app_context() else None
     if store is None:
         return
     try:
-        store.bump_settings()
+        bump(store)
     except redis.RedisError:
-        current_app.logger.exception("page cache: could not announce new site settings")
+        current_app.logger.exception("page cache: could not announce %s", failure)
+
+
+def bump_settings() -> None:
+    """A new settings token: every process reads the site's settings again on its next page."""
+    _announce(lambda store: store.bump_settings(), "new site settings")
 
 
 def bump_media() -> None:
     """A new media token: every process forgets the images it keeps (``KeptImages``)."""
-    store = _store() if has_app_context() else None
-    if store is None:
-        return
-    try:
-        store.bump_media()
-    except redis.RedisError:
-        current_app.logger.exception("page cache: could not announce a deleted image")
+    _announce(lambda store: store.bump_media(), "a deleted image")
 
 
 def settings_token() -> str | None:

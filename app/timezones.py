@@ -14,6 +14,8 @@ from babel.dates import format_date, format_time
 from flask_babel import format_datetime, get_locale
 from flask_babel import gettext as _
 
+from app.services.i18n import DATE_PATTERNS, ENGLISH
+
 if TYPE_CHECKING:
     from app.models import User
 
@@ -21,10 +23,6 @@ if TYPE_CHECKING:
 # browsers that show a plain text box.
 LOCAL_FORMATS = ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S")
 INPUT_FORMAT = "%Y-%m-%dT%H:%M"
-
-
-# How each language writes a day (Babel patterns, by Babel locale; English "1 May 2030").
-DATE_PATTERNS = {"zh_Hans": "y年M月d日"}
 
 
 class LocalTimeError(ValueError):
@@ -64,14 +62,17 @@ def to_utc(wall: datetime, zone: ZoneInfo) -> datetime:
     except OverflowError:
         raise LocalTimeError(_("Choose a date in the next few years.")) from None
     if round_trip != wall:
-        language = get_locale() or "en"  # the reader's (English outside a request)
+        locale = get_locale() or "en"  # the reader's (English outside a request)
+        days = DATE_PATTERNS["date"]  # how each language writes a day, as pages do
         raise LocalTimeError(
             _(
                 "%(time)s on %(date)s does not exist in %(zone)s: the clocks skip it. "
                 "Choose another time.",
-                time=format_time(wall.time(), "HH:mm", locale=language),
+                time=format_time(wall.time(), "HH:mm", locale=locale),
                 date=format_date(
-                    wall.date(), DATE_PATTERNS.get(str(language), "d MMMM y"), locale=language
+                    wall.date(),
+                    days.get(str(locale).replace("_", "-"), days[ENGLISH]),
+                    locale=locale,
                 ),
                 zone=zone.key,
             )

@@ -134,7 +134,7 @@ def _post_page(page: shared.PostPage, comment_form: CommentForm | None) -> str:
         comment_form=comment_form,
         submission_token=submissions.new_token() if comment_form is None and viewer else None,
         replying_to=_reply_target(page, comment_form),
-        can_edit=viewer is not None and (viewer.is_admin or viewer.id == page.author_id),
+        can_edit=posts.is_author_or_admin(viewer, page.author_id),
         publishes=_publication_time(page.published_at) if page.is_scheduled else None,
     )
 

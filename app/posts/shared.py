@@ -81,7 +81,7 @@ def page_of(slug: str, viewer: User | None, loaded: Post | None = None) -> PostP
         return _render(post), _is_public(post) and loaded is None
 
     page = _read(cache.shared_text(f"posts.show:{slug}", build))
-    if not page.public and not (viewer and (viewer.is_admin or viewer.id == page.author_id)):
+    if not page.public and not posts.is_author_or_admin(viewer, page.author_id):
         abort(404)  # never kept, so already checked by ``build``; a second lock on the door
     return page
 

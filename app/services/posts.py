@@ -320,8 +320,12 @@ def delete_comment(comment: Comment) -> None:
 # Permissions ----------------------------------------------------------------------------------
 
 
+def is_author_or_admin(user: User | None, author_id: int) -> bool:
+    return user is not None and (user.is_admin or author_id == user.id)
+
+
 def can_edit(user: User | None, post: Post) -> bool:
-    return user is not None and (user.is_admin or post.author_id == user.id)
+    return is_author_or_admin(user, post.author_id)
 
 
 def can_view(user: User | None, post: Post) -> bool:
