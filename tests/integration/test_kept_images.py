@@ -150,3 +150,23 @@ def test_kept_images_expire_like_cached_pages() -> None:
     time.sleep(0.01)
     assert lasting.get("/media/a.png", "t") == ([], b"x")
     assert brief.get("/media/a.png", "t") is None
+
+
+def test_with_redis_unreachable_images_come_from_flask_and_a_deletion_holds(
+    make_app: AppFactory,
+) -> None:
+    """The page store down: every image is answered by Flask (no copy kept, so none can
+    outlive its deletion), and deleting one still works and is a 404 at once."""
+    app = make_app({"REDIS_URL": "redis://127.0.0.1:1/0"})  # nothing listens on port 1
+    with app.app_context():
+        create_user("writer")
+    member = app.test_client()
+    AuthActions(member).login("writer")
+    url = uploaded_url(member, photo())
+    with flask_requests(app) as reached:
+        for _ in range(2):
+            assert app.test_client().get(url).status_code == 200
+    assert reached == [url, url]
+    item = _only_item(app)
+    assert send_form(member, member.get("/media"), f"/media/{item.id}/delete").status_code == 302
+    assert app.test_client().get(url).status_code == 404
