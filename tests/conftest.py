@@ -16,7 +16,7 @@ from __future__ import annotations
 import email.policy
 import os
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from email import message_from_bytes
 from email.message import EmailMessage
@@ -176,10 +176,28 @@ def auth(client: FlaskClient) -> AuthActions:
     return AuthActions(client)
 
 
+def _closing_every_answer(app: Flask) -> Callable[..., Iterable[bytes]]:
+    """``app``, its answers read and closed before they are sent: Werkzeug's development server
+    leaves an answer unclosed when the browser drops the connection (Chromium cancels a favicon
+    as it moves on), and the open static file then surfaces as a ResourceWarning in another
+    test. Production servers (gunicorn) close every answer, dropped or not, as this does."""
+
+    def serve_closed(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        answer = app(environ, start_response)
+        try:
+            return [b"".join(answer)]
+        finally:
+            close = getattr(answer, "close", None)
+            if close is not None:
+                close()
+
+    return serve_closed
+
+
 @contextmanager
 def serve(app: Flask) -> Iterator[str]:
     """``app`` on a real threaded HTTP server on a free loopback port; SITE_URL points at it."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, _closing_every_answer(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{server.port}"
