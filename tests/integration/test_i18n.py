@@ -459,3 +459,19 @@ def test_templates_translate_as_flask_babel_would_forced_or_not(app: Flask) -> N
         assert render_template_string(template) == english
     assert english == "Sign in|Signed in"
     assert chinese == "登录|登录成功"
+
+
+def test_template_translations_format_and_escape_as_jinjas_newstyle_callables(app: Flask) -> None:
+    """The single-call ``_`` (``i18n.install_template_gettext``) keeps Jinja's newstyle rules:
+    every message is a format string ("%%" is "%"), variables are escaped, a variable may be
+    called ``message`` or ``n``, plural forms get ``num``, and ``_`` follows ``gettext``."""
+    template = (
+        "{{ _('100%% done') }}|{{ _('%(message)s and %(n)s', message='<b>', n=2) }}|"
+        "{{ ngettext('%(num)d comment', '%(num)d comments', 3) }}|"
+        "{{ npgettext('x', '%(num)d reply', '%(num)d replies', 1) }}|{{ _('Sign in') }}"
+    )
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        shown = render_template_string(template)
+    assert shown == "100% done|&lt;b&gt; and 2|3 comments|1 reply|Sign in"
+    with app.test_request_context(headers={"Accept-Language": "zh-CN"}):
+        assert render_template_string(template).endswith("|登录")
