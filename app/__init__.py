@@ -67,8 +67,8 @@ def configure(app: Flask, env_name: str, overrides: Mapping[str, Any] | None) ->
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{database}"
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         # Per worker process: a few connections serve a sync worker; overflow absorbs bursts.
+        # No pool_pre_ping: connections are checked without a round trip (app/database.py).
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
-            "pool_pre_ping": True,
             "pool_size": app.config["DATABASE_POOL_SIZE"],
             "max_overflow": app.config["DATABASE_MAX_OVERFLOW"],
             "pool_recycle": 1800,
@@ -186,14 +186,20 @@ def register_extensions(app: Flask) -> None:
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         with app.app_context():
             sa.event.listen(db.engine, "connect", _tune_sqlite)
+    elif app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        from app import database
+
+        with app.app_context():
+            database.check_on_checkout(db.engine)
 
 
 def _release_session(_error: BaseException | None) -> None:
     """End the request's session; a database lost after the view ran must not become a 500.
 
     Releasing a connection rolls it back; when the server died meanwhile that rollback fails
-    after the answer is ready. The dead connection is discarded either way (the pool's
-    pre-ping and SQLAlchemy's disconnect handling), so the failure is only logged.
+    after the answer is ready. The dead connection is discarded either way (the pool's check at
+    checkout, app/database.py, and SQLAlchemy's disconnect handling), so the failure is only
+    logged.
     """
     from app.extensions import db
 

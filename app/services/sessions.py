@@ -18,6 +18,7 @@ from flask import current_app, g, has_request_context, request, session
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy.exc import SQLAlchemyError
 
+from app.database import read_outside_transaction
 from app.extensions import db, rowcount
 from app.http import ANONYMOUS_ENDPOINTS
 from app.models import AuthMethod, EventType, TrustedBrowser, User, UserSession, utcnow
@@ -139,7 +140,10 @@ SIGN_IN_WITH_MEMBER = (
 
 def load_user(token: str) -> User | None:
     """Flask-Login's user loader: the live, unexpired sign-in for ``token``, or None."""
-    record = db.session.scalar(SIGN_IN_WITH_MEMBER, {"token_hash": hash_token(token)})
+    # A plain read, and usually the request's only statement: on PostgreSQL it runs without
+    # BEGIN and ROLLBACK (app/database.py).
+    with read_outside_transaction(db.session()):
+        record = db.session.scalar(SIGN_IN_WITH_MEMBER, {"token_hash": hash_token(token)})
     now = utcnow()
     if record is None or record.expires_at <= now or _is_idle(record, now):
         return None

@@ -1,0 +1,99 @@
+"""Round trips to PostgreSQL: a dead connection found without one, a read that needs no
+transaction sent without BEGIN and ROLLBACK.
+
+Measured (docs/performance.md): a member's page whose content is kept runs one statement, the
+sign-in check, yet cost four round trips to PostgreSQL: the pool's pre-ping (";"), BEGIN, the
+check, and the ROLLBACK that returns the connection to the pool. On a server sharing the two
+cores each round trip costs about as much as rendering the page's header.
+
+- ``check_on_checkout`` replaces SQLAlchemy's ``pool_pre_ping``. A server that goes away (a
+  restart, a terminated backend, an idle timeout) tells each client first: it sends an error
+  and closes the socket, so an idle connection with anything to read is suspect. Only then is
+  the connection pinged, and replaced if the ping fails (``DisconnectionError``: the pool
+  connects afresh and retries). A quiet socket is taken as alive without asking. What this no
+  longer catches, a server that vanished without a word (a host powered off, a cut cable), the
+  pre-ping caught only by waiting for TCP to give up, as the request itself now does; the
+  fault suite stops and restarts the server for real (tests/faults).
+- ``read_outside_transaction`` runs a plain read (the sign-in check) with the driver in
+  autocommit, as SQLite's driver runs every SELECT: under PostgreSQL's READ COMMITTED, the
+  default here, each statement takes its own snapshot anyway, so a read before BEGIN sees what
+  it would have seen after it. It holds no lock that a transaction would have held to its end,
+  so it is only for reads that take none (no FOR UPDATE, no advisory lock). Whatever the
+  request runs next opens a transaction as usual; if it runs nothing, the connection goes back
+  to the pool with nothing to roll back (psycopg sends no ROLLBACK for an idle connection).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import select
+from collections.abc import Iterator
+from typing import Any
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+
+def check_on_checkout(engine: sa.Engine) -> None:
+    """Check each connection the pool hands out as described above (PostgreSQL)."""
+    sa.event.listen(engine, "checkout", _alive_or_replaced(engine.dialect))
+
+
+def _alive_or_replaced(dialect: sa.Dialect) -> Any:
+    def check(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+        if not _has_news(dbapi_connection):
+            return
+        try:
+            dialect.do_ping(dbapi_connection)
+        except Exception as error:
+            raise sa.exc.DisconnectionError(f"connection lost: {error}") from error
+
+    return check
+
+
+def _has_news(dbapi_connection: Any) -> bool:
+    """Whether an idle connection has anything to read (or is closed): the server closing it,
+    or now and then a notice. Either way the caller asks the server."""
+    if getattr(dbapi_connection, "closed", False):
+        return True
+    try:
+        descriptor = dbapi_connection.fileno()
+    except Exception:
+        return True
+    poller = select.poll()
+    poller.register(descriptor, select.POLLIN | select.POLLPRI)
+    return bool(poller.poll(0))
+
+
+@contextlib.contextmanager
+def read_outside_transaction(session: so.Session) -> Iterator[None]:
+    """Run the statements inside without BEGIN (PostgreSQL, when no transaction is open yet).
+
+    For plain reads only (see the module's docstring). Elsewhere, or once the request has
+    opened a transaction, the statements run as they would have without this.
+    """
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        yield
+        return
+    dbapi_connection = connection.connection.dbapi_connection
+    idle = dbapi_connection is not None and _is_idle(dbapi_connection)
+    if not idle or dbapi_connection is None:
+        yield
+        return
+    dbapi_connection.autocommit = True
+    try:
+        yield
+    finally:
+        # A connection that broke meanwhile is discarded by SQLAlchemy; nothing to put back.
+        with contextlib.suppress(Exception):
+            dbapi_connection.autocommit = False
+
+
+def _is_idle(dbapi_connection: Any) -> bool:
+    from psycopg.pq import TransactionStatus
+
+    return bool(
+        not dbapi_connection.autocommit
+        and dbapi_connection.info.transaction_status == TransactionStatus.IDLE
+    )
