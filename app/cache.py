@@ -942,8 +942,17 @@ def _asks_conditionally(environ: dict[str, Any]) -> bool:
 
 
 def conditional(response: Response) -> Response:
-    """ETag on posts and the feeds, so a reader or feed reader that has it gets a 304."""
-    if request.endpoint in CONDITIONAL_ENDPOINTS and response.status_code == 200:
+    """ETag on posts and the feeds, so a reader or feed reader that has it gets a 304.
+
+    Not on a page no browser keeps (``no-store``: a member's, set by ``http.set_security_headers``,
+    which runs before this hook): nobody can ask for it again with its ETag, and hashing the body
+    cost a member's post page about 15 µs.
+    """
+    if (
+        request.endpoint in CONDITIONAL_ENDPOINTS
+        and response.status_code == 200
+        and not response.cache_control.no_store
+    ):
         response.add_etag()
         response.make_conditional(request)
     return response
@@ -1114,29 +1123,37 @@ def long_lived_static(response: Response) -> Response:
     return response
 
 
+# url_for's own options: the scheme or host they add is not part of an address kept by path.
+_UNKEPT_URL_OPTIONS = frozenset({"_external", "_scheme", "_method"})
+
+
 def install_template_url_for(app: Flask) -> None:
-    """Templates build each fixed address once per process: ``url_for`` with no parameters
-    but a static file's name gives the same answer for every request under one script root
-    (static fingerprints are fixed outside debug mode), and a page's header and footer build
-    about twenty of them. Anything else (parameters, ``_external``, ``_anchor``, an endpoint
-    relative to the blueprint, debug mode) goes to Flask's ``url_for`` as before. At most
-    ``ROUTES_REMEMBERED`` are kept."""
+    """Templates (and ``urls.absolute_url``) build each address once per process.
+
+    An address is a function of the script root, the endpoint and its values alone: static
+    fingerprints are fixed outside debug mode and no ``url_defaults`` reads the request. A page's
+    header and footer build about twenty addresses and each cost Flask's ``url_for`` about 10 µs
+    (a canonical link, a member's profile link, a post's comment form…). The newest
+    ``ROUTES_REMEMBERED`` are kept (least recently used forgotten first). Anything else (an
+    external address, an endpoint relative to the blueprint, an unhashable value, debug mode)
+    goes to Flask's ``url_for`` as before.
+    """
     build = app.url_for
-    built: dict[tuple[str, str, str], str] = {}
+
+    @functools.lru_cache(maxsize=ROUTES_REMEMBERED)
+    def built(_root: str, endpoint: str, values: tuple[tuple[str, Any], ...]) -> str:
+        return str(build(endpoint, **dict(values)))
 
     def url_for(endpoint: str, **values: Any) -> str:
-        fixed = not values or (endpoint == "static" and values.keys() == {"filename"})
-        if not fixed or app.debug or endpoint.startswith("."):  # ".x": relative to a blueprint
+        if app.debug or endpoint.startswith(".") or not _UNKEPT_URL_OPTIONS.isdisjoint(values):
             return str(build(endpoint, **values))
-        key = (request.script_root, endpoint, str(values.get("filename", "")))
-        found = built.get(key)
-        if found is None:
-            found = str(build(endpoint, **values))
-            if len(built) < ROUTES_REMEMBERED:
-                built[key] = found
-        return found
+        try:
+            return built(request.script_root, endpoint, tuple(values.items()))
+        except TypeError:  # an unhashable value (a list of a parameter's values, say)
+            return str(build(endpoint, **values))
 
     app.jinja_env.globals["url_for"] = url_for
+    app.extensions["inkwell_url_for"] = url_for
 
 
 def init_app(app: Flask) -> None:

@@ -33,6 +33,9 @@ def absolute_url(endpoint: str, **values: Any) -> str:
     (the mail worker's request is built on ``SITE_URL``) is taken off ``url_for``'s path so
     that it is never written twice.
     """
-    path = url_for(endpoint, **values)
-    root = request.script_root if has_request_context() else ""
+    if has_request_context():
+        build = current_app.extensions.get("inkwell_url_for", url_for)  # kept per process
+        path, root = str(build(endpoint, **values)), request.script_root
+    else:
+        path, root = url_for(endpoint, **values), ""
     return site_url().rstrip("/") + path.removeprefix(root)

@@ -148,6 +148,15 @@ def test_etag_gives_304_to_a_reader_that_has_the_page(client: FlaskClient, path:
     assert client.get(path, headers={"If-None-Match": '"other"'}).status_code == 200
 
 
+@pytest.mark.usefixtures("site")
+def test_a_members_post_page_is_not_kept_and_has_no_etag(client: FlaskClient) -> None:
+    """A member's page is ``no-store``: no browser asks for it again, so no ETag is made."""
+    AuthActions(client).login("writer")
+    page = client.get("/posts/first")
+    assert page.headers["Cache-Control"] == "no-store"
+    assert "ETag" not in page.headers
+
+
 def test_the_cache_can_be_switched_off(make_app: AppFactory) -> None:
     app = make_app({"PAGE_CACHE_ENABLED": False})
     for _ in range(2):
