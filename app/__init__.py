@@ -279,10 +279,11 @@ def register_proxy(app: Flask) -> None:
 
 
 def register_request_hooks(app: Flask) -> None:
-    from app import cache
+    from app import cache, chrome
     from app.http import set_security_headers
     from app.services.sessions import touch_current_session
 
     cache.init_app(app)  # first: the page cache reads its version before anything else runs
+    chrome.install(app)
     app.before_request(touch_current_session)
     app.after_request(set_security_headers)
