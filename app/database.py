@@ -69,9 +69,15 @@ def _has_news(dbapi_connection: Any) -> bool:
 def read_outside_transaction(session: so.Session) -> Iterator[None]:
     """Run the statements inside without BEGIN (PostgreSQL, when no transaction is open yet).
 
-    For plain reads only (see the module's docstring). Elsewhere, or once the request has
-    opened a transaction, the statements run as they would have without this.
+    For plain reads only (see the module's docstring). Elsewhere, once the request has opened a
+    transaction, or while the session holds changes not yet written (a read would flush them
+    first, and they would be committed at once), the statements run as they would have
+    without this.
     """
+    if session.new or session.dirty or session.deleted:
+        # Autoflush would write them with the read, committed at once: keep the transaction.
+        yield
+        return
     connection = session.connection()
     if connection.dialect.name != "postgresql":
         yield

@@ -81,3 +81,16 @@ def test_the_sign_in_check_runs_outside_a_transaction(app: Flask) -> None:
     for _ in range(3):
         assert auth.client.get("/").status_code == 200
     assert states[-1] == TransactionStatus.IDLE
+
+
+def test_changes_waiting_in_the_session_stay_in_its_transaction(app: Flask) -> None:
+    """A read outside a transaction would flush them first, committed at once: not then."""
+    from app.database import read_outside_transaction
+    from app.models import Tag
+
+    with app.app_context():
+        db.session.add(Tag(name="pending", name_key="pending", slug="pending"))
+        with read_outside_transaction(db.session()):
+            db.session.scalar(sa.select(sa.func.count()).select_from(Tag))  # autoflush
+        db.session.rollback()
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Tag)) == 0
