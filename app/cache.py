@@ -1125,6 +1125,8 @@ def long_lived_static(response: Response) -> Response:
 
 # url_for's own options: the scheme or host they add is not part of an address kept by path.
 _UNKEPT_URL_OPTIONS = frozenset({"_external", "_scheme", "_method"})
+# Longer values (a ``next`` a visitor wrote, a long query) are not kept: a slug is at most 100.
+LONGEST_KEPT_VALUE = 100
 
 
 def install_template_url_for(app: Flask) -> None:
@@ -1136,7 +1138,9 @@ def install_template_url_for(app: Flask) -> None:
     (a canonical link, a member's profile link, a post's comment form…). The newest
     ``ROUTES_REMEMBERED`` are kept (least recently used forgotten first). Anything else (an
     external address, an endpoint relative to the blueprint, an unhashable value, debug mode)
-    goes to Flask's ``url_for`` as before.
+    goes to Flask's ``url_for`` as before, and so does a value over ``LONGEST_KEPT_VALUE``
+    characters: the memo must not fill with what visitors send. ``urls.public_url`` (canonical
+    links, share cards) uses it; mail links, which carry tokens, never do.
     """
     build = app.url_for
 
@@ -1145,13 +1149,23 @@ def install_template_url_for(app: Flask) -> None:
         return str(build(endpoint, **dict(values)))
 
     def url_for(endpoint: str, **values: Any) -> str:
-        if app.debug or endpoint.startswith(".") or not _UNKEPT_URL_OPTIONS.isdisjoint(values):
+        if (
+            app.debug
+            or endpoint.startswith(".")
+            or not _UNKEPT_URL_OPTIONS.isdisjoint(values)
+            or any(
+                isinstance(value, str) and len(value) > LONGEST_KEPT_VALUE
+                for value in values.values()
+            )
+        ):
             return str(build(endpoint, **values))
         try:
             return built(request.script_root, endpoint, tuple(values.items()))
         except TypeError:  # an unhashable value (a list of a parameter's values, say)
             return str(build(endpoint, **values))
 
+    # For tests: what is kept.
+    url_for.kept = built  # type: ignore[attr-defined]
     app.jinja_env.globals["url_for"] = url_for
     app.extensions["inkwell_url_for"] = url_for
 

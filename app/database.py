@@ -8,12 +8,14 @@ cores each round trip costs about as much as rendering the page's header.
 
 - ``check_on_checkout`` replaces SQLAlchemy's ``pool_pre_ping``. A server that goes away (a
   restart, a terminated backend, an idle timeout) tells each client first: it sends an error
-  and closes the socket, so an idle connection with anything to read is suspect. Only then is
-  the connection pinged, and replaced if the ping fails (``DisconnectionError``: the pool
-  connects afresh and retries). A quiet socket is taken as alive without asking. What this no
-  longer catches, a server that vanished without a word (a host powered off, a cut cable), the
-  pre-ping caught only by waiting for TCP to give up, as the request itself now does; the
-  fault suite stops and restarts the server for real (tests/faults).
+  and closes the socket, so an idle connection with anything to read is suspect. Only then, or
+  when the connection has sat in the pool longer than ``QUIET_SECONDS``, is it pinged, and
+  replaced if the ping fails (``DisconnectionError``: the pool connects afresh and retries). The
+  second rule is for what stays silent until spoken to: a database that failed over behind the
+  same address, or a load balancer or NAT that dropped an idle flow and resets it on the next
+  packet (found by a review: with the socket check alone the first request after such a spell
+  got the 503 page). A busy worker's connections are never that quiet, so they are handed out
+  without a round trip; a quiet one pays one ping, as every checkout did before.
 - ``read_outside_transaction`` runs a plain read (the sign-in check) with the driver in
   autocommit, as SQLite's driver runs every SELECT: under PostgreSQL's READ COMMITTED, the
   default here, each statement takes its own snapshot anyway, so a read before BEGIN sees what
@@ -27,21 +29,35 @@ from __future__ import annotations
 
 import contextlib
 import select
+import time
 from collections.abc import Iterator
 from typing import Any
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+# A connection back in the pool for longer than this is pinged before use (see above).
+QUIET_SECONDS = 30.0
+_RETURNED = "inkwell_returned_at"  # in the connection record's ``info``: when it came back
+
 
 def check_on_checkout(engine: sa.Engine) -> None:
     """Check each connection the pool hands out as described above (PostgreSQL)."""
     sa.event.listen(engine, "checkout", _alive_or_replaced(engine.dialect))
+    sa.event.listen(engine, "checkin", _note_return)
+
+
+def _note_return(_dbapi_connection: Any, record: Any) -> None:
+    if record is not None:
+        record.info[_RETURNED] = time.monotonic()
 
 
 def _alive_or_replaced(dialect: sa.Dialect) -> Any:
-    def check(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
-        if not _has_news(dbapi_connection):
+    def check(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        # A new connection has no return time (``info`` starts empty with each connection).
+        returned = record.info.get(_RETURNED)
+        quiet = returned is not None and time.monotonic() - returned > QUIET_SECONDS
+        if not quiet and not _has_news(dbapi_connection):
             return
         try:
             dialect.do_ping(dbapi_connection)
@@ -91,9 +107,11 @@ def read_outside_transaction(session: so.Session) -> Iterator[None]:
     try:
         yield
     finally:
-        # A connection that broke meanwhile is discarded by SQLAlchemy; nothing to put back.
-        with contextlib.suppress(Exception):
+        try:
             dbapi_connection.autocommit = False
+        except Exception:  # broken meanwhile: it must not go back to the pool
+            with contextlib.suppress(Exception):
+                connection.invalidate()
 
 
 def _is_idle(dbapi_connection: Any) -> bool:

@@ -33,9 +33,21 @@ def absolute_url(endpoint: str, **values: Any) -> str:
     (the mail worker's request is built on ``SITE_URL``) is taken off ``url_for``'s path so
     that it is never written twice.
     """
-    if has_request_context():
-        build = current_app.extensions.get("inkwell_url_for", url_for)  # kept per process
-        path, root = str(build(endpoint, **values)), request.script_root
-    else:
-        path, root = url_for(endpoint, **values), ""
+    return _absolute(url_for, endpoint, values)
+
+
+def public_url(endpoint: str, **values: Any) -> str:
+    """``absolute_url`` for an address anyone may see (a public page's canonical address, a
+    share card's image), built through the templates' per-process memo (``cache``'s
+    ``install_template_url_for``). Never for an address that carries a secret or a value a
+    visitor chose (a mail's token link, a search): the memo would keep it."""
+    build = (
+        current_app.extensions.get("inkwell_url_for", url_for) if has_request_context() else None
+    )
+    return _absolute(build or url_for, endpoint, values)
+
+
+def _absolute(build: Any, endpoint: str, values: dict[str, Any]) -> str:
+    path = str(build(endpoint, **values))
+    root = request.script_root if has_request_context() else ""
     return site_url().rstrip("/") + path.removeprefix(root)

@@ -25,8 +25,9 @@ from typing import Any, Final
 from flask import request
 from markupsafe import Markup
 
+from app.http import PRIVATE_BLUEPRINTS
 from app.models import Post
-from app.urls import absolute_url
+from app.urls import absolute_url, public_url
 
 JSON_ESCAPES = {ord("<"): "\\u003c", ord(">"): "\\u003e", ord("&"): "\\u0026"}
 CARD_WIDTH: Final = 1200
@@ -56,7 +57,7 @@ class Card:
 
     @property
     def url(self) -> str:
-        return absolute_url(self.endpoint, filename=self.filename)
+        return public_url(self.endpoint, filename=self.filename)
 
 
 DEFAULT_CARD: Final = Card("static", "card.png", 1200, 630)
@@ -96,7 +97,10 @@ def canonical_url() -> str | None:
         for name in CANONICAL_PARAMS.get(request.endpoint, ())
         if request.args.get(name) and not (name == "page" and request.args[name] == "1")
     }
-    return absolute_url(request.endpoint, **(request.view_args or {}), **kept)
+    values = {**(request.view_args or {}), **kept}
+    if request.blueprint in PRIVATE_BLUEPRINTS or "q" in kept:
+        return absolute_url(request.endpoint, **values)  # a token in the path, a visitor's words
+    return public_url(request.endpoint, **values)
 
 
 def json_ld(data: dict[str, Any]) -> Markup:

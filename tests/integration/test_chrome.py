@@ -12,6 +12,7 @@ from flask.testing import FlaskClient
 from app.extensions import db
 from app.models import User
 from app.services import site
+from tests.conftest import AppFactory
 from tests.factories import create_user
 from tests.helpers import AuthActions, csrf_token
 
@@ -104,3 +105,16 @@ def test_each_member_signs_out_with_a_token_of_their_own_session(app: Flask) -> 
     assert bob.get("/account/sessions").status_code == 200, "bob is still signed in"
     signed_out = bob.post("/auth/logout", data={"csrf_token": csrf_token(bob.get("/").text)})
     assert signed_out.status_code == 302
+
+
+def test_the_kept_share_card_follows_the_host_when_no_site_url_is_set(
+    make_app: AppFactory,
+) -> None:
+    """Development without SITE_URL builds links on the request's host: the kept card too
+    (found by a review)."""
+    app = make_app({"SITE_URL": ""}, env="development")
+    for host in ("first.example", "second.example"):
+        page = app.test_client().get("/auth/login", base_url=f"http://{host}").text
+        image = re.search(r'<meta property="og:image" content="([^"]+)"', page)
+        assert image is not None
+        assert image.group(1).startswith(f"http://{host}/static/card.png"), host

@@ -7,6 +7,10 @@ connection closely.
 
 from __future__ import annotations
 
+import contextlib
+import socket
+import struct
+import threading
 import time
 
 import pytest
@@ -14,7 +18,9 @@ import sqlalchemy as sa
 from flask import Flask, Response
 from psycopg.pq import TransactionStatus
 
+from app import database
 from app.extensions import db
+from tests.conftest import AppFactory
 from tests.factories import create_user
 from tests.helpers import AuthActions
 
@@ -94,3 +100,80 @@ def test_changes_waiting_in_the_session_stay_in_its_transaction(app: Flask) -> N
             db.session.scalar(sa.select(sa.func.count()).select_from(Tag))  # autoflush
         db.session.rollback()
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Tag)) == 0
+
+
+class _SilencingProxy:
+    """A TCP proxy to the test server that can make the connections it carries go silent: no
+    data, no FIN, and a reset once the client speaks (a database that failed over behind the
+    same address, or a load balancer that dropped an idle flow)."""
+
+    def __init__(self, target: tuple[str, int]) -> None:
+        self.target = target
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.pairs: list[tuple[socket.socket, socket.socket]] = []
+        self.silent: set[int] = set()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            pair = (client, socket.create_connection(self.target))
+            self.pairs.append(pair)
+            for source, sink in (pair, pair[::-1]):
+                threading.Thread(target=self._pump, args=(source, sink), daemon=True).start()
+
+    def _pump(self, source: socket.socket, sink: socket.socket) -> None:
+        client = next(pair[0] for pair in self.pairs if source in pair)
+        while True:
+            try:
+                data = source.recv(65536)
+            except OSError:
+                return
+            if id(client) in self.silent:
+                if source is client:  # spoken to after going silent: a reset
+                    client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                    client.close()
+                return
+            if not data:
+                with contextlib.suppress(OSError):
+                    sink.shutdown(socket.SHUT_WR)
+                return
+            try:
+                sink.sendall(data)
+            except OSError:
+                return
+
+    def silence(self) -> None:
+        for client, upstream in self.pairs:
+            self.silent.add(id(client))
+            upstream.close()
+
+    def close(self) -> None:
+        self.listener.close()
+
+
+def test_a_connection_gone_silent_is_pinged_after_a_quiet_spell(
+    make_app: AppFactory, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A peer that says nothing until spoken to (found by a review): the socket is quiet, so
+    only the time the connection sat in the pool tells the check to ask first."""
+    monkeypatch.setattr(database, "QUIET_SECONDS", 0.2)
+    url = sa.make_url(database_url)
+    proxy = _SilencingProxy((url.host or "127.0.0.1", url.port or 5432))
+    try:
+        through = url.set(host="127.0.0.1", port=proxy.port)
+        app = make_app({"SQLALCHEMY_DATABASE_URI": through.render_as_string(hide_password=False)})
+        with app.app_context():
+            create_user("reader")
+        auth = AuthActions(app.test_client())
+        auth.login()
+        assert auth.client.get("/").status_code == 200
+        proxy.silence()
+        time.sleep(0.5)
+        assert [auth.client.get("/").status_code for _ in range(2)] == [200, 200]
+    finally:
+        proxy.close()

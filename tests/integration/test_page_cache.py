@@ -22,7 +22,7 @@ from flask_wtf.csrf import generate_csrf
 
 from app.extensions import db
 from app.models import Comment, Post, User, utcnow
-from app.services import posts
+from app.services import posts, sharing
 from tests.conftest import AppFactory
 from tests.factories import create_post, create_user
 from tests.helpers import AuthActions, require, submit
@@ -465,3 +465,21 @@ def test_pages_and_pieces_kept_under_one_script_root_never_reach_another(
         AuthActions(reader).login("writer")
     for path in ("/", "/posts/first"):
         assert "evil.example" not in reader.get(path).text, path
+
+
+def test_addresses_kept_per_process_hold_no_token_and_no_long_visitor_value(app: Flask) -> None:
+    """The templates' address memo (``install_template_url_for``, also behind canonical links
+    and share cards) keeps no mail token and nothing long a visitor sent (found by a review)."""
+    kept = app.extensions["inkwell_url_for"].kept
+    token = "t" * 40
+    with app.test_request_context(f"/auth/reset/{token}"):
+        app.preprocess_request()
+        before = kept.cache_info().currsize
+        sharing.canonical_url()
+        app.extensions["inkwell_url_for"]("main.search_page", q="x" * 101)
+        with app.test_request_context("/search?q=secret+words"):
+            app.preprocess_request()
+            sharing.canonical_url()
+        assert kept.cache_info().currsize == before
+        app.extensions["inkwell_url_for"]("main.search_page", q="short")
+        assert kept.cache_info().currsize == before + 1
