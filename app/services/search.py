@@ -27,7 +27,7 @@ stemmed words and the prefix itself; but GIN cannot yield matches in order, so c
 newest 500 costs either a backward walk of the primary key (about 500 divided by the share of
 posts that match) or every match. A smaller bound was measured and not taken: with 200, the
 planner walks the primary key backwards for "database replication" (15,000 posts a branch,
-about three times slower than reading every match), as it underrates what matching a tsvector
+more than twice as slow as reading every match), as it underrates what matching a tsvector
 costs (docs/performance.md, "Search").
 
 Highlighting is done here, not by the engines (FTS5 ``snippet()`` re-runs the query for every
