@@ -17,9 +17,18 @@ word but the last does and the last one starts a word of the post.
 Cost. Each of the two branches keeps only its newest ``CANDIDATES`` matches before they are
 ranked and counted, so a word in every post costs no more at 100,000 posts than at 1,000; a
 count at that bound reads "500+". FTS5 yields matches newest first, and its prefix indexes
-answer the last word without merging every word it begins; PostgreSQL keeps the tsvectors in
-the row (not TOAST), but GIN cannot yield matches in order, so collecting the newest 500 costs
-either a backward walk of the primary key or every match (docs/performance.md, "Search").
+answer the last word without merging every word it begins; SQLite reads through a memory map
+(``app.SQLITE_MMAP_SIZE``), so the few hundred posts and FTS5 rows a search looks up are not
+copied page by page into a small cache. What still grows with the posts on SQLite: bm25 counts
+every post with a query word for its IDF, and a prefix after other words ("database
+replicat") keeps the posts the other words match through a list of all of them. PostgreSQL
+keeps the tsvectors in the row (not TOAST) and both in one GIN index, which intersects the
+stemmed words and the prefix itself; but GIN cannot yield matches in order, so collecting the
+newest 500 costs either a backward walk of the primary key (about 500 divided by the share of
+posts that match) or every match. A smaller bound was measured and not taken: with 200, the
+planner walks the primary key backwards for "database replication" (15,000 posts a branch,
+more than twice as slow as reading every match), as it underrates what matching a tsvector
+costs (docs/performance.md, "Search").
 
 Highlighting is done here, not by the engines (FTS5 ``snippet()`` re-runs the query for every
 row it marks, which costs a whole doclist per post at 100,000 posts): ``highlighted`` and
@@ -27,7 +36,7 @@ row it marks, which costs a whole doclist per post at 100,000 posts): ``highligh
 ending; the text is escaped piece by piece, so only our <mark> tags are markup.
 
 The structures are not ORM models: the FTS5 tables (kept in step by triggers) and the
-PostgreSQL stored generated columns with their GIN indexes are created by the migrations, and
+PostgreSQL stored generated columns with their GIN index are created by the migrations, and
 by ``create_all`` through the DDL events at the end; ``include_in_autogenerate`` keeps Alembic
 from reporting them as drift.
 """
@@ -91,7 +100,10 @@ SQLITE_PREFIXES = {SQLITE_WORDS: " ".join(str(length) for length in range(MIN_PR
 
 POSTGRES_STEMMED = "search_vector"
 POSTGRES_WORDS = "search_words"
-POSTGRES_INDEXES = {POSTGRES_STEMMED: "ix_posts_search", POSTGRES_WORDS: "ix_posts_search_words"}
+# One GIN index over both columns (migration c60496b51f85): "database replicat" asks for the
+# stemmed words and the last word's prefix together, and one index intersects them itself, where
+# two indexes each built a bitmap of every post with "database" and then ANDed them.
+POSTGRES_INDEX = "ix_posts_search"
 POSTGRES_DOCUMENTS = {
     POSTGRES_STEMMED: "setweight(to_tsvector('english', search_title), 'A') || "
     "setweight(to_tsvector('english', search_body), 'B')",
@@ -134,23 +146,22 @@ SQLITE_DROP = [
     *(f"DROP TABLE IF EXISTS {table}" for table in SQLITE_TOKENIZERS),
 ]
 POSTGRES_DDL = [
-    statement
-    for column, document in POSTGRES_DOCUMENTS.items()
-    for statement in (
-        f"ALTER TABLE posts ADD COLUMN {column} tsvector GENERATED ALWAYS AS ({document}) STORED",
-        # In the row, not TOAST: each post a search reads costs no TOAST lookups (migration
-        # 7c2e5f0a9d31).
-        f"ALTER TABLE posts ALTER COLUMN {column} SET STORAGE MAIN",
-        f"CREATE INDEX {POSTGRES_INDEXES[column]} ON posts USING gin ({column})",
-    )
+    *(
+        statement
+        for column, document in POSTGRES_DOCUMENTS.items()
+        for statement in (
+            f"ALTER TABLE posts ADD COLUMN {column} tsvector "
+            f"GENERATED ALWAYS AS ({document}) STORED",
+            # In the row, not TOAST: each post a search reads costs no TOAST lookups (migration
+            # 7c2e5f0a9d31).
+            f"ALTER TABLE posts ALTER COLUMN {column} SET STORAGE MAIN",
+        )
+    ),
+    f"CREATE INDEX {POSTGRES_INDEX} ON posts USING gin ({', '.join(POSTGRES_DOCUMENTS)})",
 ]
 POSTGRES_DROP = [
-    statement
-    for column, index in POSTGRES_INDEXES.items()
-    for statement in (
-        f"DROP INDEX IF EXISTS {index}",
-        f"ALTER TABLE posts DROP COLUMN IF EXISTS {column}",
-    )
+    f"DROP INDEX IF EXISTS {POSTGRES_INDEX}",
+    *(f"ALTER TABLE posts DROP COLUMN IF EXISTS {column}" for column in POSTGRES_DOCUMENTS),
 ]
 
 
@@ -516,7 +527,7 @@ def include_in_autogenerate(
         return False
     if type_ == "column" and name in POSTGRES_DOCUMENTS:
         return False
-    return not (type_ == "index" and name in POSTGRES_INDEXES.values())
+    return not (type_ == "index" and name == POSTGRES_INDEX)
 
 
 def _run(statements: list[str], dialect: str) -> Any:

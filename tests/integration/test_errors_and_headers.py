@@ -9,7 +9,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.routing import AnyConverter, IntegerConverter, Rule
 
-from app import create_app
+from app import SQLITE_MMAP_SIZE, create_app
 from app.extensions import db
 from app.models import User
 from tests.factories import create_post, create_user
@@ -182,7 +182,7 @@ def test_pages_have_no_inline_script_or_style(
         assert "<style" not in html
 
 
-def test_sqlite_runs_with_foreign_keys_and_wal(tmp_path: Path) -> None:
+def test_sqlite_runs_with_foreign_keys_wal_and_a_memory_map(tmp_path: Path) -> None:
     app = create_app(
         {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'pragmas.db'}"},
         env="testing",
@@ -191,6 +191,7 @@ def test_sqlite_runs_with_foreign_keys_and_wal(tmp_path: Path) -> None:
     with app.app_context(), db.engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA mmap_size").scalar() == SQLITE_MMAP_SIZE
 
 
 def test_the_plaintext_password_reaches_no_log_database_or_page(

@@ -13,7 +13,7 @@ from alembic.migration import MigrationContext
 import app.models  # noqa: F401  (registers the tables on db.metadata)
 from app import create_app
 from app.extensions import db
-from app.services import tags
+from app.services import search, tags
 from app.services.search import include_in_autogenerate
 from tests.conftest import TEST_DATABASE_URL
 from tests.helpers import run_flask
@@ -611,5 +611,50 @@ def test_sqlite_words_table_gets_prefix_indexes_and_keeps_its_posts(empty_databa
         with engine.connect() as connection:
             assert "prefix" not in connection.scalar(sa.text(definition))
             assert connection.scalars(sa.text(found)).all() == [1]
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.only_on("postgresql")
+def test_one_gin_index_covers_both_search_vectors(empty_database: str) -> None:
+    """PostgreSQL: c60496b51f85 replaces the two one-column GIN indexes with one over both
+    columns, as ``create_all`` makes it, and a post is still found through it; a downgrade
+    brings the two back."""
+    assert run_flask(empty_database, "db", "upgrade", "d3f8a1c5e7b2").returncode == 0
+    engine = sa.create_engine(empty_database)
+    definitions = (
+        "SELECT indexname, substring(indexdef from 'USING .*') FROM pg_indexes"
+        " WHERE tablename = 'posts' AND indexname LIKE 'ix_posts_search%' ORDER BY indexname"
+    )
+    found = (
+        "SELECT id FROM posts WHERE search_vector @@ to_tsquery('english', 'notes')"
+        " AND search_words @@ to_tsquery('simple', 'runn:*')"
+    )
+    try:
+        with engine.begin() as connection:
+            _insert_member_w(connection)
+            connection.execute(
+                sa.text(
+                    "INSERT INTO posts (id, author_id, title, slug, body_markdown, body_html,"
+                    " excerpt, status, created_at, updated_at, published_at, search_title,"
+                    " search_body) VALUES (1, 1, 'Notes', 'notes', 'x', 'x', 'x', 'published',"
+                    " '2026-01-01 00:00:00', '2026-01-01 00:00:00', '2026-01-01 00:00:00',"
+                    " 'Notes', 'We were running late.')"
+                )
+            )
+        assert run_flask(empty_database, "db", "upgrade").returncode == 0
+        with engine.begin() as connection:
+            assert [tuple(row) for row in connection.execute(sa.text(definitions))] == [
+                ("ix_posts_search", "USING gin (search_vector, search_words)")
+            ]
+            assert search.POSTGRES_DDL[-1].endswith("USING gin (search_vector, search_words)")
+            connection.execute(sa.text("SET LOCAL enable_seqscan = off"))
+            assert connection.scalars(sa.text(found)).all() == [1]
+        assert run_flask(empty_database, "db", "downgrade", "d3f8a1c5e7b2").returncode == 0
+        with engine.connect() as connection:
+            assert [tuple(row) for row in connection.execute(sa.text(definitions))] == [
+                ("ix_posts_search", "USING gin (search_vector)"),
+                ("ix_posts_search_words", "USING gin (search_words)"),
+            ]
     finally:
         engine.dispose()
