@@ -158,7 +158,16 @@ def register_extensions(app: Flask) -> None:
     from flask_babel import lazy_gettext as _l
 
     from app import models  # noqa: F401  (the models must be known to db and migrate)
-    from app.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
+    from app.extensions import (
+        babel,
+        csrf,
+        db,
+        install_csrf_token,
+        limiter,
+        login_manager,
+        mail,
+        migrate,
+    )
     from app.services import (
         i18n,
         search,  # noqa: F401  (DDL for the full-text search structures)
@@ -169,6 +178,7 @@ def register_extensions(app: Flask) -> None:
     app.teardown_appcontext(_release_session)  # runs before Flask-SQLAlchemy's own remove()
     migrate.init_app(app, db)
     csrf.init_app(app)
+    install_csrf_token(app)
     limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"

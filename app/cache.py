@@ -1135,37 +1135,39 @@ def install_template_url_for(app: Flask) -> None:
     An address is a function of the script root, the endpoint and its values alone: static
     fingerprints are fixed outside debug mode and no ``url_defaults`` reads the request. A page's
     header and footer build about twenty addresses and each cost Flask's ``url_for`` about 10 µs
-    (a canonical link, a member's profile link, a post's comment form…). The newest
-    ``ROUTES_REMEMBERED`` are kept (least recently used forgotten first). Anything else (an
+    (a canonical link, a member's profile link, a post's comment form…). At most
+    ``ROUTES_REMEMBERED`` are kept, all forgotten at once when full; what is not kept is checked
+    only when it is built, so a kept address costs one dictionary lookup. Anything else (an
     external address, an endpoint relative to the blueprint, an unhashable value, debug mode)
     goes to Flask's ``url_for`` as before, and so does a value over ``LONGEST_KEPT_VALUE``
     characters: the memo must not fill with what visitors send. ``urls.public_url`` (canonical
     links, share cards) uses it; mail links, which carry tokens, never do.
     """
     build = app.url_for
-
-    @functools.lru_cache(maxsize=ROUTES_REMEMBERED)
-    def built(_root: str, endpoint: str, values: tuple[tuple[str, Any], ...]) -> str:
-        return str(build(endpoint, **dict(values)))
+    kept: dict[tuple[Any, ...], str] = {}
 
     def url_for(endpoint: str, **values: Any) -> str:
-        if (
+        try:
+            key = (request.script_root, endpoint, *values.items())
+            found = kept.get(key)
+        except TypeError:  # an unhashable value (a list of a parameter's values, say)
+            return str(build(endpoint, **values))
+        if found is not None:
+            return found
+        found = str(build(endpoint, **values))
+        if not (
             app.debug
             or endpoint.startswith(".")
             or not _UNKEPT_URL_OPTIONS.isdisjoint(values)
-            or any(
-                isinstance(value, str) and len(value) > LONGEST_KEPT_VALUE
-                for value in values.values()
-            )
+            or any(isinstance(v, str) and len(v) > LONGEST_KEPT_VALUE for v in values.values())
         ):
-            return str(build(endpoint, **values))
-        try:
-            return built(request.script_root, endpoint, tuple(values.items()))
-        except TypeError:  # an unhashable value (a list of a parameter's values, say)
-            return str(build(endpoint, **values))
+            if len(kept) >= ROUTES_REMEMBERED:
+                kept.clear()
+            kept[key] = found
+        return found
 
     # For tests: what is kept.
-    url_for.kept = built  # type: ignore[attr-defined]
+    url_for.kept = kept  # type: ignore[attr-defined]
     app.jinja_env.globals["url_for"] = url_for
     app.extensions["inkwell_url_for"] = url_for
 

@@ -11,37 +11,58 @@ which every part reads.
 
 Rules for a kept part (base.html): it reads only what its key names (a new variable in it must
 join the key), and nothing per request: no CSRF token, no flashed message, no request path.
-Those stay outside (the sign-out form, the language switch). At most ``KEPT_PARTS`` are kept
+Those stay outside (the sign-out form), or go in as ``fills`` where the part says
+``kept_slot(name)``: the member's language switch keeps its two forms and puts this request's
+CSRF token and path in them, escaped, each time. At most ``KEPT_PARTS`` are kept
 per process; when full, all are forgotten at once (a part is cheap to make again).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+import secrets
+from collections.abc import Callable, Hashable, Mapping
 
 from flask import Flask, request
 from jinja2 import pass_context
 from jinja2.runtime import Context
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 KEPT_PARTS = 4096
 
 
 def install(app: Flask) -> None:
     parts: dict[tuple[Hashable, ...], Markup] = {}
+    # Where a per-request value goes in a kept part: random per process, so no text anyone
+    # wrote can stand for one.
+    marker = secrets.token_hex(16)
+
+    def slot(name: str) -> Markup:
+        return Markup(f"{marker}:{name}:{marker}")  # noqa: S704  (hex and a name of ours)
 
     @pass_context
-    def kept(context: Context, name: str, *key: Hashable, caller: Callable[[], str]) -> Markup:
-        if app.debug:  # templates change under the developer's hands
-            return Markup(caller())  # noqa: S704  (rendered by Jinja, escaped)
-        # The page's language, as every page's context has it (app/i18n/routes.py).
-        full_key = (name, context["current_language"], request.script_root, *key)
-        found = parts.get(full_key)
+    def kept(
+        context: Context,
+        name: str,
+        *key: Hashable,
+        caller: Callable[[], str],
+        fills: Mapping[str, str] | None = None,
+    ) -> Markup:
+        """The part, kept; each ``slot(name)`` in it replaced by ``fills[name]``, escaped."""
+        found: Markup | None = None
+        if not app.debug:  # in debug mode templates change under the developer's hands
+            # The page's language, as every page's context has it (app/i18n/routes.py).
+            full_key = (name, context["current_language"], request.script_root, *key)
+            found = parts.get(full_key)
+            if found is None:
+                found = Markup(caller())  # noqa: S704  (rendered by Jinja, escaped)
+                if len(parts) >= KEPT_PARTS:
+                    parts.clear()
+                parts[full_key] = found
         if found is None:
             found = Markup(caller())  # noqa: S704  (rendered by Jinja, escaped)
-            if len(parts) >= KEPT_PARTS:
-                parts.clear()
-            parts[full_key] = found
+        for slot_name, value in (fills or {}).items():
+            found = Markup(found.replace(str(slot(slot_name)), str(escape(value))))  # noqa: S704
         return found
 
     app.jinja_env.globals["kept_frame"] = kept
+    app.jinja_env.globals["kept_slot"] = slot

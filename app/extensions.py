@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from flask import Response, current_app
+from flask import Flask, Response, current_app, g
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -14,6 +14,7 @@ from flask_mailman import Mail
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
@@ -76,3 +77,18 @@ mail = Mail()
 # Keyed on the client address as the WSGI server sees it; X-Forwarded-For counts only when
 # PROXY_FIX_X_FOR says how many proxies to trust.
 limiter = Limiter(key_func=get_remote_address)
+
+
+def install_csrf_token(app: Flask) -> None:
+    """Templates' ``csrf_token()``: Flask-WTF's token for this request, made once by Flask-WTF
+    and read from ``g`` afterwards. Flask-WTF's own function reads two settings through the app
+    first on every call, and a member's page asks for the token up to four times (sign-out,
+    language switch, comment form). Call after ``csrf.init_app``."""
+    field = app.config["WTF_CSRF_FIELD_NAME"]
+
+    def csrf_token() -> str:
+        made: str | None = g.get(field)
+        return made if made is not None else str(generate_csrf())
+
+    app.jinja_env.globals["csrf_token"] = csrf_token
+    app.context_processor(lambda: {"csrf_token": csrf_token})

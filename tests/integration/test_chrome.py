@@ -118,3 +118,32 @@ def test_the_kept_share_card_follows_the_host_when_no_site_url_is_set(
         image = re.search(r'<meta property="og:image" content="([^"]+)"', page)
         assert image is not None
         assert image.group(1).startswith(f"http://{host}/static/card.png"), host
+
+
+def test_the_kept_language_switch_carries_this_requests_path_and_token(app: Flask) -> None:
+    """The member's switch is kept with slots: each page puts its own path (escaped) and the
+    session's token in, and the form works."""
+    with app.app_context():
+        create_user("alice")
+        create_user("bob")
+    alice, bob = _member(app, "alice"), _member(app, "bob")
+    for client, path in ((alice, "/search?q=%22%3E%3Cb%3E"), (alice, "/"), (bob, "/tags")):
+        page = client.get(path).text
+        switch = page[page.index('class="theme-switch language-switch"') :]
+        nexts = re.findall(r'name="next" value="([^"]*)"', switch)
+        expected = {
+            "/search?q=%22%3E%3Cb%3E": "/search?q=%22%3E%3Cb%3E",
+            "/": "/?",
+            "/tags": "/tags?",
+        }
+        assert nexts == [expected[path]] * 2, nexts
+        assert ":csrf:" not in switch, "a slot left unfilled"
+        assert ":next:" not in switch, "a slot left unfilled"
+        tokens = set(re.findall(r'name="csrf_token" value="([^"]+)"', switch))
+        assert len(tokens) == 1
+    token = csrf_token(bob.get("/").text)
+    saved = bob.post("/language", data={"csrf_token": token, "lang": "zh-Hans", "next": "/"})
+    assert saved.status_code == 303
+    assert 'lang="zh-Hans"' in bob.get("/").text
+    refused = alice.post("/language", data={"csrf_token": token, "lang": "zh-Hans", "next": "/"})
+    assert refused.status_code == 400
