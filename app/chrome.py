@@ -61,7 +61,7 @@ def install(app: Flask) -> None:
         if found is None:
             found = Markup(caller())  # noqa: S704  (rendered by Jinja, escaped)
         for slot_name, value in (fills or {}).items():
-            found = Markup(found.replace(str(slot(slot_name)), str(escape(value))))  # noqa: S704
+            found = found.replace(slot(slot_name), escape(value))  # Markup: escaped once
         return found
 
     app.jinja_env.globals["kept_frame"] = kept

@@ -147,17 +147,21 @@ def _comment_row(comment: Comment, thread_id: int) -> tuple[object, ...]:
 
 # Pages read from kept text, by that text: reading a page's JSON again cost 16 µs a view, its
 # hash 1 µs. The same text is the same page, so nothing here can be stale; read-only once made.
+# Only public pages of at most READ_KEPT_CHARACTERS (a long post with its comments is read
+# each time), at most READ_KEPT of them per process.
 _READ: dict[str, PostPage] = {}
 READ_KEPT = 128
+READ_KEPT_CHARACTERS = 256_000
 
 
 def _read_kept(stored: str) -> PostPage:
     found = _READ.get(stored)
     if found is None:
         found = _read(stored)
-        if len(_READ) >= READ_KEPT:
-            _READ.clear()
-        _READ[stored] = found
+        if found.public and len(stored) <= READ_KEPT_CHARACTERS:
+            if len(_READ) >= READ_KEPT:
+                _READ.clear()
+            _READ[stored] = found
     return found
 
 

@@ -127,12 +127,19 @@ def test_the_kept_language_switch_carries_this_requests_path_and_token(app: Flas
         create_user("alice")
         create_user("bob")
     alice, bob = _member(app, "alice"), _member(app, "bob")
-    for client, path in ((alice, "/search?q=%22%3E%3Cb%3E"), (alice, "/"), (bob, "/tags")):
+    tricky = "/search?q=a&page=2&x='y'"
+    for client, path in (
+        (alice, "/search?q=%22%3E%3Cb%3E"),
+        (alice, tricky),
+        (alice, "/"),
+        (bob, "/tags"),
+    ):
         page = client.get(path).text
         switch = page[page.index('class="theme-switch language-switch"') :]
         nexts = re.findall(r'name="next" value="([^"]*)"', switch)
         expected = {
             "/search?q=%22%3E%3Cb%3E": "/search?q=%22%3E%3Cb%3E",
+            tricky: "/search?q=a&amp;page=2&amp;x=&#39;y&#39;",
             "/": "/?",
             "/tags": "/tags?",
         }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import runpy
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -48,10 +49,19 @@ def test_workers_fork_from_a_frozen_heap(monkeypatch: pytest.MonkeyPatch) -> Non
     generation: a worker's full collections then skip it (an 85 ms stall otherwise)."""
     conf = settings(monkeypatch, example_environment())
     kept = [object() for _ in range(10)]  # something the master holds
+
+    class Node:
+        pass
+
+    dead = Node()
+    dead.itself = dead  # type: ignore[attr-defined]  (a cycle nothing refers to any more)
+    gone = weakref.ref(dead)
+    del dead
     gc.unfreeze()
     before = gc.get_freeze_count()
     try:
         conf["pre_fork"](None, None)
         assert gc.get_freeze_count() > before + len(kept)
+        assert gone() is None, "dead cycles are collected, not frozen for good"
     finally:
         gc.unfreeze()
