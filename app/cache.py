@@ -1130,7 +1130,7 @@ LONGEST_KEPT_VALUE = 100
 
 
 def install_template_url_for(app: Flask) -> None:
-    """Templates (and ``urls.absolute_url``) build each address once per process.
+    """Templates (and ``urls.public_url``) build each address once per process.
 
     An address is a function of the script root, the endpoint and its values alone: static
     fingerprints are fixed outside debug mode and no ``url_defaults`` reads the request. A page's

@@ -48,18 +48,18 @@ def install(app: Flask) -> None:
         fills: Mapping[str, str] | None = None,
     ) -> Markup:
         """The part, kept; each ``slot(name)`` in it replaced by ``fills[name]``, escaped."""
-        found: Markup | None = None
-        if not app.debug:  # in debug mode templates change under the developer's hands
-            # The page's language, as every page's context has it (app/i18n/routes.py).
-            full_key = (name, context["current_language"], request.script_root, *key)
-            found = parts.get(full_key)
-            if found is None:
-                found = Markup(caller())  # noqa: S704  (rendered by Jinja, escaped)
+        # Nothing is kept in debug mode: templates change under the developer's hands. The
+        # language is the page's, as every page's context has it (app/i18n/routes.py).
+        full_key = (
+            None if app.debug else (name, context["current_language"], request.script_root, *key)
+        )
+        found = parts.get(full_key) if full_key is not None else None
+        if found is None:
+            found = Markup(caller())  # noqa: S704  (rendered by Jinja, escaped)
+            if full_key is not None:
                 if len(parts) >= KEPT_PARTS:
                     parts.clear()
                 parts[full_key] = found
-        if found is None:
-            found = Markup(caller())  # noqa: S704  (rendered by Jinja, escaped)
         for slot_name, value in (fills or {}).items():
             found = found.replace(slot(slot_name), escape(value))  # Markup: escaped once
         return found

@@ -99,8 +99,7 @@ def read_outside_transaction(session: so.Session) -> Iterator[None]:
         yield
         return
     dbapi_connection = connection.connection.dbapi_connection
-    idle = dbapi_connection is not None and _is_idle(dbapi_connection)
-    if not idle or dbapi_connection is None:
+    if dbapi_connection is None or not _is_idle(dbapi_connection):
         yield
         return
     dbapi_connection.autocommit = True

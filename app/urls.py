@@ -41,10 +41,8 @@ def public_url(endpoint: str, **values: Any) -> str:
     share card's image), built through the templates' per-process memo (``cache``'s
     ``install_template_url_for``). Never for an address that carries a secret or a value a
     visitor chose (a mail's token link, a search): the memo would keep it."""
-    build = (
-        current_app.extensions.get("inkwell_url_for", url_for) if has_request_context() else None
-    )
-    return _absolute(build or url_for, endpoint, values)
+    kept = current_app.extensions.get("inkwell_url_for") if has_request_context() else None
+    return _absolute(kept or url_for, endpoint, values)
 
 
 def _absolute(build: Any, endpoint: str, values: dict[str, Any]) -> str:

@@ -164,7 +164,7 @@ def install_template_gettext(app: Flask) -> None:
     ``force_locale`` set, each time, so they translate exactly as Flask-Babel would, keep its
     catalog for that locale, and do what Jinja's newstyle callables do with the result: Markup
     when autoescaping, then ``%`` with the variables (a message with no "%" is its own result).
-    Measured in-process: 5.6 -> 1.9 µs a message. Call after ``babel.init_app``.
+    Measured in-process: 5.6 -> 3 µs a message. Call after ``babel.init_app``.
     """
     catalogs: dict[str, Translations | NullTranslations] = {}
 

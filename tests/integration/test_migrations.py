@@ -262,6 +262,21 @@ def _insert_member_w(connection: sa.Connection) -> None:
     )
 
 
+def _insert_running_post(connection: sa.Connection) -> None:
+    """Member "w" and post 1, "Notes" ("We were running late."), as the schema stands from
+    7c2e5f0a9d31 (the search columns)."""
+    _insert_member_w(connection)
+    connection.execute(
+        sa.text(
+            "INSERT INTO posts (id, author_id, title, slug, body_markdown, body_html,"
+            " excerpt, status, created_at, updated_at, published_at, search_title,"
+            " search_body) VALUES (1, 1, 'Notes', 'notes', 'x', 'x', 'x', 'published',"
+            " '2026-01-01 00:00:00', '2026-01-01 00:00:00', '2026-01-01 00:00:00',"
+            " 'Notes', 'We were running late.')"
+        )
+    )
+
+
 def test_existing_members_get_an_empty_profile_in_utc(empty_database: str) -> None:
     assert run_flask(empty_database, "db", "upgrade", "e2b7c4a9d105").returncode == 0
     engine = sa.create_engine(empty_database)
@@ -593,16 +608,7 @@ def test_sqlite_words_table_gets_prefix_indexes_and_keeps_its_posts(empty_databa
     found = "SELECT rowid FROM posts_words WHERE posts_words MATCH 'runn*'"
     try:
         with engine.begin() as connection:
-            _insert_member_w(connection)
-            connection.execute(
-                sa.text(
-                    "INSERT INTO posts (id, author_id, title, slug, body_markdown, body_html,"
-                    " excerpt, status, created_at, updated_at, published_at, search_title,"
-                    " search_body) VALUES (1, 1, 'Notes', 'notes', 'x', 'x', 'x', 'published',"
-                    " '2026-01-01 00:00:00', '2026-01-01 00:00:00', '2026-01-01 00:00:00',"
-                    " 'Notes', 'We were running late.')"
-                )
-            )
+            _insert_running_post(connection)
         assert run_flask(empty_database, "db", "upgrade").returncode == 0
         with engine.connect() as connection:
             assert "prefix='3 4 5 6 7 8'" in connection.scalar(sa.text(definition))
@@ -632,16 +638,7 @@ def test_one_gin_index_covers_both_search_vectors(empty_database: str) -> None:
     )
     try:
         with engine.begin() as connection:
-            _insert_member_w(connection)
-            connection.execute(
-                sa.text(
-                    "INSERT INTO posts (id, author_id, title, slug, body_markdown, body_html,"
-                    " excerpt, status, created_at, updated_at, published_at, search_title,"
-                    " search_body) VALUES (1, 1, 'Notes', 'notes', 'x', 'x', 'x', 'published',"
-                    " '2026-01-01 00:00:00', '2026-01-01 00:00:00', '2026-01-01 00:00:00',"
-                    " 'Notes', 'We were running late.')"
-                )
-            )
+            _insert_running_post(connection)
         assert run_flask(empty_database, "db", "upgrade").returncode == 0
         with engine.begin() as connection:
             assert [tuple(row) for row in connection.execute(sa.text(definitions))] == [
