@@ -74,7 +74,7 @@ def _account_page(delete_form: DeleteAccountForm) -> str:
 @bp.post("/sessions/<int:session_id>/revoke")
 @fresh_login_required
 def revoke(session_id: int) -> Response:
-    current = sessions.current_session_record()
+    current = sessions.current_sign_in()
     if current is not None and current.id == session_id:
         sessions.sign_out()
         flash(_("You have signed out."), "info")

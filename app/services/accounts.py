@@ -284,7 +284,7 @@ def check_password(user: User, password: str, *, forgive: bool = True) -> bool:
     next (``forgive=False``), a right password forgives nothing: ``mfa.check_code`` does once
     the code passes too, or a thief with the password could guess codes for ever.
     """
-    record = sessions.current_session_record()
+    record = sessions.current_sign_in()
     budget = f"password-check:{f'session:{record.id}' if record else f'user:{user.id}'}"
     if wait := throttle.begin_attempt(budget, "REAUTH_RATE_LIMIT"):
         raise TooManyRequests(retry_after=wait)

@@ -338,7 +338,7 @@ def check_code(user: User, code: str) -> bool:
     """Check a signed-in member's code; wrong codes share the budget of wrong passwords of
     ``accounts.check_password`` (per sign-in), so a stolen session cannot guess them. A failure
     is logged; both outcomes are committed (a used step stays used)."""
-    record = sessions.current_session_record()
+    record = sessions.current_sign_in()
     budget = f"password-check:{f'session:{record.id}' if record else f'user:{user.id}'}"
     if wait := throttle.begin_attempt(budget, "REAUTH_RATE_LIMIT"):
         raise TooManyRequests(retry_after=wait)

@@ -274,7 +274,7 @@ def remove(user: User, passkey_id: int) -> bool:
     """Delete one of ``user``'s passkeys (the caller re-authenticated) and end the sign-ins it
     made, but this one (which just proved the password again): logged, mailed, committed.
     False if it is not theirs."""
-    current = sessions.current_session_record()
+    current = sessions.current_sign_in()
     # First: deleting the passkey sets its sign-ins' passkey_id to null.
     db.session.execute(
         sa.delete(UserSession).where(

@@ -12,6 +12,7 @@ from app.extensions import db
 from app.models import User, UserSession, utcnow
 from tests.factories import create_user
 from tests.helpers import AuthActions, set_cookie_headers
+from tests.integration.test_reading import counted_statements
 
 SESSION_COOKIE = "inkwell_session"
 REMEMBER_COOKIE = "inkwell_remember"
@@ -182,6 +183,38 @@ def test_last_seen_is_written_at_most_once_a_minute(
     client.get("/")
     [touched] = _sessions(app)
     assert utcnow() - touched.last_seen_at < timedelta(minutes=1)
+
+
+def test_a_signed_in_page_builds_no_session_row_object(
+    app: Flask, client: FlaskClient, auth: AuthActions
+) -> None:
+    """The sign-in check reads the session row's columns with the member (one ORM object, not
+    two, on every signed-in request); the minute's activity is written by one UPDATE without
+    loading the row first. Sign-out still finds and deletes the row."""
+    built: list[UserSession] = []
+
+    def loaded(target: UserSession, _context: object) -> None:
+        built.append(target)
+
+    auth.login()
+    _age_session(app, last_seen_at=timedelta(minutes=5))
+    sa.event.listen(UserSession, "load", loaded)
+    try:
+        with counted_statements(app) as statements:
+            assert _signed_in_as(client) == "reader"
+        assert built == []
+        on_sessions = [s for s in statements if "user_sessions" in s]
+        assert len(on_sessions) == 2, on_sessions  # the sign-in check, the activity write
+        assert on_sessions[1].lstrip().upper().startswith("UPDATE")
+        [touched] = _sessions(app)
+        assert utcnow() - touched.last_seen_at < timedelta(minutes=1)
+        built.clear()
+        auth.logout()
+        assert len(built) == 1  # sign-out loads the row it deletes
+    finally:
+        sa.event.remove(UserSession, "load", loaded)
+    assert _sessions(app) == []
+    assert _signed_in_as(client) is None
 
 
 def test_deactivation_takes_effect_on_the_next_request(
