@@ -11,6 +11,7 @@ from werkzeug.routing import AnyConverter, IntegerConverter, Rule
 
 from app import SQLITE_MMAP_SIZE, create_app
 from app.extensions import db
+from app.http import HSTS
 from app.models import User
 from tests.factories import create_post, create_user
 from tests.helpers import FOREIGN_REFERER, PASSWORD, AuthActions, assert_nothing_to_send
@@ -163,6 +164,20 @@ def test_security_headers_on_every_response(client: FlaskClient, path: str) -> N
     assert headers["Cross-Origin-Opener-Policy"] == "same-origin"
     assert "camera=()" in headers["Permissions-Policy"]
     assert "Strict-Transport-Security" not in headers, "HSTS only over https"
+    names = [name.lower() for name, _value in headers]
+    assert len(names) == len(set(names)), names  # each header once
+
+
+def test_a_header_the_view_set_is_kept_once_whatever_its_case(app: Flask) -> None:
+    @app.get("/own-headers")
+    def own_headers() -> tuple[str, int, dict[str, str]]:
+        return "x", 200, {"content-security-policy": "default-src 'none'", "X-FRAME-OPTIONS": "x"}
+
+    headers = app.test_client().get("/own-headers", base_url="https://localhost").headers
+    assert headers.getlist("Content-Security-Policy") == ["default-src 'none'"]
+    assert headers.getlist("X-Frame-Options") == ["x"]
+    assert headers.getlist("Strict-Transport-Security") == [HSTS]
+    assert headers.getlist("X-Content-Type-Options") == ["nosniff"]
 
 
 def test_pages_have_no_inline_script_or_style(
