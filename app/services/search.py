@@ -25,10 +25,11 @@ replicat") keeps the posts the other words match through a list of all of them. 
 keeps the tsvectors in the row (not TOAST) and both in one GIN index, which intersects the
 stemmed words and the prefix itself; but GIN cannot yield matches in order, so collecting the
 newest 500 costs either a backward walk of the primary key (about 500 divided by the share of
-posts that match) or every match. A smaller bound was measured and not taken: with 200, the
-planner walks the primary key backwards for "database replication" (15,000 posts a branch,
-more than twice as slow as reading every match), as it underrates what matching a tsvector
-costs (docs/performance.md, "Search").
+posts that match) or every match; the structures that yield matches in order, a term-to-post
+table and the RUM extension, were measured and cost more than they save. A smaller bound was
+measured and not taken: with 200, the planner walks the primary key backwards for "database
+replication" (15,000 posts a branch, more than twice as slow as reading every match), as it
+underrates what matching a tsvector costs (docs/performance.md, "Search").
 
 Highlighting is done here, not by the engines (FTS5 ``snippet()`` re-runs the query for every
 row it marks, which costs a whole doclist per post at 100,000 posts): ``highlighted`` and
