@@ -387,6 +387,8 @@ def test_the_archive_tags_and_search_count_are_in_the_readers_language(
     found = client.get("/search", query_string={"q": "kite"}, headers=CHINESE).text
     assert "“kite”共 1 条结果" in found
     assert "1 result" not in found
+    assert "<title>搜索：kite ·" in found  # noqa: RUF001  (full-width, no space after)
+    assert "<title>Search: kite ·" in client.get("/search", query_string={"q": "kite"}).text
     english = client.get("/archive").text
     assert ">Archive</h1>" in english
     assert "1 post<" in english

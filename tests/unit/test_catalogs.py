@@ -71,6 +71,16 @@ def test_every_message_in_the_source_has_a_chinese_translation(catalog: Catalog)
     assert not missing, "untranslated (run `make i18n`, then translate):\n" + "\n".join(missing)
 
 
+def test_the_image_library_has_one_name_in_chinese(catalog: Catalog) -> None:
+    """The page is "图片库" (Image library); every message that mentions it says the same."""
+    named = [
+        str(message.id)
+        for message in catalog
+        if message.id and any("媒体库" in text for text in _strings(message))
+    ]
+    assert not named, named
+
+
 def test_translations_keep_the_placeholders_of_their_source(catalog: Catalog) -> None:
     wrong = []
     for entry in catalog:
