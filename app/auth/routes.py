@@ -26,7 +26,7 @@ from app.auth.forms import (
     ResetPasswordForm,
     ResetRequestForm,
 )
-from app.extensions import limiter, login_manager
+from app.extensions import db, limiter, login_manager
 from app.forms import (
     SUBMIT_METHODS,
     add_error,
@@ -117,6 +117,16 @@ def unauthorized() -> Response:
         return make_response(page, 401)
     flash(_(login_manager.login_message), login_manager.login_message_category)
     return redirect(login_url("auth.login", next_url=request.url))
+
+
+@bp.app_errorhandler(sessions.SignInEnded)
+def sign_in_ended(_error: sessions.SignInEnded) -> Response:
+    """The sign-in was ended while its request ran (signed out from another device): nothing
+    the request did is saved, this browser is signed out, and the visitor is answered as any
+    whose sign-in has ended (a form keeps its text, read-only)."""
+    db.session.rollback()
+    sessions.end_browser_session()
+    return unauthorized()
 
 
 @login_manager.needs_refresh_handler

@@ -86,16 +86,39 @@ def sign_in(
     db.session.commit()
 
     session.clear()
+    _forget_sign_in()
     user.attach_session_token(token)
     login_user(user, remember=remember, duration=_lifetime(remember) if remember else None)
     device_cookies.trust_this_browser(user, persistent=remember)
     return row
 
 
+def _forget_sign_in() -> None:
+    """Drop what this request knew of a sign-in (read by ``load_user``): it is another one now,
+    or none."""
+    g.pop("sign_in", None)
+    g.pop("user_session", None)
+
+
+class SignInEnded(Exception):
+    """This browser's sign-in was ended (signed out from another device, revoked by an admin)
+    while its request ran: what the request was doing as that sign-in must not be saved. The
+    app answers as for any ended sign-in (``auth.routes.sign_in_ended``)."""
+
+
+def _live_record() -> UserSession | None:
+    """``current_session_record``, raising ``SignInEnded`` when this request was signed in but
+    its row is gone now (None only for a request that was never signed in)."""
+    record = current_session_record()
+    if record is None and current_sign_in() is not None:
+        raise SignInEnded
+    return record
+
+
 def record_method(method: AuthMethod, passkey_id: int | None = None) -> None:
     """This sign-in now counts as made with ``method`` (a second factor enrolled in it, when it
     had none: the code or passkey was just proved). Added to the session; the caller commits."""
-    record = current_session_record()
+    record = _live_record()
     if record is not None:
         record.auth_method = method
         record.passkey_id = passkey_id
@@ -115,7 +138,7 @@ def step_up(user: User) -> None:
     confirmation is anonymous afterwards. The session content is dropped, as at sign-in (a new
     CSRF token is made on the next form). Logged and committed here.
     """
-    record = current_session_record()
+    record = _live_record()
     if record is None:
         raise RuntimeError("step_up needs a signed-in request")
     token = secrets.token_urlsafe(TOKEN_BYTES)
@@ -164,6 +187,7 @@ def load_user(token: str) -> User | None:
     """Flask-Login's user loader: the live, unexpired sign-in for ``token``, or None."""
     # A plain read, and usually the request's only statement: on PostgreSQL it runs without
     # BEGIN and ROLLBACK (app/database.py).
+    _forget_sign_in()  # nothing of an earlier request in the same app context
     with read_outside_transaction(db.session()):
         row = db.session.execute(SIGN_IN_WITH_MEMBER, {"token_hash": hash_token(token)}).first()
     if row is None:
@@ -193,9 +217,12 @@ def current_session_record() -> UserSession | None:
     if sign_in is None:
         return None
     if "user_session" not in g:
-        g.user_session = db.session.get(UserSession, sign_in.id)
-    record: UserSession | None = g.user_session
-    return record
+        record = db.session.get(UserSession, sign_in.id)
+        if record is not None and record.token_hash != hash_token(current_user.get_id()):
+            record = None  # its id went to another sign-in meanwhile (SQLite reuses the highest)
+        g.user_session = record
+    kept: UserSession | None = g.user_session
+    return kept
 
 
 def touch_current_session() -> None:
@@ -224,6 +251,7 @@ def touch_current_session() -> None:
 def end_browser_session() -> None:
     """Forget this browser's sign-in cookies (its row is already gone)."""
     session.clear()
+    _forget_sign_in()
     logout_user()
 
 

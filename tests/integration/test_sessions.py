@@ -7,9 +7,11 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
+from flask_login import current_user
 
 from app.extensions import db
-from app.models import User, UserSession, utcnow
+from app.models import AuthMethod, User, UserSession, utcnow
+from app.services import sessions
 from tests.factories import create_user
 from tests.helpers import AuthActions, set_cookie_headers
 from tests.integration.test_reading import counted_statements
@@ -215,6 +217,39 @@ def test_a_signed_in_page_builds_no_session_row_object(
         sa.event.remove(UserSession, "load", loaded)
     assert _sessions(app) == []
     assert _signed_in_as(client) is None
+
+
+@pytest.mark.parametrize("ending", ["signed out elsewhere", "id given to another sign-in"])
+def test_a_sign_in_ended_while_its_request_runs_saves_nothing(
+    app: Flask, client: FlaskClient, auth: AuthActions, ending: str
+) -> None:
+    """A second factor recorded for a sign-in whose row is gone (or is another sign-in's now)
+    is refused: nothing the request did is saved and the browser is signed out, as for any
+    ended sign-in, never a 500."""
+
+    @app.get("/test/enrol-while-ended")
+    def enrol_while_ended() -> str:
+        sign_in = sessions.current_sign_in()
+        assert sign_in is not None
+        row = UserSession.id == sign_in.id
+        if ending == "signed out elsewhere":
+            db.session.execute(sa.delete(UserSession).where(row))
+        else:
+            db.session.execute(sa.update(UserSession).where(row).values(token_hash="0" * 64))
+        current_user.display_name = "Changed"
+        sessions.record_method(AuthMethod.PASSWORD_TOTP)
+        db.session.commit()
+        return "saved"
+
+    auth.login()
+    response = client.get("/test/enrol-while-ended")
+    assert response.status_code == 302
+    assert response.location.startswith("/auth/login")
+    assert _signed_in_as(client) is None
+    with app.app_context():
+        reader = db.session.scalar(sa.select(User).where(User.username == "reader"))
+        assert reader is not None
+        assert reader.display_name != "Changed"
 
 
 def test_deactivation_takes_effect_on_the_next_request(
