@@ -370,6 +370,11 @@ def test_every_get_route_is_a_page_or_excluded(app: Flask) -> None:
             assert adapter.match(path)[0] == page.endpoint, page.path
 
 
+# What each stacked table's cell puts before its value on a phone (its ::before content).
+STACKED_LABELS = """[...document.querySelectorAll('.stacked-table td[data-label]')]
+    .map(cell => getComputedStyle(cell, '::before').content)"""
+
+
 @pytest.mark.browser
 def test_every_page_in_chinese_fits_and_passes_axe(
     live_server: str, site: dict[str, str], tabs: dict[str, Tab]
@@ -396,4 +401,7 @@ def test_every_page_in_chinese_fits_and_passes_axe(
         if (lang := tab.evaluate("document.documentElement.lang")) != "zh-Hans":
             problems.append(f"{name}: lang={lang!r}")
         problems += _problems(tab, axe, name, PHONE["width"], "light")
+        # A stacked table's labels end in a full-width colon, with no space after it.
+        labels = tab.evaluate(STACKED_LABELS)
+        problems += [f"{name}: label {label}" for label in labels if "\uff1a" not in label]
     assert not problems, "\n".join(problems)
