@@ -6,7 +6,7 @@ Times are stored in UTC; members read and type them in their own zone, chosen on
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -90,9 +90,27 @@ LABEL_PATTERNS = {"zh_Hans": "y年M月d日 HH:mm"}
 
 
 def local_label(instant: datetime, zone: ZoneInfo) -> str:
-    """``instant`` for people to read in ``zone``, e.g. "1 May 2030, 09:30 CEST", or in the
-    request's language ("2030年5月1日 09:30 CEST")."""
+    """``instant`` for people to read in ``zone``, e.g. "1 May 2030, 09:30 CEST (UTC+2)", or in
+    the request's language (Chinese: "2030年5月1日 09:30 CEST", full-width brackets around the
+    offset)."""
     local = instant.astimezone(zone)
     pattern = LABEL_PATTERNS.get(str(get_locale()))
     when = format_datetime(local, pattern, rebase=False) if pattern else f"{local:%-d %B %Y, %H:%M}"
-    return f"{when} {local:%Z}"
+    return f"{when} {_zone_label(local)}"
+
+
+def _zone_label(local: datetime) -> str:
+    """The zone's abbreviation with its offset from UTC, as an abbreviation alone can mean two
+    zones ("CST": China's or America's Central): "CEST (UTC+2)", "UTC", and "UTC+4" where the
+    zone has no abbreviation (tzdata writes "+04")."""
+    name = local.strftime("%Z")
+    minutes = round((local.utcoffset() or timedelta()).total_seconds() / 60)
+    if minutes == 0 and name in {"UTC", "GMT"}:
+        return name
+    sign = "+" if minutes >= 0 else "-"
+    hours, rest = divmod(abs(minutes), 60)
+    offset = f"UTC{sign}{hours}" + (f":{rest:02d}" if rest else "")
+    if name[:1] in "+-":
+        return offset
+    # TRANSLATORS: a time zone's abbreviation and its offset, e.g. "CEST (UTC+2)".
+    return _("%(zone)s (%(offset)s)", zone=name, offset=offset)

@@ -398,11 +398,12 @@ def test_the_archive_tags_and_search_count_are_in_the_readers_language(
 def test_dates_are_written_the_way_each_language_writes_them(app: Flask) -> None:
     instant = datetime(2030, 5, 1, 7, 30, tzinfo=UTC)
     with app.test_request_context(headers=CHINESE):
-        assert local_label(instant, ZoneInfo("Europe/Paris")) == "2030年5月1日 09:30 CEST"
+        paris = local_label(instant, ZoneInfo("Europe/Paris"))
+        assert paris == "2030年5月1日 09:30 CEST\uff08UTC+2\uff09"  # full-width brackets
         assert format_when(instant) == "2030年5月1日"
         assert format_ago(datetime.now(UTC) - timedelta(minutes=3)) == "3分钟前"
     with app.test_request_context():
-        assert local_label(instant, ZoneInfo("Europe/Paris")) == "1 May 2030, 09:30 CEST"
+        assert local_label(instant, ZoneInfo("Europe/Paris")) == "1 May 2030, 09:30 CEST (UTC+2)"
         assert format_when(instant, "month") == "May 2030"
         assert format_ago(datetime.now(UTC) - timedelta(minutes=3)) == "3 minutes ago"
 

@@ -47,8 +47,26 @@ def test_a_time_the_clocks_skip_is_refused() -> None:
 def test_a_time_that_happens_twice_means_the_first_and_says_which() -> None:
     instant = to_utc(datetime(2030, 10, 27, 2, 30), PARIS)  # noqa: DTZ001  (03:00 → 02:00)
     assert instant == datetime(2030, 10, 27, 0, 30, tzinfo=UTC)
-    assert local_label(instant, PARIS) == "27 October 2030, 02:30 CEST"
-    assert local_label(datetime(2030, 10, 27, 1, 30, tzinfo=UTC), PARIS).endswith("02:30 CET")
+    assert local_label(instant, PARIS) == "27 October 2030, 02:30 CEST (UTC+2)"
+    later = local_label(datetime(2030, 10, 27, 1, 30, tzinfo=UTC), PARIS)
+    assert later.endswith("02:30 CET (UTC+1)")
+
+
+@pytest.mark.parametrize(
+    ("zone", "label"),
+    [
+        ("UTC", "1 May 2030, 07:30 UTC"),
+        ("Europe/London", "1 May 2030, 08:30 BST (UTC+1)"),
+        ("Asia/Shanghai", "1 May 2030, 15:30 CST (UTC+8)"),  # not America's Central time
+        ("America/Chicago", "1 May 2030, 02:30 CDT (UTC-5)"),
+        ("Asia/Kolkata", "1 May 2030, 13:00 IST (UTC+5:30)"),
+        ("Asia/Dubai", "1 May 2030, 11:30 UTC+4"),  # tzdata has no abbreviation: "+04"
+    ],
+)
+def test_a_time_says_its_offset_from_utc_as_an_abbreviation_can_mean_two_zones(
+    zone: str, label: str
+) -> None:
+    assert local_label(datetime(2030, 5, 1, 7, 30, tzinfo=UTC), ZoneInfo(zone)) == label
 
 
 def test_a_due_note_belongs_to_one_version() -> None:
