@@ -94,8 +94,8 @@ def sign_in(
 
 
 def _forget_sign_in() -> None:
-    """Drop what this request knew of a sign-in (read by ``load_user``): it is another one now,
-    or none."""
+    """Drop what this request knew of a sign-in (noted by ``load_user``): it is another one
+    now, or none."""
     g.pop("sign_in", None)
     g.pop("user_session", None)
 
@@ -126,6 +126,8 @@ def record_method(method: AuthMethod, passkey_id: int | None = None) -> None:
 
 def used_second_factor() -> bool:
     """Whether this sign-in was made with two factors (a code, a trusted browser, a passkey)."""
+    # The row once this request loaded it (``record_method`` may have changed it, a rollback
+    # expires it), else what the sign-in check read.
     record = current_session_record() if "user_session" in g else current_sign_in()
     return record is not None and record.auth_method in TWO_FACTOR_METHODS
 
@@ -212,7 +214,8 @@ def current_sign_in() -> SignIn | None:
 
 def current_session_record() -> UserSession | None:
     """The ``UserSession`` row of the signed-in browser making this request, loaded once per
-    request when asked for (None if anonymous, or if the row was deleted meanwhile)."""
+    request when asked for (None if anonymous, or if the row was deleted or given to another
+    sign-in meanwhile)."""
     sign_in = current_sign_in()
     if sign_in is None:
         return None
