@@ -2,8 +2,10 @@
 
 For each database (PostgreSQL when its server binaries are installed) and each size (1,000 and
 100,000 posts, seeded with `flask seed`), gunicorn serves the app with 2 sync workers in the
-production config (rate limits off, as for any load test), and wrk loads each page for a fixed
-time. The same gunicorn settings serve a hello-world Flask app and a minimal Jinja page first:
+production config (rate limits off, as for any load test) and with gunicorn.conf.py's settings,
+which it reads from the working directory (so no access log: the proxy keeps it; until 2026-12-07
+the bench wrote one to /dev/null, about 5 % of a worker's time), and wrk loads each page for a
+fixed time. The same gunicorn settings serve a hello-world Flask app and a minimal Jinja page first:
 every req/s is also given as a ratio to that run's hello-world figure, which cancels the speed of
 the machine. Hello-world is loaded again after each database, and the ratios use the median of
 its runs; each target's verdict shows the ratio against the fastest and the slowest run too, so a
@@ -44,6 +46,12 @@ from config import ProductionConfig
 
 ROOT = Path(__file__).resolve().parents[1]
 PYTHON = sys.executable
+# Every request says it comes from one browser: the member signs in with it, and wrk sends it on.
+# wrk sends no User-Agent of its own, and Flask-Login's session protection reads a session used
+# from another browser than the one that signed in as suspect: it marks the session not fresh and
+# re-sends its cookie on every answer, work a real member's browser never causes (until
+# 2026-12-07 the bench's member did, about 5 % of each signed-in request).
+USER_AGENT = "inkwell-bench"
 SECONDS = int(os.environ.get("BENCH_SECONDS", "5"))
 SIZES = [int(n) for n in os.environ.get("BENCH_SIZES", "1000,100000").split(",")]
 DATABASES = os.environ.get("BENCH_DATABASES", "sqlite,postgresql").split(",")
@@ -92,8 +100,6 @@ def gunicorn(app: str, env: dict[str, str]) -> Iterator[str]:
             "2",
             "--bind",
             f"127.0.0.1:{port}",
-            "--access-logfile",
-            "/dev/null",
             "--error-logfile",
             "-",
             "--log-level",
@@ -132,7 +138,7 @@ def wrk(
     if warm_up:
         wrk(url, headers, script, seconds=1, warm_up=False)
     command = ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency"]
-    for name, value in (headers or {}).items():
+    for name, value in {"User-Agent": USER_AGENT, **(headers or {})}.items():
         command += ["-H", f"{name}: {value}"]
     if script:
         command += ["-s", str(script)]
@@ -281,6 +287,7 @@ def sign_in(base: str) -> tuple[str, str]:
     """A signed-in Cookie header, and (cookie, CSRF token) for the login-POST script."""
     jar = CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    opener.addheaders = [("User-Agent", USER_AGENT)]
     page = opener.open(base + "/auth/login").read().decode()
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
     login_cookie = "; ".join(f"{c.name}={c.value}" for c in jar)
@@ -304,6 +311,7 @@ def upload_image(base: str, member_cookie: str) -> str:
 
     def fetch(request: urllib.request.Request) -> str:
         request.add_header("Cookie", member_cookie)
+        request.add_header("User-Agent", USER_AGENT)
         request.add_header("Referer", base + "/media")
         with urllib.request.urlopen(request) as response:
             return response.read().decode()
