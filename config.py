@@ -18,7 +18,10 @@ class Config:
     APP_ENV = "base"
     SECRET_KEY: str | None = None
     SQLALCHEMY_DATABASE_URI: str | None = None
-    SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict[str, Any]] = {"pool_pre_ping": True}
+    # SQLite: no pool_pre_ping. A connection to a file has no server to lose, so the ping (one
+    # statement on every checkout, about 1 % of a member's page) could never find one dead.
+    # PostgreSQL has its own options (app/__init__.py).
+    SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict[str, Any]] = {}
     DATABASE_POOL_SIZE = 5
     DATABASE_MAX_OVERFLOW = 5
     # The public root for links in mail, feeds and canonical tags. Unset in development: the

@@ -209,6 +209,24 @@ def test_sqlite_runs_with_foreign_keys_wal_and_a_memory_map(tmp_path: Path) -> N
         assert connection.exec_driver_sql("PRAGMA mmap_size").scalar() == SQLITE_MMAP_SIZE
 
 
+def test_sqlite_connections_are_handed_out_without_a_ping(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file has no server to lose: a ping on every checkout could never find one dead."""
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'pings.db'}"},
+        env="testing",
+        instance_path=str(tmp_path),
+    )
+    with app.app_context():
+        pings: list[object] = []
+        monkeypatch.setattr(db.engine.dialect, "do_ping", lambda raw: pings.append(raw) or True)
+        for _ in range(3):
+            with db.engine.connect() as connection:
+                assert connection.exec_driver_sql("SELECT 1").scalar() == 1
+    assert pings == []
+
+
 def test_the_plaintext_password_reaches_no_log_database_or_page(
     app: Flask, client: FlaskClient, caplog: pytest.LogCaptureFixture
 ) -> None:
