@@ -41,8 +41,12 @@ image, its files or its owner replaces.
 How it is stored. ``encode_entry``: the headers as one JSON line, then the body's own bytes, so
 a hit decodes one short line and hands the body to the server as it is.
 
-Where it lives. In Redis when ``REDIS_URL`` is set (shared by all workers and servers); otherwise
-pages are kept per process and the version in a file under ``instance/``. The version is a random
+Where it lives. In Redis when ``REDIS_URL`` is set (shared by all workers and servers), and each
+page or piece also in the memory of every process that wrote or read it (``RedisPageStore``,
+under the same key, so never longer than Redis's own copy lives); otherwise pages are kept per
+process and the version in a file under ``instance/``. Either way a request reads the version,
+its due note and the settings token together, once (``_snapshot``): with Redis a page costs one
+round trip and no page crosses the wire once the process has it. The version is a random
 token, never a counter, and Redis restarts cannot roll it back: every new connection to Redis
 compares the server's ``run_id`` with the one recorded beside the version; a restarted server
 (restored from a snapshot or not) has a new ``run_id``, so the first connection to it sets a new
@@ -247,8 +251,9 @@ class TrackedSessionInterface(SecureCookieSessionInterface):
 
 class PageStore(Protocol):
     def version(self) -> str: ...
-    def state(self) -> tuple[str, str | None]:
-        """The version and the due note last written (``<version>|<time>``, maybe another's)."""
+    def state(self) -> tuple[str, str | None, str | None]:
+        """The version, the due note last written (``<version>|<time>``, maybe another's) and
+        the settings token (None if there is none yet), read together."""
         ...
 
     def bump(self) -> str: ...
@@ -301,7 +306,39 @@ def read_due_note(version: str, note: str | None) -> tuple[bool, datetime | None
     return True, datetime.fromtimestamp(int(stamp) / 1_000_000, UTC)
 
 
+class KeptEntries:
+    """Entries kept in this process, each until its expiry (a time of ``clock``), at most
+    ``LOCAL_ENTRIES`` of them, least recently used out."""
+
+    def __init__(self, clock: Callable[[], float]) -> None:
+        self.clock = clock
+        self.entries: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
+
+    def get(self, key: str) -> bytes | None:
+        found = self.entries.get(key)
+        if found is None or found[0] <= self.clock():
+            return None
+        self.entries.move_to_end(key)
+        return found[1]
+
+    def put(self, key: str, expires: float, value: bytes) -> None:
+        self.entries[key] = (expires, value)
+        self.entries.move_to_end(key)
+        while len(self.entries) > LOCAL_ENTRIES:
+            self.entries.popitem(last=False)
+
+
 class RedisPageStore:
+    """The version, its due note and the tokens in Redis, shared by every worker and server;
+    the pages and pieces in Redis too, and each also kept in the process that wrote or read it.
+
+    A kept entry is found by the same key, which holds the version read from Redis for this
+    request, so it is exactly as current as Redis's own copy: a hit costs one round trip (the
+    ``MGET`` of ``state``) and no page crosses the wire. Each entry is stored in Redis with the
+    time it expires (wall clock) in front of it, and kept no longer than that, so a kept copy
+    never outlives Redis's own (the bound in docs/security.md W23 holds).
+    """
+
     def __init__(self, url: str, prefix: str) -> None:
         self.prefix = prefix
         self.version_key = f"{prefix}:version"
@@ -309,6 +346,7 @@ class RedisPageStore:
         self.run_id_key = f"{prefix}:version-run-id"
         self.settings_key = f"{prefix}:settings-token"
         self.media_key = f"{prefix}:media-token"
+        self.kept = KeptEntries(time.time)
         self.client = redis.Redis.from_url(
             url,
             socket_timeout=0.5,
@@ -355,12 +393,12 @@ class RedisPageStore:
             found = self._get(self.version_key)
         return (found or b"").decode()
 
-    def state(self) -> tuple[str, str | None]:
-        found, note = (
+    def state(self) -> tuple[str, str | None, str | None]:
+        found, note, settings = (
             value.decode() if isinstance(value, bytes) else value
-            for value in self.client.mget([self.version_key, self.due_key])
+            for value in self.client.mget([self.version_key, self.due_key, self.settings_key])
         )
-        return (found, note) if found is not None else (self.version(), None)
+        return (found, note, settings) if found is not None else (self.version(), None, None)
 
     def bump(self) -> str:
         version = _new_version()
@@ -395,10 +433,21 @@ class RedisPageStore:
         self.client.set(self.media_key, _new_version())
 
     def get(self, key: str) -> bytes | None:
-        return self._get(f"{self.prefix}:{key}")
+        kept = self.kept.get(key)
+        if kept is not None:
+            return kept
+        raw = self._get(f"{self.prefix}:timed:{key}")
+        stamp, _newline, value = (raw or b"").partition(b"\n")
+        if not stamp.isdigit():
+            return None
+        self.kept.put(key, int(stamp) / 1000, value)
+        return value
 
     def set(self, key: str, value: bytes, ttl: int) -> None:
-        self.client.set(f"{self.prefix}:{key}", value, ex=ttl)
+        expires = time.time() + ttl
+        stamp = str(int(expires * 1000)).encode()
+        self.client.set(f"{self.prefix}:timed:{key}", stamp + b"\n" + value, ex=ttl)
+        self.kept.put(key, expires, value)
 
 
 # Replace the version only if it is still the one the caller saw: servers that find the same
@@ -442,7 +491,7 @@ class LocalPageStore:
         self.due_file = version_file.with_name(f"{version_file.name}-due")
         self.settings_file = version_file.with_name(f"{version_file.name}-settings")
         self.media_file = version_file.with_name(f"{version_file.name}-media")
-        self.entries: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
+        self.kept = KeptEntries(time.monotonic)
 
     def version(self) -> str:
         try:
@@ -451,12 +500,16 @@ class LocalPageStore:
             self.bump()
             return _read_small_file(self.version_file)
 
-    def state(self) -> tuple[str, str | None]:
+    def state(self) -> tuple[str, str | None, str | None]:
         version = self.version()
         try:
-            return version, _read_small_file(self.due_file)
+            note: str | None = _read_small_file(self.due_file)
         except FileNotFoundError:
-            return version, None
+            note = None
+        try:
+            return version, note, _read_small_file(self.settings_file)
+        except FileNotFoundError:
+            return version, note, None
 
     def bump(self) -> str:
         version = _new_version()
@@ -492,17 +545,10 @@ class LocalPageStore:
         _write_atomically(self.media_file, _new_version())
 
     def get(self, key: str) -> bytes | None:
-        found = self.entries.get(key)
-        if found is None or found[0] < time.monotonic():
-            return None
-        self.entries.move_to_end(key)
-        return found[1]
+        return self.kept.get(key)
 
     def set(self, key: str, value: bytes, ttl: int) -> None:
-        self.entries[key] = (time.monotonic() + ttl, value)
-        self.entries.move_to_end(key)
-        while len(self.entries) > LOCAL_ENTRIES:
-            self.entries.popitem(last=False)
+        self.kept.put(key, time.monotonic() + ttl, value)
 
 
 def _storable(headers: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -598,9 +644,37 @@ def serve_from_cache() -> Response | None:
     return response
 
 
+SNAPSHOT_ENVIRON_KEY = "inkwell.page_cache.snapshot"
+
+
+def _snapshot(store: PageStore) -> tuple[str, str | None]:
+    """The version to read pages under and the settings token, read together once a request.
+
+    Read once, the version is still one read before anything the request renders after it
+    (the rule for filing pages and pieces), and the settings token comes in the same round
+    trip. They are kept in the request's environ (not ``g``, which a test's app context can
+    share between requests). A commit of this request that replaces either drops them
+    (``_forget_snapshot``), so what it renders next is looked up under the new ones.
+    """
+    environ = request.environ if has_request_context() else {}
+    kept: tuple[str, str | None] | None = environ.get(SNAPSHOT_ENVIRON_KEY)
+    if kept is None:
+        version, note, settings = store.state()
+        kept = environ[SNAPSHOT_ENVIRON_KEY] = (_due_version(store, version, note), settings)
+    return kept
+
+
+def _forget_snapshot() -> None:
+    if has_request_context():
+        request.environ.pop(SNAPSHOT_ENVIRON_KEY, None)
+
+
 def _current_version(store: PageStore) -> str:
-    """The version to read pages under: a new one if a scheduled post has fallen due since."""
-    version, note = store.state()
+    return _snapshot(store)[0]
+
+
+def _due_version(store: PageStore, version: str, note: str | None) -> str:
+    """``version``, or a new one if a scheduled post has fallen due since it was made."""
     known, due = read_due_note(version, note)
     if not known:
         try:
@@ -820,7 +894,7 @@ class ServeCachedPages:
         if self.session_cookies & cookies.keys():
             return None
         try:
-            version, note = store.state()
+            version, note, _settings = store.state()
             known, due = read_due_note(version, note)
             if not known or (due is not None and utcnow() >= due):
                 return None  # Flask works the due time out, or moves to a new version
@@ -963,6 +1037,7 @@ def bump_version() -> None:
     store = _store() if has_app_context() else None
     if store is None:
         return
+    _forget_snapshot()
     try:
         version = store.bump()
     except redis.RedisError:
@@ -985,6 +1060,7 @@ def _announce(bump: Callable[[PageStore], None], failure: str) -> None:
     store = _store() if has_app_context() else None
     if store is None:
         return
+    _forget_snapshot()
     try:
         bump(store)
     except redis.RedisError:
@@ -1002,11 +1078,18 @@ def bump_media() -> None:
 
 
 def settings_token() -> str | None:
-    """The current settings token; None without a page cache or when its store is down."""
+    """The current settings token; None without a page cache or when its store is down.
+
+    In a request it comes with the version (``_snapshot``: one round trip for both); a token
+    not made yet is made here, never defaulted."""
     store = _store() if has_app_context() else None
     if store is None:
         return None
     try:
+        if has_request_context():
+            token = _snapshot(store)[1]
+            if token is not None:
+                return token
         return store.settings_token()
     except redis.RedisError:
         return None

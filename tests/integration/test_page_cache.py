@@ -20,6 +20,7 @@ from flask import session as flask_session
 from flask.testing import FlaskClient
 from flask_wtf.csrf import generate_csrf
 
+from app import cache
 from app.extensions import db
 from app.models import Comment, Post, User, utcnow
 from app.services import posts, sharing
@@ -219,6 +220,76 @@ def test_pages_and_invalidation_are_shared_through_redis(make_app: AppFactory) -
     fresh = first.test_client().get("/")
     assert fresh.headers["X-Cache"] == "MISS"
     assert "Another one" in fresh.text
+
+
+@contextlib.contextmanager
+def redis_commands(app: Flask) -> Iterator[list[str]]:
+    """The commands the app's page store sends to Redis meanwhile."""
+    client = app.extensions["inkwell_page_cache"].client
+    sent: list[str] = []
+    execute = client.execute_command
+
+    def counted(*args: object, **options: object) -> object:
+        sent.append(str(args[0]))
+        return execute(*args, **options)
+
+    client.execute_command = counted
+    try:
+        yield sent
+    finally:
+        del client.execute_command
+
+
+def test_a_page_costs_one_redis_round_trip_signed_in_or_not(make_app: AppFactory) -> None:
+    """The version, its due note and the settings token come in one MGET; the page or piece
+    itself from this process's memory once it has seen it."""
+    require(bool(TEST_REDIS_URL), "Redis (TEST_REDIS_URL, started by make test)")
+    app = make_app(
+        {"REDIS_URL": TEST_REDIS_URL, "PAGE_CACHE_PREFIX": f"inkwell-test:{uuid.uuid4().hex}"}
+    )
+    with app.app_context():
+        create_post(create_user("writer"), title="First", tags=("news",))
+    member = app.test_client()
+    AuthActions(member).login("writer")
+    for client, paths in ((app.test_client(), PAGES), (member, ["/", "/posts/first"])):
+        for path in paths:
+            client.get(path)  # fills the cache and this process's memory
+            with redis_commands(app) as sent:
+                assert client.get(path).status_code == 200
+            assert sent == ["MGET"], path
+
+
+def test_a_copy_kept_from_redis_never_outlives_redis_own(make_app: AppFactory) -> None:
+    """Another server's page, read from Redis, is kept in this process only until the expiry
+    Redis holds it to (docs/security.md W23: a write Redis missed is bounded by it)."""
+    require(bool(TEST_REDIS_URL), "Redis (TEST_REDIS_URL, started by make test)")
+    prefix = f"inkwell-test:{uuid.uuid4().hex}"
+    settings = {"REDIS_URL": TEST_REDIS_URL, "PAGE_CACHE_PREFIX": prefix}
+    writer, reader = make_app(settings), make_app(settings)
+    with writer.app_context():
+        create_post(create_user("writer"), title="First")
+    assert writer.test_client().get("/").headers["X-Cache"] == "MISS"
+    assert reader.test_client().get("/").headers["X-Cache"] == "HIT"  # read from Redis, kept
+    client = reader.extensions["inkwell_page_cache"].client
+    stored = client.keys(f"{prefix}:timed:*")
+    assert stored
+    client.delete(*stored)  # Redis let them go (their time, or its memory)
+    assert reader.test_client().get("/").headers["X-Cache"] == "HIT"  # same version: still true
+    with time_machine.travel(timedelta(seconds=reader.config["PAGE_CACHE_SECONDS"] + 1)):
+        assert reader.test_client().get("/").headers["X-Cache"] == "MISS"
+
+
+@pytest.mark.usefixtures("site")
+def test_a_request_that_commits_content_reads_pieces_under_the_new_version(app: Flask) -> None:
+    """The version is read once a request, and dropped by the request's own commit: a piece it
+    renders after writing is never the one kept from before."""
+    with app.test_request_context("/"):
+        before = cache.shared_fragment("probe", lambda: "before")
+        assert cache.shared_fragment("probe", lambda: "again") == before == "before"
+        posts.create_post(
+            db.session.scalar(sa.select(User)), title="New", body="x", tags=[], status="published"
+        )
+        assert cache.shared_fragment("probe", lambda: "after") == "after"
 
 
 # Correct by construction (issue: reliability) ---------------------------------------------------
