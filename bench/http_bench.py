@@ -12,11 +12,17 @@ its runs; each target's verdict shows the ratio against the fastest and the slow
 number near its line can be read against how much the machine moved during the run. Results are
 printed as one table and written to bench/results/<time>.json.
 
+The app runs without Redis, as on one server. When `redis-server` is installed, the cached and
+the members' pages of the first size are loaded once more with `REDIS_URL` set (a throwaway
+Redis), as on several servers, where the page cache's version is read from Redis on every page:
+those rows say `sqlite+redis` or `postgresql+redis`, with verdicts against the same targets.
+
 Environment: BENCH_SECONDS (default 5), BENCH_SIZES (default "1000,100000"),
 BENCH_DATABASES (default "sqlite,postgresql"), BENCH_PAGES (default: every page): a comma-separated
 list of words, and only the pages whose name in the table holds one of them are loaded, e.g.
 BENCH_PAGES=signed-in for the two signed-in pages, or "signed-in /posts,login". Hello-world and
-the minimal Jinja page always run, since every ratio needs them.
+the minimal Jinja page always run, since every ratio needs them. BENCH_REDIS=0 skips the Redis
+rows.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ import os
 import re
 import secrets
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
@@ -210,6 +217,52 @@ def postgres() -> Iterator[str | None]:
             check=False,
         )
         shutil.rmtree(home, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def redis_server() -> Iterator[str | None]:
+    """A throwaway Redis on a free port (no persistence), or None when it is not installed."""
+    binary = shutil.which("redis-server") or (
+        "/usr/bin/redis-server" if Path("/usr/bin/redis-server").exists() else None
+    )
+    if binary is None or os.environ.get("BENCH_REDIS") == "0":
+        yield None
+        return
+    port = free_port()
+    process = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(100):
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.1):
+                break
+            time.sleep(0.05)
+        yield f"redis://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def shared_store_rows(
+    kind: str, size: int, env: dict[str, str], slug: str
+) -> list[dict[str, object]]:
+    """The cached and the members' pages again with ``REDIS_URL`` set, as on several servers:
+    the page cache's version is then read from Redis on every page (one round trip)."""
+    rows: list[dict[str, object]] = []
+    with gunicorn("wsgi:app", env) as app_url:
+        member_cookie, _login = sign_in(app_url)
+        for label, path, headers in (
+            ("anonymous /", "/", {}),
+            ("anonymous /feed.xml", "/feed.xml", {}),
+            ("signed-in /", "/", {"Cookie": member_cookie}),
+            ("signed-in /posts/<slug>", f"/posts/{slug}", {"Cookie": member_cookie}),
+        ):
+            if wanted(label):
+                row = {"db": f"{kind}+redis", "posts": size, "page": label}
+                rows.append({**row, **wrk(app_url + path, headers)})
+    return rows
 
 
 def database_url(kind: str, server: str | None, size: int, workdir: Path) -> str | None:
@@ -406,8 +459,8 @@ def main() -> int:
             }
         )
 
-    with postgres() as server:
-        for kind in DATABASES:
+    with postgres() as server, redis_server() as redis_url:
+        for number, kind in enumerate(DATABASES):
             for size in SIZES:
                 url = database_url(kind, server, size, workdir)
                 if url is None:
@@ -470,6 +523,10 @@ def main() -> int:
                                 **wrk(app_url + "/auth/login", script=script),
                             }
                         )
+                if redis_url is not None and size == SIZES[0]:
+                    print(f"{kind}, {size:,} posts, with Redis…", file=sys.stderr)
+                    shared = {**env, "REDIS_URL": f"{redis_url}/{number}"}
+                    rows += shared_store_rows(kind, size, shared, names["slug"])
             with gunicorn("bench.baseline_app:app", {}) as base:
                 hello_runs.append(wrk(base + "/"))
 
@@ -558,7 +615,7 @@ def print_verdicts(rows: list[dict[str, object]], hello: dict[str, float]) -> No
         rps = float(row["rps"])  # type: ignore[arg-type]
         return f"({rps / hello['fastest']:.3f}-{rps / hello['slowest']:.3f})"
 
-    for db in DATABASES:
+    for db in [*DATABASES, *(f"{kind}+redis" for kind in DATABASES)]:
         for size in SIZES:
             for page in ("/", "/posts/<slug>", "/tags/<t>", "/feed.xml"):
                 row = _row(rows, db, size, f"anonymous {page}")
@@ -568,7 +625,7 @@ def print_verdicts(rows: list[dict[str, object]], hello: dict[str, float]) -> No
                 ok = ratio >= 0.8 and p99x is not None and float(p99x) <= 3  # type: ignore[arg-type]
                 measured = f"{ratio:.3f}x {band(row)}, p99 {p99x}x"
                 say(db, size, f"anonymous {page} >= 0.8x, p99 <= 3x", measured, ok)
-            floor = 0.2 if db == "sqlite" else 0.15
+            floor = 0.2 if db.startswith("sqlite") else 0.15
             for page in ("/", "/posts/<slug>"):
                 row = _row(rows, db, size, f"signed-in {page}")
                 if row is not None:
