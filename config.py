@@ -97,7 +97,12 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_SWALLOW_ERRORS = True  # Redis down: fall back to memory rather than fail sign-in
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
-    # Whole pages for anonymous readers (app/cache.py); in Redis when REDIS_URL is set.
+    # Whole pages for anonymous readers (app/cache.py). Where their version lives: "redis" (in
+    # Redis when REDIS_URL is set, so every app server sees a write at once; else as "local") or
+    # "local" (a file under instance/, shared by this server's workers, pages in each process: no
+    # round trip to Redis for a page). "local" is for one app server only: a second one would
+    # never learn of the first one's writes and serve its old pages for PAGE_CACHE_SECONDS.
+    PAGE_CACHE_STORE = "redis"
     PAGE_CACHE_ENABLED = True
     PAGE_CACHE_SECONDS = 300
     PAGE_CACHE_PREFIX = "inkwell:pages"
@@ -170,6 +175,7 @@ def settings_from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
         "LOG_LEVEL": "LOG_LEVEL",
         "MEDIA_STORAGE": "MEDIA_STORAGE",
         "MEDIA_RATE_LIMIT": "MEDIA_RATE_LIMIT",
+        "PAGE_CACHE_STORE": "PAGE_CACHE_STORE",
     }
     int_keys = (
         "MAIL_PORT",

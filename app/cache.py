@@ -41,10 +41,12 @@ image, its files or its owner replaces.
 How it is stored. ``encode_entry``: the headers as one JSON line, then the body's own bytes, so
 a hit decodes one short line and hands the body to the server as it is.
 
-Where it lives. In Redis when ``REDIS_URL`` is set (shared by all workers and servers), and each
-page or piece also in the memory of every process that wrote or read it (``RedisPageStore``,
-under the same key, so never longer than Redis's own copy lives); otherwise pages are kept per
-process and the version in a file under ``instance/``. Either way a request reads the version,
+Where it lives. In Redis when ``REDIS_URL`` is set and ``PAGE_CACHE_STORE`` is ``redis`` (the
+default; shared by all workers and servers), and each page or piece also in the memory of every
+process that wrote or read it (``RedisPageStore``, under the same key, so never longer than
+Redis's own copy lives); otherwise (no Redis, or ``local`` for one app server) pages are kept
+per process and the version in a file under ``instance/`` that the server's workers share.
+Either way a request reads the version,
 its due note and the settings token together, once (``_snapshot``): with Redis a page costs one
 round trip and no page crosses the wire once the process has it. The version is a random
 token, never a counter, and Redis restarts cannot roll it back: every new connection to Redis
@@ -215,6 +217,7 @@ CONDITIONAL_REQUEST_HEADERS = (
 UNSTORED_HEADERS = frozenset({"date", "x-cache", "strict-transport-security"})
 ROUTES_REMEMBERED = 4096
 MEDIA_ENDPOINT = "media.file"
+PAGE_CACHE_STORES = ("redis", "local")
 
 
 class TrackedSession(SecureCookieSession):
@@ -1258,11 +1261,16 @@ def install_template_url_for(app: Flask) -> None:
 def init_app(app: Flask) -> None:
     """Call before any other before_request hook: the version must be read before the view."""
     app.session_interface = TrackedSessionInterface()
+    if app.config["PAGE_CACHE_STORE"] not in PAGE_CACHE_STORES:
+        raise RuntimeError(
+            f"PAGE_CACHE_STORE={app.config['PAGE_CACHE_STORE']!r} is not one of: "
+            f"{', '.join(PAGE_CACHE_STORES)} (config.py says which to choose)."
+        )
     if app.config["PAGE_CACHE_ENABLED"]:
         redis_url = app.config.get("REDIS_URL")
         store: PageStore = (
             RedisPageStore(redis_url, app.config["PAGE_CACHE_PREFIX"])
-            if redis_url
+            if redis_url and app.config["PAGE_CACHE_STORE"] == "redis"
             else LocalPageStore(Path(app.instance_path) / "page-cache-version")
         )
         app.extensions["inkwell_page_cache"] = store

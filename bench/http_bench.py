@@ -12,7 +12,8 @@ its runs; each target's verdict shows the ratio against the fastest and the slow
 number near its line can be read against how much the machine moved during the run. Results are
 printed as one table and written to bench/results/<time>.json.
 
-The app runs without Redis, as on one server. When `redis-server` is installed, the cached and
+The app runs without Redis, as on one server (with Redis for the rate limits, PAGE_CACHE_STORE=local
+serves pages the same way). When `redis-server` is installed, the cached and
 the members' pages of the first size are loaded once more with `REDIS_URL` set (a throwaway
 Redis), as on several servers, where the page cache's version is read from Redis on every page:
 those rows say `sqlite+redis` or `postgresql+redis`, with verdicts against the same targets.
@@ -563,7 +564,7 @@ def main() -> int:
 
 
 def print_table(rows: list[dict[str, object]], hash_rate: float) -> None:
-    line = "{:<11} {:>7} {:<32} {:>9} {:>8} {:>8} {:>7} {:>9} {:>6}"
+    line = "{:<12} {:>7} {:<32} {:>9} {:>8} {:>8} {:>7} {:>9} {:>6}"
     print(
         line.format(
             "database",
@@ -604,7 +605,7 @@ def _row(rows: list[dict[str, object]], db: str, size: int, page: str) -> dict[s
 def print_verdicts(rows: list[dict[str, object]], hello: dict[str, float]) -> None:
     """Issue 16's targets, each with what was measured: met, or NOT met (never hidden)."""
     print("\ntargets (ratios against this run's hello-world)")
-    line = "{:<11} {:>7} {:<46} {:<36} {}"
+    line = "{:<12} {:>7} {:<46} {:<36} {}"
     print(line.format("database", "posts", "target", "measured", "verdict"))
 
     def say(db: str, size: int, target: str, measured: str, met: bool) -> None:

@@ -292,6 +292,20 @@ def test_a_request_that_commits_content_reads_pieces_under_the_new_version(app: 
         assert cache.shared_fragment("probe", lambda: "after") == "after"
 
 
+def test_a_local_store_keeps_pages_on_this_server_even_with_redis_set(
+    make_app: AppFactory,
+) -> None:
+    """PAGE_CACHE_STORE=local (one app server): the version in a file, no Redis for a page, so
+    an unreachable Redis costs the pages nothing."""
+    app = make_app({"REDIS_URL": "redis://127.0.0.1:1/0", "PAGE_CACHE_STORE": "local"})
+    with app.app_context():
+        create_post(create_user("writer"), title="Kept here")
+    assert app.test_client().get("/").headers["X-Cache"] == "MISS"
+    hit = app.test_client().get("/")
+    assert hit.headers["X-Cache"] == "HIT"
+    assert "Kept here" in hit.text
+
+
 # Correct by construction (issue: reliability) ---------------------------------------------------
 
 

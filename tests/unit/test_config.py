@@ -72,6 +72,16 @@ def test_documented_variables_are_read(tmp_path: Path, monkeypatch: pytest.Monke
     assert app.config["MAIL_USE_TLS"] is False
 
 
+def test_an_unknown_page_cache_store_is_a_clear_startup_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PAGE_CACHE_STORE", "memcached")
+    with pytest.raises(RuntimeError, match="PAGE_CACHE_STORE='memcached' is not one of"):
+        _production(tmp_path, SECRET_KEY="k" * 40)
+    monkeypatch.setenv("PAGE_CACHE_STORE", "local")
+    assert _production(tmp_path, SECRET_KEY="k" * 40).config["PAGE_CACHE_STORE"] == "local"
+
+
 def test_a_malformed_number_is_a_clear_startup_error(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
