@@ -254,9 +254,9 @@ class TrackedSessionInterface(SecureCookieSessionInterface):
 
 class PageStore(Protocol):
     def version(self) -> str: ...
-    def state(self) -> tuple[str, str | None, str | None]:
+    def state(self, settings: bool = True) -> tuple[str, str | None, str | None]:
         """The version, the due note last written (``<version>|<time>``, maybe another's) and
-        the settings token (None if there is none yet), read together."""
+        the settings token (None if there is none yet, or not asked for), read together."""
         ...
 
     def bump(self) -> str: ...
@@ -396,12 +396,13 @@ class RedisPageStore:
             found = self._get(self.version_key)
         return (found or b"").decode()
 
-    def state(self) -> tuple[str, str | None, str | None]:
-        found, note, settings = (
+    def state(self, settings: bool = True) -> tuple[str, str | None, str | None]:
+        # The token costs nothing more in the same MGET.
+        found, note, token = (
             value.decode() if isinstance(value, bytes) else value
             for value in self.client.mget([self.version_key, self.due_key, self.settings_key])
         )
-        return (found, note, settings) if found is not None else (self.version(), None, None)
+        return (found, note, token) if found is not None else (self.version(), None, None)
 
     def bump(self) -> str:
         version = _new_version()
@@ -503,14 +504,14 @@ class LocalPageStore:
             self.bump()
             return _read_small_file(self.version_file)
 
-    def state(self) -> tuple[str, str | None, str | None]:
+    def state(self, settings: bool = True) -> tuple[str, str | None, str | None]:
         version = self.version()
         try:
             note: str | None = _read_small_file(self.due_file)
         except FileNotFoundError:
             note = None
         try:
-            return version, note, _read_small_file(self.settings_file)
+            return version, note, _read_small_file(self.settings_file) if settings else None
         except FileNotFoundError:
             return version, note, None
 
@@ -897,7 +898,7 @@ class ServeCachedPages:
         if self.session_cookies & cookies.keys():
             return None
         try:
-            version, note, _settings = store.state()
+            version, note, _settings = store.state(settings=False)  # a hit renders nothing
             known, due = read_due_note(version, note)
             if not known or (due is not None and utcnow() >= due):
                 return None  # Flask works the due time out, or moves to a new version
