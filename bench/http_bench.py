@@ -617,6 +617,11 @@ def print_verdicts(rows: list[dict[str, object]], hello: dict[str, float]) -> No
         return f"({rps / hello['fastest']:.3f}-{rps / hello['slowest']:.3f})"
 
     for db in [*DATABASES, *(f"{kind}+redis" for kind in DATABASES)]:
+        if db == f"{DATABASES[0]}+redis" and any(str(row["db"]).endswith("+redis") for row in rows):
+            print(
+                "with REDIS_URL, as on several app servers (the page cache's version read from "
+                "Redis on every page; issue 16's runs have none): the same lines, for information"
+            )
         for size in SIZES:
             for page in ("/", "/posts/<slug>", "/tags/<t>", "/feed.xml"):
                 row = _row(rows, db, size, f"anonymous {page}")
