@@ -44,9 +44,11 @@ from reporting them as drift.
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -443,20 +445,22 @@ def _same_word(token: str, term: str) -> bool:
 
 def _marked_spans(
     text: str, terms: list[Term], spans: list[tuple[int, int]] | None = None
-) -> list[tuple[int, int]]:
-    """The spans of ``text`` to mark: its words (``spans``, found if not given) that are a word
-    of ``terms``, and the runs of CJK characters that spell a CJK term."""
+) -> Iterator[tuple[int, int]]:
+    """The spans of ``text`` to mark, in order: its words (``spans``, found if not given) that
+    are a word of ``terms``, and the runs of CJK characters that spell a CJK term. Lazily, so
+    ``snippet`` can stop at the first; whether a word is marked depends on it and the next few
+    only, so marking a slice of ``spans`` marks what the whole would mark there."""
     spans = _tokens(text) if spans is None else spans
     folded_terms = [(term, _folded(term.text)) for term in terms]
     folded: dict[str, str] = {}
-    words = []
-    for start, end in spans:
-        token = text[start:end]
+
+    def word(index: int) -> str:
+        token = text[slice(*spans[index])]
         if token not in folded:
             folded[token] = _folded(token)
-        words.append(folded[token])
+        return folded[token]
+
     same: dict[tuple[str, str], bool] = {}
-    marked: list[tuple[int, int]] = []
     for index, (start, _end) in enumerate(spans):
         for term, folded_term in folded_terms:
             if term.is_cjk:
@@ -466,18 +470,17 @@ def _marked_spans(
                 if (
                     len(run) == len(term.text)
                     and adjacent
-                    and "".join(words[index:stop]) == folded_term
+                    and "".join(word(i) for i in range(index, stop)) == folded_term
                 ):
-                    marked.append((start, run[-1][1]))
+                    yield start, run[-1][1]
                     break
                 continue
-            pair = (words[index], folded_term)
+            pair = (word(index), folded_term)
             if pair not in same:
                 same[pair] = _same_word(*pair)
             if same[pair]:
-                marked.append(spans[index])
+                yield spans[index]
                 break
-    return marked
 
 
 def _render(text: str, spans: list[tuple[int, int]], start: int, end: int) -> Markup:
@@ -495,7 +498,7 @@ def _render(text: str, spans: list[tuple[int, int]], start: int, end: int) -> Ma
 
 def highlighted(text: str, terms: list[Term]) -> Markup:
     """All of ``text`` (a title) with the words of the query in <mark>."""
-    return _render(text, _marked_spans(text, terms), 0, len(text))
+    return _render(text, list(_marked_spans(text, terms)), 0, len(text))
 
 
 def snippet(text: str, terms: list[Term], length: int = SNIPPET_LENGTH) -> Markup:
@@ -503,13 +506,22 @@ def snippet(text: str, terms: list[Term], length: int = SNIPPET_LENGTH) -> Marku
     query (within its first ``SNIPPET_SCAN`` characters), marked, cut between words with "…"."""
     text = text[:SNIPPET_SCAN]
     tokens = _tokens(text)
-    spans = _marked_spans(text, terms, tokens)
+    # Only the first mark is looked for in the whole text, and the words shown are marked: a
+    # post of 10,000 characters has some 1,500 words, the snippet about 40.
+    first = next(_marked_spans(text, terms, tokens), None)
     start = 0
-    if spans and spans[0][0] > length // 4:
-        start = next(a for a, _b in tokens if a >= spans[0][0] - length // 4)
+    if first is not None and first[0] > length // 4:
+        start = tokens[bisect.bisect_left(tokens, first[0] - length // 4, key=lambda t: t[0])][0]
     end = len(text)
     if start + length < end:
-        end = max((b for _a, b in tokens if start < b <= start + length), default=start + length)
+        last = bisect.bisect_right(tokens, start + length, key=lambda token: token[1])
+        end = tokens[last - 1][1] if last and tokens[last - 1][1] > start else start + length
+    shown = tokens[
+        bisect.bisect_left(tokens, start, key=lambda token: token[0]) : bisect.bisect_right(
+            tokens, end, key=lambda token: token[1]
+        )
+    ]
+    spans = list(_marked_spans(text, terms, shown))
     lead = "…" if start else ""
     tail = "…" if end < len(text) else ""
     return escape(lead) + _render(text, spans, start, end) + escape(tail)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from app.services.search import Term, highlighted, search_document, search_terms, snippet
@@ -56,6 +58,21 @@ def test_snippets_start_near_the_first_match_and_cut_between_words() -> None:
     assert "<mark>target</mark>" in shown
     assert len(shown) < 100
     assert snippet("short <b>", search_terms("nothing")) == "short &lt;b&gt;"
+
+
+def test_a_snippet_marks_what_the_whole_text_marks_there() -> None:
+    """The snippet looks for the first mark only, then marks the words it shows: what it marks
+    is what marking the whole text marks in that stretch (found by a comparison with the
+    version that marked all 10,000 characters first)."""
+    rng = random.Random(7)
+    vocabulary = ["database", "Databases", "data", "date", "running", "run", "Café", "<b>", "&"]
+    vocabulary += ["studies", "w1", "x_run", "é", "—", "naïve", "数据库", "テスト"]
+    for _ in range(300):
+        words = rng.choices(vocabulary, k=rng.randint(0, 600))
+        text = "".join(word + rng.choice([" ", ", ", "\n", ""]) for word in words)
+        terms = search_terms(rng.choice(["database", "run", "cafe", "study", "data runn"]))
+        part = str(snippet(text, terms, length=rng.choice([20, 60, 220])))
+        assert part.removeprefix("…").removesuffix("…") in str(highlighted(text, terms))
 
 
 @pytest.mark.parametrize(
