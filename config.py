@@ -101,7 +101,8 @@ class Config:
     # Redis when REDIS_URL is set, so every app server sees a write at once; else as "local") or
     # "local" (a file under instance/, shared by this server's workers, pages in each process: no
     # round trip to Redis for a page). "local" is for one app server only: a second one would
-    # never learn of the first one's writes and serve its old pages for PAGE_CACHE_SECONDS.
+    # never learn of the first one's writes, serving its old pages for PAGE_CACHE_SECONDS and
+    # the old site settings until it restarts (docs/deploy.md).
     PAGE_CACHE_STORE = "redis"
     PAGE_CACHE_ENABLED = True
     PAGE_CACHE_SECONDS = 300

@@ -43,8 +43,8 @@ a hit decodes one short line and hands the body to the server as it is.
 
 Where it lives. In Redis when ``REDIS_URL`` is set and ``PAGE_CACHE_STORE`` is ``redis`` (the
 default; shared by all workers and servers), and each page or piece also in the memory of every
-process that wrote or read it (``RedisPageStore``, under the same key, so never longer than
-Redis's own copy lives); otherwise (no Redis, or ``local`` for one app server) pages are kept
+process that wrote or read it (``RedisPageStore``, under the same key, and no longer than Redis
+would keep its own copy); otherwise (no Redis, or ``local`` for one app server) pages are kept
 per process and the version in a file under ``instance/`` that the server's workers share.
 Either way a request reads the version,
 its due note and the settings token together, once (``_snapshot``): with Redis a page costs one
@@ -76,6 +76,7 @@ import json
 import logging
 import os
 import secrets
+import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
@@ -200,6 +201,8 @@ HARMLESS_SESSION_KEYS = frozenset(
 IMAGE_OWNERS = (MediaItem, MediaFile, User)
 MAX_KEY_LENGTH = 600
 LOCAL_ENTRIES = 2000
+# Bytes of pages and pieces each process keeps at most (``KeptEntries``); none over an eighth.
+LOCAL_BYTES = 64 * 1024 * 1024
 STORE_ENVIRON_KEY = "inkwell.page_cache.store"
 # Request headers that ask for a conditional or partial answer: a hit carrying one is answered
 # through Werkzeug's ``make_conditional`` (304, 412, 206); every other hit is replayed as stored.
@@ -310,25 +313,37 @@ def read_due_note(version: str, note: str | None) -> tuple[bool, datetime | None
 
 
 class KeptEntries:
-    """Entries kept in this process, each until its expiry (a time of ``clock``), at most
-    ``LOCAL_ENTRIES`` of them, least recently used out."""
+    """Entries kept in this process, each until its expiry (``time.monotonic``): at most
+    ``LOCAL_ENTRIES`` of them and ``limit`` bytes, least recently used out, none over an eighth
+    of ``limit`` (found by a review: a few feeds of long posts, each in every theme and language,
+    came to over 100 MB). A lock, as the development server answers requests in threads."""
 
-    def __init__(self, clock: Callable[[], float]) -> None:
-        self.clock = clock
+    def __init__(self, limit: int = LOCAL_BYTES) -> None:
+        self.limit = limit
+        self.size = 0
         self.entries: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
+        self.lock = threading.Lock()
 
     def get(self, key: str) -> bytes | None:
-        found = self.entries.get(key)
-        if found is None or found[0] <= self.clock():
-            return None
-        self.entries.move_to_end(key)
-        return found[1]
+        with self.lock:
+            found = self.entries.get(key)
+            if found is None or found[0] <= time.monotonic():
+                return None
+            self.entries.move_to_end(key)
+            return found[1]
 
     def put(self, key: str, expires: float, value: bytes) -> None:
-        self.entries[key] = (expires, value)
-        self.entries.move_to_end(key)
-        while len(self.entries) > LOCAL_ENTRIES:
-            self.entries.popitem(last=False)
+        if len(value) > self.limit // 8 or expires <= time.monotonic():
+            return
+        with self.lock:
+            old = self.entries.pop(key, None)
+            if old is not None:
+                self.size -= len(old[1])
+            self.entries[key] = (expires, value)
+            self.size += len(value)
+            while len(self.entries) > LOCAL_ENTRIES or self.size > self.limit:
+                _key, (_expires, dropped) = self.entries.popitem(last=False)
+                self.size -= len(dropped)
 
 
 class RedisPageStore:
@@ -337,9 +352,11 @@ class RedisPageStore:
 
     A kept entry is found by the same key, which holds the version read from Redis for this
     request, so it is exactly as current as Redis's own copy: a hit costs one round trip (the
-    ``MGET`` of ``state``) and no page crosses the wire. Each entry is stored in Redis with the
-    time it expires (wall clock) in front of it, and kept no longer than that, so a kept copy
-    never outlives Redis's own (the bound in docs/security.md W23 holds).
+    ``MGET`` of ``state``) and no page crosses the wire. A copy read from Redis is kept for the
+    time Redis has left on it (``PTTL``, asked in the same round trip as the value, and counted
+    on this process's own clock, so servers' clocks need not agree), a copy written for as long
+    as Redis keeps it: so no kept copy lasts past the time Redis would have let its own go (the
+    bound in docs/security.md W23 holds).
     """
 
     def __init__(self, url: str, prefix: str) -> None:
@@ -349,7 +366,7 @@ class RedisPageStore:
         self.run_id_key = f"{prefix}:version-run-id"
         self.settings_key = f"{prefix}:settings-token"
         self.media_key = f"{prefix}:media-token"
-        self.kept = KeptEntries(time.time)
+        self.kept = KeptEntries()
         self.client = redis.Redis.from_url(
             url,
             socket_timeout=0.5,
@@ -440,18 +457,21 @@ class RedisPageStore:
         kept = self.kept.get(key)
         if kept is not None:
             return kept
-        raw = self._get(f"{self.prefix}:timed:{key}")
-        stamp, _newline, value = (raw or b"").partition(b"\n")
-        if not stamp.isdigit():
+        asked = time.monotonic()
+        pipeline = self.client.pipeline(transaction=False)
+        pipeline.get(f"{self.prefix}:{key}")
+        pipeline.pttl(f"{self.prefix}:{key}")
+        value, left_ms = pipeline.execute()
+        if not isinstance(value, bytes):
             return None
-        self.kept.put(key, int(stamp) / 1000, value)
+        if isinstance(left_ms, int) and left_ms > 0:
+            self.kept.put(key, asked + left_ms / 1000, value)
         return value
 
     def set(self, key: str, value: bytes, ttl: int) -> None:
-        expires = time.time() + ttl
-        stamp = str(int(expires * 1000)).encode()
-        self.client.set(f"{self.prefix}:timed:{key}", stamp + b"\n" + value, ex=ttl)
-        self.kept.put(key, expires, value)
+        started = time.monotonic()
+        self.client.set(f"{self.prefix}:{key}", value, ex=ttl)
+        self.kept.put(key, started + ttl, value)
 
 
 # Replace the version only if it is still the one the caller saw: servers that find the same
@@ -495,7 +515,7 @@ class LocalPageStore:
         self.due_file = version_file.with_name(f"{version_file.name}-due")
         self.settings_file = version_file.with_name(f"{version_file.name}-settings")
         self.media_file = version_file.with_name(f"{version_file.name}-media")
-        self.kept = KeptEntries(time.monotonic)
+        self.kept = KeptEntries()
 
     def version(self) -> str:
         try:
@@ -632,7 +652,16 @@ def serve_from_cache() -> Response | None:
     ``g`` for the page to be stored under once it is known to be shareable.
     """
     store = _store()
-    if store is None or not _eligible():
+    if store is None:
+        return None
+    if current_app.config["PAGE_CACHE_ENABLED"] and request.method in {"GET", "HEAD"}:
+        # The version first, before anything of the request reads the database: ``_eligible``
+        # loads a member into the session, and a piece of their page built later would reuse
+        # that object as it was then (found by a review: a member renamed meanwhile by another
+        # server was filed, old name and all, under the new version).
+        with contextlib.suppress(redis.RedisError):
+            _snapshot(store)
+    if not _eligible():
         return None
     try:
         key = _page_key(_current_version(store))
@@ -817,7 +846,9 @@ class KeptImages:
         found = self.entries.get(path)
         if found is None or found[0] != token or found[1] < time.monotonic():
             return None
-        self.entries.move_to_end(path)
+        # Another thread (the development server's) may have let it go meanwhile: still true.
+        with contextlib.suppress(KeyError):
+            self.entries.move_to_end(path)
         return found[2], found[3]
 
     def put(self, path: str, token: str, headers: list[tuple[str, str]], body: bytes) -> None:

@@ -115,7 +115,12 @@ def gunicorn(app: str, env: dict[str, str]) -> Iterator[str]:
             app,
         ],
         cwd=ROOT,
-        env={**os.environ, **env},
+        # gunicorn.conf.py reads GUNICORN_*: a shell's own (an access log, recycling) would
+        # change what is measured.
+        env={
+            **{k: v for k, v in os.environ.items() if not k.startswith("GUNICORN_")},
+            **env,
+        },
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
@@ -482,6 +487,9 @@ def main() -> int:
                     "FLASK_SESSION_COOKIE_SECURE": "false",
                     "FLASK_REMEMBER_COOKIE_SECURE": "false",
                     "SITE_URL": "http://127.0.0.1",
+                    # One server, whatever the shell exports; the +redis rows set their own.
+                    "REDIS_URL": "",
+                    "PAGE_CACHE_STORE": "redis",
                 }
                 with gunicorn("wsgi:app", env) as app_url:
                     member_cookie, login = sign_in(app_url)
