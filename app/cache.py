@@ -82,7 +82,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Generic, Protocol, TypeVar
 from urllib.parse import quote
 
 import redis
@@ -221,6 +221,7 @@ UNSTORED_HEADERS = frozenset({"date", "x-cache", "strict-transport-security"})
 ROUTES_REMEMBERED = 4096
 MEDIA_ENDPOINT = "media.file"
 PAGE_CACHE_STORES = ("redis", "local")
+Kept = TypeVar("Kept")
 
 
 class TrackedSession(SecureCookieSession):
@@ -312,19 +313,27 @@ def read_due_note(version: str, note: str | None) -> tuple[bool, datetime | None
     return True, datetime.fromtimestamp(int(stamp) / 1_000_000, UTC)
 
 
-class KeptEntries:
+class KeptEntries(Generic[Kept]):
     """Entries kept in this process, each until its expiry (``time.monotonic``): at most
-    ``LOCAL_ENTRIES`` of them and ``limit`` bytes, least recently used out, none over an eighth
-    of ``limit`` (found by a review: a few feeds of long posts, each in every theme and language,
-    came to over 100 MB). A lock, as the development server answers requests in threads."""
+    ``limit`` bytes (``weight`` of each) and ``most`` entries, least recently used out, none
+    over an eighth of ``limit`` (found by a review: a few feeds of long posts, each in every
+    theme and language, came to over 100 MB). A lock, as the development server answers
+    requests in threads. Pages and pieces (``PageStore``) and images (``KeptImages``)."""
 
-    def __init__(self, limit: int = LOCAL_BYTES) -> None:
+    def __init__(
+        self,
+        weight: Callable[[Kept], int],
+        limit: int = LOCAL_BYTES,
+        most: int | None = LOCAL_ENTRIES,
+    ) -> None:
         self.limit = limit
+        self.most = most
+        self.weight = weight
         self.size = 0
-        self.entries: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
+        self.entries: OrderedDict[str, tuple[float, Kept]] = OrderedDict()
         self.lock = threading.Lock()
 
-    def get(self, key: str) -> bytes | None:
+    def get(self, key: str) -> Kept | None:
         with self.lock:
             found = self.entries.get(key)
             if found is None or found[0] <= time.monotonic():
@@ -332,18 +341,21 @@ class KeptEntries:
             self.entries.move_to_end(key)
             return found[1]
 
-    def put(self, key: str, expires: float, value: bytes) -> None:
-        if len(value) > self.limit // 8 or expires <= time.monotonic():
+    def put(self, key: str, expires: float, value: Kept) -> None:
+        weight = self.weight(value)
+        if weight > self.limit // 8 or expires <= time.monotonic():
             return
         with self.lock:
             old = self.entries.pop(key, None)
             if old is not None:
-                self.size -= len(old[1])
+                self.size -= self.weight(old[1])
             self.entries[key] = (expires, value)
-            self.size += len(value)
-            while len(self.entries) > LOCAL_ENTRIES or self.size > self.limit:
+            self.size += weight
+            while self.size > self.limit or (
+                self.most is not None and len(self.entries) > self.most
+            ):
                 _key, (_expires, dropped) = self.entries.popitem(last=False)
-                self.size -= len(dropped)
+                self.size -= self.weight(dropped)
 
 
 class RedisPageStore:
@@ -366,7 +378,7 @@ class RedisPageStore:
         self.run_id_key = f"{prefix}:version-run-id"
         self.settings_key = f"{prefix}:settings-token"
         self.media_key = f"{prefix}:media-token"
-        self.kept = KeptEntries()
+        self.kept: KeptEntries[bytes] = KeptEntries(len)
         self.client = redis.Redis.from_url(
             url,
             socket_timeout=0.5,
@@ -515,7 +527,7 @@ class LocalPageStore:
         self.due_file = version_file.with_name(f"{version_file.name}-due")
         self.settings_file = version_file.with_name(f"{version_file.name}-settings")
         self.media_file = version_file.with_name(f"{version_file.name}-media")
-        self.kept = KeptEntries()
+        self.kept: KeptEntries[bytes] = KeptEntries(len)
 
     def version(self) -> str:
         try:
@@ -837,31 +849,27 @@ class KeptImages:
     def __init__(self, limit: int, seconds: int) -> None:
         self.limit = limit
         self.seconds = seconds
-        self.size = 0
-        self.entries: OrderedDict[str, tuple[str, float, list[tuple[str, str]], bytes]] = (
-            OrderedDict()
+        # (media token, headers, body); only the bodies count, and no bound on how many.
+        self.kept: KeptEntries[tuple[str, list[tuple[str, str]], bytes]] = KeptEntries(
+            lambda image: len(image[2]), limit, most=None
         )
 
+    @property
+    def size(self) -> int:
+        return self.kept.size
+
+    @property
+    def entries(self) -> Mapping[str, object]:
+        return self.kept.entries
+
     def get(self, path: str, token: str) -> tuple[list[tuple[str, str]], bytes] | None:
-        found = self.entries.get(path)
-        if found is None or found[0] != token or found[1] < time.monotonic():
+        found = self.kept.get(path)
+        if found is None or found[0] != token:
             return None
-        # Another thread (the development server's) may have let it go meanwhile: still true.
-        with contextlib.suppress(KeyError):
-            self.entries.move_to_end(path)
-        return found[2], found[3]
+        return found[1], found[2]
 
     def put(self, path: str, token: str, headers: list[tuple[str, str]], body: bytes) -> None:
-        if len(body) > self.limit // 8:
-            return
-        old = self.entries.pop(path, None)
-        if old is not None:
-            self.size -= len(old[3])
-        self.entries[path] = (token, time.monotonic() + self.seconds, _storable(headers), body)
-        self.size += len(body)
-        while self.size > self.limit:
-            _path, (*_rest, dropped) = self.entries.popitem(last=False)
-            self.size -= len(dropped)
+        self.kept.put(path, time.monotonic() + self.seconds, (token, _storable(headers), body))
 
 
 class ServeCachedPages:

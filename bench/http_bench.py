@@ -12,18 +12,18 @@ its runs; each target's verdict shows the ratio against the fastest and the slow
 number near its line can be read against how much the machine moved during the run. Results are
 printed as one table and written to bench/results/<time>.json.
 
-The app runs without Redis, as on one server (with Redis for the rate limits, PAGE_CACHE_STORE=local
-serves pages the same way). When `redis-server` is installed, the cached and
-the members' pages of the first size are loaded once more with `REDIS_URL` set (a throwaway
+The app runs without Redis, as on one server (with Redis for the rate limits,
+PAGE_CACHE_STORE=local serves pages the same way). When `redis-server` is installed, the cached
+and the members' pages of the first size are loaded once more with `REDIS_URL` set (a throwaway
 Redis), as on several servers, where the page cache's version is read from Redis on every page:
 those rows say `sqlite+redis` or `postgresql+redis`, with verdicts against the same targets.
 
 Environment: BENCH_SECONDS (default 5), BENCH_SIZES (default "1000,100000"),
 BENCH_DATABASES (default "sqlite,postgresql"), BENCH_PAGES (default: every page): a comma-separated
 list of words, and only the pages whose name in the table holds one of them are loaded, e.g.
-BENCH_PAGES=signed-in for the two signed-in pages, or "signed-in /posts,login". Hello-world and
-the minimal Jinja page always run, since every ratio needs them. BENCH_REDIS=0 skips the Redis
-rows.
+BENCH_PAGES=signed-in for the members' pages (home, post, search), or "signed-in /posts,login".
+Hello-world and the minimal Jinja page always run, since every ratio needs them. BENCH_REDIS=0
+skips the Redis rows.
 """
 
 from __future__ import annotations
@@ -228,9 +228,7 @@ def postgres() -> Iterator[str | None]:
 @contextlib.contextmanager
 def redis_server() -> Iterator[str | None]:
     """A throwaway Redis on a free port (no persistence), or None when it is not installed."""
-    binary = shutil.which("redis-server") or (
-        "/usr/bin/redis-server" if Path("/usr/bin/redis-server").exists() else None
-    )
+    binary = shutil.which("redis-server")
     if binary is None or os.environ.get("BENCH_REDIS") == "0":
         yield None
         return

@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import bisect
 import itertools
+import operator
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -501,6 +502,10 @@ def highlighted(text: str, terms: list[Term]) -> Markup:
     return _render(text, list(_marked_spans(text, terms)), 0, len(text))
 
 
+# Where a token (a span) starts and ends, for bisecting ``_tokens``'s list (sorted by both).
+_START, _END = operator.itemgetter(0), operator.itemgetter(1)
+
+
 def snippet(text: str, terms: list[Term], length: int = SNIPPET_LENGTH) -> Markup:
     """About ``length`` characters of ``text`` from a little before the first word of the
     query (within its first ``SNIPPET_SCAN`` characters), marked, cut between words with "…"."""
@@ -511,15 +516,13 @@ def snippet(text: str, terms: list[Term], length: int = SNIPPET_LENGTH) -> Marku
     first = next(_marked_spans(text, terms, tokens), None)
     start = 0
     if first is not None and first[0] > length // 4:
-        start = tokens[bisect.bisect_left(tokens, first[0] - length // 4, key=lambda t: t[0])][0]
+        start = tokens[bisect.bisect_left(tokens, first[0] - length // 4, key=_START)][0]
     end = len(text)
     if start + length < end:
-        last = bisect.bisect_right(tokens, start + length, key=lambda token: token[1])
+        last = bisect.bisect_right(tokens, start + length, key=_END)
         end = tokens[last - 1][1] if last and tokens[last - 1][1] > start else start + length
     shown = tokens[
-        bisect.bisect_left(tokens, start, key=lambda token: token[0]) : bisect.bisect_right(
-            tokens, end, key=lambda token: token[1]
-        )
+        bisect.bisect_left(tokens, start, key=_START) : bisect.bisect_right(tokens, end, key=_END)
     ]
     spans = list(_marked_spans(text, terms, shown))
     lead = "…" if start else ""

@@ -281,7 +281,7 @@ def test_a_copy_kept_from_redis_never_outlives_redis_own(make_app: AppFactory) -
 
 
 def test_kept_pages_are_bounded_in_bytes() -> None:
-    kept = cache.KeptEntries(limit=1000)
+    kept = cache.KeptEntries(len, limit=1000)
     later = time.monotonic() + 60
     for number in range(20):
         kept.put(f"page{number}", later, b"x" * 100)
